@@ -1,0 +1,93 @@
+"""The one place deployment configuration is read from.
+
+Every variable is optional and has a documented default (README, "Configuration").
+A variable `X` may instead be given as `X_FILE`, the path of a file holding the value,
+so secrets can come from mounted files rather than the process environment.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+# Development-only secrets. production.py refuses to start while any of these is in use.
+DEV_SECRET_KEY = "dev-only-secret-key-never-use-in-production-0123456789abcdef"
+DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktbmV2ZXItaW4tcHJvZCE="  # base64 of 32 bytes
+
+DEFAULTS = {
+    "IDP_DATABASE_URL": f"sqlite:///{VAR_DIR / 'idp.sqlite3'}",
+    "IDP_REDIS_URL": "",
+    "IDP_ISSUER": "http://127.0.0.1:8000",
+    "IDP_SMS_BACKEND": "outbox",
+    "IDP_SMS_OUTBOX": str(VAR_DIR / "sms-outbox.jsonl"),
+    "IDP_SMS_HTTP_URL": "",
+    "IDP_SMS_HTTP_TOKEN": "",
+    "IDP_CAPTCHA": "image",
+    "IDP_ALLOW_TEST_HOOKS": "0",
+    "IDP_REALNAME_VERIFIER": "reference",
+    "IDP_SECRET_KEY": DEV_SECRET_KEY,
+    "IDP_DATA_KEY": DEV_DATA_KEY,
+    "IDP_DEBUG": "0",
+    "IDP_ALLOWED_HOSTS": "127.0.0.1,localhost,[::1]",
+    "IDP_SUPPORT_PHONE": "010-88659000",
+}
+
+
+def get(name: str) -> str:
+    """The value of `name`: from `name`, else from the file named by `name_FILE`, else the default."""
+    if name in os.environ:
+        return os.environ[name]
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return DEFAULTS[name]
+
+
+def get_bool(name: str) -> bool:
+    return get(name).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def get_list(name: str) -> list[str]:
+    return [item.strip() for item in get(name).split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    url: str
+
+    def django(self) -> dict:
+        """Django DATABASES['default'] for a sqlite:/// or postgresql:// URL."""
+        parsed = urlparse(self.url)
+        if parsed.scheme == "sqlite":
+            # sqlite:///relative/to/project or sqlite:////absolute/path
+            path = Path(self.url.removeprefix("sqlite:///"))
+            if not str(path) or str(path) == ".":
+                raise ImproperlyConfigured("IDP_DATABASE_URL sqlite:/// needs a file path")
+            name = path if path.is_absolute() else BASE_DIR / path
+            return {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(name),
+                "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            }
+        if parsed.scheme in {"postgres", "postgresql"}:
+            options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+            return {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
+                "USER": unquote(parsed.username or ""),
+                "PASSWORD": unquote(parsed.password or ""),
+                "HOST": parsed.hostname or "",
+                "PORT": str(parsed.port or ""),
+                # Persistent connections: a login must not pay a TCP + auth handshake.
+                "CONN_MAX_AGE": 300,
+                "CONN_HEALTH_CHECKS": True,
+                "OPTIONS": options,
+            }
+        raise ImproperlyConfigured(
+            f"IDP_DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgresql://)"
+        )

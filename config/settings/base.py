@@ -1,0 +1,155 @@
+"""Settings shared by every environment. Deployment values come from config.env only."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config import env
+
+BASE_DIR = env.BASE_DIR
+VAR_DIR = env.VAR_DIR
+VAR_DIR.mkdir(exist_ok=True)
+
+SECRET_KEY = env.get("IDP_SECRET_KEY")
+DEBUG = env.get_bool("IDP_DEBUG")
+ALLOWED_HOSTS = env.get_list("IDP_ALLOWED_HOSTS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "captcha",
+    "idp.core",
+    "idp.identifiers",
+    "idp.notify",
+    "idp.accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "idp.core.context_processors.platform",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.DatabaseUrl(env.get("IDP_DATABASE_URL")).django()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.get("IDP_REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "idp",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+AUTH_USER_MODEL = "accounts.Account"
+AUTHENTICATION_BACKENDS = ["idp.accounts.auth.LoginNameBackend"]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/online/"
+# argon2id first (OWASP m=19 MiB, t=2, p=1); the others only verify hashes made elsewhere.
+PASSWORD_HASHERS = [
+    "idp.accounts.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "idp.accounts.passwords.PlatformPasswordValidator"}]
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Request bodies larger than this are refused with 400 before any view runs.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+# --- platform settings (README, "Configuration") ---
+IDP_ISSUER = env.get("IDP_ISSUER").rstrip("/")
+IDP_SUPPORT_PHONE = env.get("IDP_SUPPORT_PHONE")
+IDP_DATA_KEY = env.get("IDP_DATA_KEY")
+IDP_SMS_BACKEND = env.get("IDP_SMS_BACKEND")
+IDP_SMS_OUTBOX = env.get("IDP_SMS_OUTBOX")
+IDP_SMS_HTTP_URL = env.get("IDP_SMS_HTTP_URL")
+IDP_SMS_HTTP_TOKEN = env.get("IDP_SMS_HTTP_TOKEN")
+IDP_REALNAME_VERIFIER = env.get("IDP_REALNAME_VERIFIER")
+IDP_ALLOW_TEST_HOOKS = env.get_bool("IDP_ALLOW_TEST_HOOKS")
+IDP_CAPTCHA = env.get("IDP_CAPTCHA")
+if IDP_CAPTCHA.startswith("fixed:") and not IDP_ALLOW_TEST_HOOKS:
+    raise ImproperlyConfigured(
+        "IDP_CAPTCHA=fixed:… makes every captcha pass; it is for automated tests only "
+        "and needs IDP_ALLOW_TEST_HOOKS=1."
+    )
+if IDP_CAPTCHA != "image" and not IDP_CAPTCHA.startswith("fixed:"):
+    raise ImproperlyConfigured("IDP_CAPTCHA must be 'image' or 'fixed:<answer>'.")
+
+# Login throttling: a login name (existing or not) or an IP that fails this often is locked.
+IDP_LOGIN_LOCK_FAILURES = 5
+IDP_LOGIN_IP_LOCK_FAILURES = 20
+IDP_LOGIN_LOCK_SECONDS = 15 * 60
+IDP_LOGIN_SLOWDOWN_AFTER = 3  # failures before each further attempt must wait
+IDP_LOGIN_SLOWDOWN_SECONDS = 5  # wait per failure beyond the threshold
+# One-time SMS codes (SPEC 2): 6 digits, valid 5 minutes, single use.
+IDP_OTP_TTL_SECONDS = 5 * 60
+IDP_OTP_MAX_ATTEMPTS = 5
+IDP_OTP_RESEND_SECONDS = 60
+IDP_OTP_DAILY_PER_PHONE = 10
+IDP_OTP_DAILY_PER_IP = 30
+IDP_CHECK_API_PER_MINUTE = 60
+
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 5  # minutes
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+CAPTCHA_IMAGE_SIZE = (110, 38)
+CAPTCHA_FONT_SIZE = 26
+
+# login_name is unique case-insensitively through a functional index on LOWER(login_name),
+# which is stricter than the plain unique flag this check looks for.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "idp.accounts"
+    label = "accounts"
+    verbose_name = "账号"
+
+    def ready(self):
+        from django.db.models import CharField
+        from django.db.models.functions import Lower
+
+        # `login_name__lower=...` compiles to LOWER(login_name) = ..., which the
+        # case-insensitive unique index on LOWER(login_name) serves.
+        CharField.register_lookup(Lower)

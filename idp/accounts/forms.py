@@ -1,0 +1,349 @@
+"""Forms of the account pages. Field labels are the spec's Chinese labels (CONTRACT.md)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from idp.accounts.models import AccountKind, Gender, LegalType, NaturalPerson, Organisation, RegionType
+from idp.accounts.passwords import check_password_rule
+from idp.core.captcha import PlatformCaptchaField
+from idp.identifiers import validators
+from idp.identifiers.documents import (
+    DOCUMENT_TYPES,
+    IDENTITY_TYPE_CHOICES,
+    IDENTITY_TYPES,
+    validate_document,
+)
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def document_type_choices():
+    """证件类型 grouped by 身份类型, so the select makes sense without scripts too."""
+    groups = [
+        (IDENTITY_TYPES[code], [(d.code, d.label) for d in DOCUMENT_TYPES.values()
+                                if d.identity_type == code])
+        for code in IDENTITY_TYPES
+    ]
+    return [("", "-请选择-")] + groups
+
+
+class DocumentTypeSelect(forms.Select):
+    """Each option carries data-identity-type, so the page script can filter by 身份类型."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        doc = DOCUMENT_TYPES.get(str(value))
+        if doc:
+            option["attrs"]["data-identity-type"] = doc.identity_type
+        return option
+
+
+def identity_form_fields(prefix: str, label: str, *, validity: bool) -> dict:
+    """身份类型, 证件类型, 证件号码 (and 证件有效期) fields named `<prefix>identity_type` etc."""
+    fields = {
+        f"{prefix}identity_type": forms.ChoiceField(
+            label=f"{label}身份类型",
+            choices=IDENTITY_TYPE_CHOICES,
+            initial="mainland",
+            widget=forms.RadioSelect(attrs={"data-identity-type-for": f"id_{prefix}id_type"}),
+        ),
+        f"{prefix}id_type": forms.ChoiceField(
+            label=f"{label}证件类型",
+            choices=document_type_choices,
+            widget=DocumentTypeSelect,
+            error_messages={"invalid_choice": "未知的证件类型", "required": "请选择证件类型"},
+        ),
+        f"{prefix}id_number": forms.CharField(
+            label=f"{label}证件号码", max_length=40,
+            error_messages={"required": "请输入证件号码"},
+        ),
+    }
+    if validity:
+        fields.update({
+            f"{prefix}id_valid_from": forms.DateField(
+                label=f"{label}证件有效期起", widget=DATE_INPUT,
+                error_messages={"required": "请输入证件有效期起始日期", "invalid": "日期格式应为 年-月-日"},
+            ),
+            f"{prefix}id_valid_to": forms.DateField(
+                label=f"{label}证件有效期止", required=False, widget=DATE_INPUT,
+                error_messages={"invalid": "日期格式应为 年-月-日"},
+            ),
+            f"{prefix}id_long_term": forms.BooleanField(label="长期有效", required=False),
+        })
+    return fields
+
+
+def clean_identity(form: forms.Form, prefix: str, *, validity: bool) -> None:
+    """Check the document type against the identity type and the number against its type."""
+    data = form.cleaned_data
+    identity_type = data.get(f"{prefix}identity_type")
+    id_type = data.get(f"{prefix}id_type")
+    number = data.get(f"{prefix}id_number")
+    if id_type and identity_type and DOCUMENT_TYPES[id_type].identity_type != identity_type:
+        form.add_error(
+            f"{prefix}id_type",
+            f"身份类型为“{IDENTITY_TYPES[identity_type]}”时不能选择“{DOCUMENT_TYPES[id_type].label}”",
+        )
+    elif id_type and number is not None:
+        try:
+            data[f"{prefix}id_number"] = validate_document(identity_type, id_type, number)
+        except validators.InvalidIdentifier as exc:
+            form.add_error(f"{prefix}id_number", str(exc))
+    if validity:
+        start = data.get(f"{prefix}id_valid_from")
+        end = data.get(f"{prefix}id_valid_to")
+        if data.get(f"{prefix}id_long_term"):
+            data[f"{prefix}id_valid_to"] = None
+        elif start and not end and f"{prefix}id_valid_to" not in form.errors:
+            form.add_error(f"{prefix}id_valid_to", "请输入证件有效期截止日期,或勾选长期有效")
+        elif start and end and end <= start:
+            form.add_error(f"{prefix}id_valid_to", "证件有效期截止日期应晚于起始日期")
+
+
+class IdentifierField(forms.CharField):
+    """A CharField cleaned by one of idp.identifiers.validators."""
+
+    def __init__(self, validate, **kwargs):
+        self.validate_identifier = validate
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        try:
+            return self.validate_identifier(value)
+        except validators.InvalidIdentifier as exc:
+            raise ValidationError(str(exc), code="invalid") from None
+
+
+def password_widget():
+    # Re-rendered after an error so nothing typed is lost (the page is served over HTTPS
+    # and the value goes back only to the person who typed it).
+    return forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password",
+                                                         "data-strength-meter": "1"})
+
+
+class PasswordPairMixin:
+    """`password` + `password_confirm`: the password rule, and both must match."""
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        try:
+            check_password_rule(password)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages[0]) from None
+        return password
+
+    def clean_password_confirm(self):
+        password = self.cleaned_data.get("password")
+        confirm = self.cleaned_data.get("password_confirm")
+        if password and confirm != password:
+            raise ValidationError("两次输入的密码不一致")
+        return confirm
+
+
+def login_name_field():
+    return IdentifierField(
+        validators.login_name, label="登录名",
+        help_text="只能包含数字、字母、下划线",
+        error_messages={"required": "请输入登录名"},
+    )
+
+
+def agreement_field(title: str):
+    return forms.BooleanField(
+        label=f"我已阅读并同意{title}",
+        error_messages={"required": f"请阅读并同意{title}"},
+    )
+
+
+class NaturalRegistrationForm(PasswordPairMixin, forms.Form):
+    """自然人注册 (SPEC 2.1)."""
+
+    login_name = login_name_field()
+    password = forms.CharField(label="登录密码", widget=password_widget(),
+                               error_messages={"required": "请输入登录密码"})
+    password_confirm = forms.CharField(label="密码确认", widget=password_widget(),
+                                       error_messages={"required": "请再次输入密码"})
+    name = forms.CharField(label="姓名", max_length=100, error_messages={"required": "请输入姓名"})
+    locals().update(identity_form_fields("", "", validity=False))
+    phone = IdentifierField(validators.mobile, label="手机号码",
+                            error_messages={"required": "请输入手机号码"})
+    sms_code = forms.CharField(label="验证码", max_length=6,
+                               error_messages={"required": "请输入短信验证码"})
+    agree = agreement_field("《自然人实名注册协议》")
+
+    sms_fields = {"phone": ("phone", "register")}
+
+    def clean(self):
+        super().clean()
+        clean_identity(self, "", validity=False)
+        return self.cleaned_data
+
+
+class LegalRegistrationForm(PasswordPairMixin, forms.Form):
+    """单位用户(法人)注册 (SPEC 2.2)."""
+
+    login_name = login_name_field()
+    password = forms.CharField(label="密码", widget=password_widget(),
+                               error_messages={"required": "请输入密码"})
+    password_confirm = forms.CharField(label="重复密码", widget=password_widget(),
+                                       error_messages={"required": "请再次输入密码"})
+    org_name = forms.CharField(label="法人单位名称", max_length=200,
+                               error_messages={"required": "请输入法人单位名称"})
+    region_type = forms.ChoiceField(label="注册单位类型", choices=RegionType.choices,
+                                    initial=RegionType.DOMESTIC, widget=forms.RadioSelect)
+    legal_type = forms.ChoiceField(label="法人类型", choices=LegalType.choices,
+                                   initial=LegalType.ENTERPRISE, widget=forms.RadioSelect)
+    uscc = IdentifierField(validators.uscc, label="统一社会信用代码", required=False, max_length=40)
+    registration_number = forms.CharField(
+        label="注册登记号码", required=False, max_length=64,
+        help_text="港澳台地区单位、境外单位填写本地注册登记号码",
+    )
+    lr_name = forms.CharField(label="法定代表人姓名", max_length=100,
+                              error_messages={"required": "请输入法定代表人姓名"})
+    lr_mobile = IdentifierField(validators.mobile, label="法定代表人手机号码",
+                                error_messages={"required": "请输入法定代表人手机号码"})
+    locals().update(identity_form_fields("lr_", "法定代表人", validity=True))
+    agent_name = forms.CharField(label="主代办人姓名", max_length=100,
+                                 error_messages={"required": "请输入主代办人姓名"})
+    agent_mobile = IdentifierField(validators.mobile, label="主代办人手机号码",
+                                   error_messages={"required": "请输入主代办人手机号码"})
+    agent_sms_code = forms.CharField(label="主代办人手机号验证码", max_length=6,
+                                     error_messages={"required": "请输入短信验证码"})
+    locals().update(identity_form_fields("agent_", "主代办人", validity=True))
+    agree = agreement_field("《法人实名注册协议》")
+
+    sms_fields = {"agent_mobile": ("agent_mobile", "register_agent")}
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        if data.get("region_type") == RegionType.DOMESTIC:
+            if not data.get("uscc") and "uscc" not in self.errors:
+                self.add_error("uscc", "境内单位必须填写统一社会信用代码")
+            data["registration_number"] = ""
+        elif data.get("region_type"):
+            data["uscc"] = None
+            if not (data.get("registration_number") or "").strip():
+                self.add_error("registration_number", "港澳台地区单位、境外单位请填写注册登记号码")
+        clean_identity(self, "lr_", validity=True)
+        clean_identity(self, "agent_", validity=True)
+        return data
+
+
+class LoginForm(forms.Form):
+    """统一用户登录 (SPEC 1); `kind` is the tab."""
+
+    kind = forms.ChoiceField(choices=AccountKind.choices, widget=forms.HiddenInput)
+    login_name = forms.CharField(label="登录名", max_length=64,
+                                 error_messages={"required": "请输入登录名"},
+                                 widget=forms.TextInput(attrs={"autocomplete": "username",
+                                                               "placeholder": "请输入登录名"}))
+    password = forms.CharField(label="密码", max_length=128,
+                               error_messages={"required": "请输入密码"},
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password",
+                                                                 "placeholder": "请输入密码"}))
+    captcha = PlatformCaptchaField()
+
+
+class PasswordChangeForm(PasswordPairMixin, forms.Form):
+    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput,
+                                   error_messages={"required": "请输入原密码"})
+    password = forms.CharField(label="新密码", widget=password_widget(),
+                               error_messages={"required": "请输入新密码"})
+    password_confirm = forms.CharField(label="确认新密码", widget=password_widget(),
+                                       error_messages={"required": "请再次输入新密码"})
+
+    def __init__(self, account, *args, **kwargs):
+        self.account = account
+        super().__init__(*args, **kwargs)
+
+    def clean_old_password(self):
+        old = self.cleaned_data["old_password"]
+        if not self.account.check_password(old):
+            raise ValidationError("原密码错误")
+        return old
+
+
+class ProfileFormMixin:
+    """Shared by both profile forms: identity numbers validated like at registration."""
+
+    documents: tuple[str, ...] = ()
+
+    def _post_clean(self):
+        for prefix in self.documents:
+            clean_identity(self, prefix, validity=False)
+        super()._post_clean()
+
+
+def identity_widgets(prefix: str) -> dict:
+    return {
+        f"{prefix}identity_type": forms.RadioSelect,
+        f"{prefix}id_type": DocumentTypeSelect(choices=document_type_choices()),
+        f"{prefix}id_number": forms.TextInput,
+        f"{prefix}id_valid_from": DATE_INPUT,
+        f"{prefix}id_valid_to": DATE_INPUT,
+    }
+
+
+class NaturalProfileForm(ProfileFormMixin, forms.ModelForm):
+    """修改个人信息: the owner's edit form (the one place the full number is shown)."""
+
+    documents = ("",)
+    email = forms.EmailField(label="电子邮箱", required=False)
+
+    class Meta:
+        model = NaturalPerson
+        fields = ["name", "gender", "ethnicity", "title", "birth_date", "telephone",
+                  "identity_type", "id_type", "id_number", "id_valid_from", "id_valid_to",
+                  "address"]
+        widgets = {"birth_date": DATE_INPUT, **identity_widgets("")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("identity_type", "id_type", "id_number"):
+            self.fields[name].required = True
+        self.fields["identity_type"].choices = IDENTITY_TYPE_CHOICES
+        self.fields["gender"].choices = [("", "-请选择-"), *Gender.choices]
+        self.fields["email"].initial = self.instance.account.email
+
+
+class OrganisationProfileForm(ProfileFormMixin, forms.ModelForm):
+    """修改法人信息."""
+
+    documents = ("lr_", "agent_")
+    email = forms.EmailField(label="电子邮箱", required=False)
+    uscc = IdentifierField(validators.uscc, label="统一社会信用代码", required=False, max_length=40)
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "english_name", "short_name", "homepage", "region_type", "legal_type",
+                  "region", "uscc", "registration_number", "address", "postal_code", "telephone",
+                  "business_scope",
+                  "lr_name", "lr_mobile", "lr_identity_type", "lr_id_type", "lr_id_number",
+                  "lr_id_valid_from", "lr_id_valid_to", "lr_id_long_term",
+                  "agent_name", "agent_identity_type", "agent_id_type", "agent_id_number",
+                  "agent_id_valid_from", "agent_id_valid_to", "agent_id_long_term"]
+        widgets = {"business_scope": forms.Textarea(attrs={"rows": 3}),
+                   **identity_widgets("lr_"), **identity_widgets("agent_")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for prefix in self.documents:
+            for name in ("identity_type", "id_type", "id_number"):
+                self.fields[prefix + name].required = True
+            self.fields[prefix + "identity_type"].choices = IDENTITY_TYPE_CHOICES
+        self.fields["lr_mobile"] = IdentifierField(validators.mobile, label="法定代表人手机号码")
+        self.fields["email"].initial = self.instance.account.email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("region_type") == RegionType.DOMESTIC:
+            if not data.get("uscc") and "uscc" not in self.errors:
+                self.add_error("uscc", "境内单位必须填写统一社会信用代码")
+        elif data.get("region_type"):
+            data["uscc"] = None
+        return data

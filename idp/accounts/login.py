@@ -1,0 +1,61 @@
+"""Login with throttling and lockout (SPEC 1).
+
+Counters are keyed by the login name as typed (lower-cased), whether or not an account
+has it, so neither the slow-down nor the lock tells an attacker that a name exists.
+Every failure, wrong tab included, is the one message 登录名或密码错误.
+"""
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+
+from idp.accounts.models import Account
+from idp.core import ratelimit
+
+GENERIC_ERROR = "登录名或密码错误"
+
+
+class LoginRefused(Exception):
+    """str() is the message to show."""
+
+
+def _name_key(login_name: str) -> str:
+    return login_name.strip().lower()
+
+
+def check_not_locked(*, login_name: str, ip: str) -> None:
+    """Raise LoginRefused while the name or the IP is locked or cooling down."""
+    name = _name_key(login_name)
+    wait = max(ratelimit.remaining("login-lock", name), ratelimit.remaining("login-ip-lock", ip))
+    if wait:
+        minutes = (wait + 59) // 60
+        raise LoginRefused(f"登录失败次数过多,已暂时锁定,请 {minutes} 分钟后再试")
+    wait = ratelimit.remaining("login-cooldown", name)
+    if wait:
+        raise LoginRefused(f"登录尝试过于频繁,请 {wait} 秒后再试")
+
+
+def record_failure(*, login_name: str, ip: str) -> None:
+    name = _name_key(login_name)
+    window = settings.IDP_LOGIN_LOCK_SECONDS
+    failures = ratelimit.hit("login-fail", name, window=window)
+    ip_failures = ratelimit.hit("login-ip-fail", ip, window=window)
+    if failures >= settings.IDP_LOGIN_LOCK_FAILURES:
+        ratelimit.set_until("login-lock", name, window)
+        ratelimit.reset("login-fail", name)
+    elif failures >= settings.IDP_LOGIN_SLOWDOWN_AFTER:
+        extra = failures - settings.IDP_LOGIN_SLOWDOWN_AFTER + 1
+        ratelimit.set_until("login-cooldown", name, extra * settings.IDP_LOGIN_SLOWDOWN_SECONDS)
+    if ip_failures >= settings.IDP_LOGIN_IP_LOCK_FAILURES:
+        ratelimit.set_until("login-ip-lock", ip, window)
+        ratelimit.reset("login-ip-fail", ip)
+
+
+def authenticate_at_tab(request, *, kind: str, login_name: str, password: str, ip: str) -> Account:
+    """The account, if the name and password match an active account of the tab's kind."""
+    check_not_locked(login_name=login_name, ip=ip)
+    account = authenticate(request, login_name=login_name.strip(), password=password)
+    if account is None or account.kind != kind:
+        record_failure(login_name=login_name, ip=ip)
+        raise LoginRefused(GENERIC_ERROR)
+    ratelimit.reset("login-fail", _name_key(login_name))
+    return account

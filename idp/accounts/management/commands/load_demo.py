@@ -1,0 +1,47 @@
+"""Demo data for `make run` (README, "Demo accounts"). Running it again changes nothing."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisation, set_document
+
+REVIEWER = ("reviewer", "Review@2026")
+PERSON = ("demo_person", "Demo@2026a")
+ORGANISATION = ("demo_org", "Demo@2026b")
+
+
+class Command(BaseCommand):
+    help = "Create the demo reviewer, natural-person and legal-person accounts if missing."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        created = []
+        if not Account.objects.filter(login_name__lower=REVIEWER[0]).exists():
+            reviewer = Account.objects.create_user(REVIEWER[0], REVIEWER[1], kind=AccountKind.NATURAL,
+                                                   phone="13800000000", is_staff=True,
+                                                   is_superuser=True)
+            NaturalPerson.objects.create(account=reviewer, name="审核员")
+            created.append(REVIEWER[0])
+        if not Account.objects.filter(login_name__lower=PERSON[0]).exists():
+            account = Account.objects.create_user(PERSON[0], PERSON[1], kind=AccountKind.NATURAL,
+                                                  phone="13900139000", email="person@example.cn")
+            person = NaturalPerson(account=account, name="张三", gender="male", ethnicity="汉族")
+            set_document(person, "", identity_type="mainland", id_type="resident_id",
+                         id_number="11010519491231002X")
+            person.save()
+            created.append(PERSON[0])
+        if not Account.objects.filter(login_name__lower=ORGANISATION[0]).exists():
+            account = Account.objects.create_user(ORGANISATION[0], ORGANISATION[1],
+                                                  kind=AccountKind.LEGAL, phone="13700137000",
+                                                  email="org@example.cn")
+            org = Organisation(account=account, name="示例科技有限公司", region_type="domestic",
+                               legal_type="enterprise", uscc="91110108MA01ET88XL",
+                               lr_name="李四", lr_mobile="13600136000", agent_name="王五",
+                               region="北京市海淀区")
+            set_document(org, "lr_", identity_type="mainland", id_type="resident_id",
+                         id_number="110105194912310038")
+            set_document(org, "agent_", identity_type="mainland", id_type="resident_id",
+                         id_number="110105198001010016")
+            org.save()
+            created.append(ORGANISATION[0])
+        self.stdout.write("demo accounts: " + (", ".join(created) if created else "already present"))

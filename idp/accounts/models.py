@@ -1,0 +1,228 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from idp.core import crypto
+from idp.core.fields import EncryptedTextField
+from idp.identifiers.documents import DOCUMENT_TYPE_CHOICES, IDENTITY_TYPE_CHOICES
+from idp.identifiers.masking import mask_id_number, mask_phone
+
+
+class AccountKind(models.TextChoices):
+    NATURAL = "natural", "自然人"
+    LEGAL = "legal", "法人"
+
+
+class RealNameStatus(models.TextChoices):
+    """SPEC 3: one state machine for both kinds."""
+
+    UNVERIFIED = "unverified", "未实名认证"
+    REGISTRY_PASSED = "registry_passed", "国家平台实名认证通过"
+    REGISTRY_FAILED = "registry_failed", "实名认证失败"
+    PENDING_REVIEW = "pending_review", "待人工审核"
+    REVIEW_APPROVED = "review_approved", "已审核认证"
+    REVIEW_REJECTED = "review_rejected", "审核未通过"
+
+
+class AccountManager(BaseUserManager):
+    def get_by_natural_key(self, login_name):
+        return self.get(login_name__lower=login_name.lower())
+
+    def create_user(self, login_name, password=None, **fields):
+        account = self.model(login_name=login_name, **fields)
+        account.set_password(password)
+        account.save(using=self._db)
+        return account
+
+    def create_superuser(self, login_name, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        fields.setdefault("kind", AccountKind.NATURAL)
+        return self.create_user(login_name, password, **fields)
+
+
+class Account(AbstractBaseUser, PermissionsMixin):
+    """A login of either kind. Natural persons have `person`, legal persons `organisation`."""
+
+    login_name = models.CharField("登录名", max_length=64)
+    kind = models.CharField("用户类型", max_length=8, choices=AccountKind.choices)
+    # 预留手机号: the person's own mobile, or an organisation's main agent's mobile.
+    phone = models.CharField("手机号码", max_length=20, blank=True, db_index=True)
+    email = models.EmailField("电子邮箱", blank=True)
+    realname_status = models.CharField(
+        "实名认证状态",
+        max_length=20,
+        choices=RealNameStatus.choices,
+        default=RealNameStatus.UNVERIFIED,
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField("审核员/管理员", default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = AccountManager()
+
+    USERNAME_FIELD = "login_name"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = "账号"
+        verbose_name_plural = "账号"
+        constraints = [
+            models.UniqueConstraint(Lower("login_name"), name="account_login_name_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.login_name
+
+    @property
+    def is_natural(self) -> bool:
+        return self.kind == AccountKind.NATURAL
+
+    @property
+    def is_legal(self) -> bool:
+        return self.kind == AccountKind.LEGAL
+
+    @property
+    def display_name(self) -> str:
+        profile = getattr(self, "person", None) if self.is_natural else getattr(
+            self, "organisation", None
+        )
+        return (profile.name if profile else "") or self.login_name
+
+    @property
+    def kind_label(self) -> str:
+        return "自然人" if self.is_natural else "法人(单位管理员)"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+def identity_fields(prefix: str, verbose: str = "") -> dict:
+    """The columns of one identity document (身份类型, 证件类型, 证件号码 encrypted with its
+    blind index, 证件有效期), named `<prefix>identity_type` etc. Model bodies add them with
+    `locals().update(...)`, so the three documents of the platform share one definition."""
+    return {
+        f"{prefix}identity_type": models.CharField(
+            f"{verbose}身份类型", max_length=10, choices=IDENTITY_TYPE_CHOICES, blank=True
+        ),
+        f"{prefix}id_type": models.CharField(
+            f"{verbose}证件类型", max_length=32, choices=DOCUMENT_TYPE_CHOICES, blank=True
+        ),
+        f"{prefix}id_number": EncryptedTextField(f"{verbose}证件号码", blank=True),
+        f"{prefix}id_index": models.CharField(max_length=64, blank=True, db_index=True),
+        f"{prefix}id_valid_from": models.DateField(f"{verbose}证件有效期起", null=True, blank=True),
+        f"{prefix}id_valid_to": models.DateField(f"{verbose}证件有效期止", null=True, blank=True),
+        f"{prefix}id_long_term": models.BooleanField(f"{verbose}证件长期有效", default=False),
+    }
+
+
+def set_document(obj, prefix: str, *, identity_type: str, id_type: str, id_number: str) -> None:
+    """Set one identity document on `obj`; `id_number` must already be validated/normalised."""
+    setattr(obj, f"{prefix}identity_type", identity_type)
+    setattr(obj, f"{prefix}id_type", id_type)
+    setattr(obj, f"{prefix}id_number", id_number)
+    setattr(obj, f"{prefix}id_index", crypto.blind_index(id_type, id_number) if id_number else "")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", "男"
+    FEMALE = "female", "女"
+
+
+class NaturalPerson(models.Model):
+    """自然人用户信息 (SPEC 3)."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="person")
+    name = models.CharField("姓名", max_length=100)
+    gender = models.CharField("性别", max_length=8, choices=Gender.choices, blank=True)
+    ethnicity = models.CharField("民族", max_length=32, blank=True)
+    title = models.CharField("职务", max_length=64, blank=True)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    telephone = models.CharField("电话", max_length=32, blank=True)
+    address = models.CharField("详细地址", max_length=255, blank=True)
+    locals().update(identity_fields(""))
+
+    class Meta:
+        verbose_name = "自然人"
+        verbose_name_plural = "自然人"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def missing_required(self) -> list[str]:
+        """Labels of required fields that are empty (用户信息不全)."""
+        required = {"姓名": self.name, "证件类型": self.id_type, "证件号码": self.id_number,
+                    "手机": self.account.phone}
+        return [label for label, value in required.items() if not value]
+
+
+class RegionType(models.TextChoices):
+    DOMESTIC = "domestic", "境内单位"
+    HMT = "hmt", "港澳台地区单位"
+    FOREIGN = "foreign", "境外单位"
+
+
+class LegalType(models.TextChoices):
+    ENTERPRISE = "enterprise", "企业法人"
+    SOCIAL = "social", "社会组织法人"
+    INSTITUTION = "institution", "事业单位法人"
+    OTHER = "other", "其他"
+
+
+class Organisation(models.Model):
+    """法人单位: the organisation, its legal representative (lr_) and main agent (agent_).
+
+    The main agent's mobile is the account's reserved phone (`account.phone`).
+    """
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="organisation")
+    name = models.CharField("单位名称", max_length=200, db_index=True)
+    english_name = models.CharField("英文名称", max_length=200, blank=True)
+    short_name = models.CharField("单位简称", max_length=100, blank=True)
+    homepage = models.URLField("单位主页", blank=True)
+    region_type = models.CharField("注册单位类型", max_length=10, choices=RegionType.choices)
+    legal_type = models.CharField("法人类型", max_length=12, choices=LegalType.choices)
+    region = models.CharField("单位所在地区", max_length=100, blank=True)
+    # Required for domestic units; NULL for units outside the mainland (unique where set).
+    uscc = models.CharField(
+        "统一社会信用代码", max_length=18, null=True, blank=True, unique=True,
+        error_messages={"unique": "该统一社会信用代码已注册法人账号,如账号被他人占用请通过法人申诉找回"},
+    )
+    registration_number = models.CharField("注册登记号码", max_length=64, blank=True)
+    # 法人单位其他信息
+    address = models.CharField("单位地址", max_length=255, blank=True)
+    postal_code = models.CharField("邮政编码", max_length=10, blank=True)
+    telephone = models.CharField("单位电话", max_length=32, blank=True)
+    business_scope = models.TextField("业务范围", blank=True)
+    # 法定代表人信息
+    lr_name = models.CharField("法定代表人姓名", max_length=100)
+    lr_mobile = models.CharField("法定代表人手机号码", max_length=20, blank=True)
+    locals().update(identity_fields("lr_", "法定代表人"))
+    # 主代办人信息
+    agent_name = models.CharField("主代办人姓名", max_length=100)
+    locals().update(identity_fields("agent_", "主代办人"))
+
+    class Meta:
+        verbose_name = "法人单位"
+        verbose_name_plural = "法人单位"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_lr_id_number(self) -> str:
+        return mask_id_number(self.lr_id_number)
+
+    @property
+    def masked_agent_id_number(self) -> str:
+        return mask_id_number(self.agent_id_number)
+
+    @property
+    def masked_lr_mobile(self) -> str:
+        return mask_phone(self.lr_mobile)

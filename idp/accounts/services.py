@@ -1,0 +1,105 @@
+"""Use cases that change accounts: registration, profile edits, password change.
+
+Each is a keyword-only function running in one transaction; views, the console, the
+migration and tests all call these.
+"""
+
+from django.db import IntegrityError, transaction
+
+from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisation, set_document
+from idp.notify import otp
+
+
+class LoginNameTaken(Exception):
+    message = "该登录名已注册,请更换登录名"
+
+
+class UsccTaken(Exception):
+    message = "该统一社会信用代码已注册法人账号,如账号被他人占用请通过法人申诉找回"
+
+
+def _create_account(*, login_name: str, password: str, kind: str, phone: str, code_id: int,
+                    email: str = "") -> Account:
+    """Spend the SMS code and create the account, in the caller's transaction."""
+    otp.consume_code(code_id)
+    account = Account(login_name=login_name, kind=kind, phone=phone, email=email)
+    account.set_password(password)
+    try:
+        with transaction.atomic():  # savepoint: the IntegrityError must not poison the outer one
+            account.save()
+    except IntegrityError:
+        raise LoginNameTaken() from None
+    return account
+
+
+def register_natural_person(*, login_name: str, password: str, name: str, identity_type: str,
+                            id_type: str, id_number: str, phone: str, code_id: int) -> Account:
+    """自然人注册 (SPEC 2.1). Registration is allowed even when another account holds the
+    same document: only verification is limited to one account per document."""
+    with transaction.atomic():
+        account = _create_account(login_name=login_name, password=password,
+                                  kind=AccountKind.NATURAL, phone=phone, code_id=code_id)
+        person = NaturalPerson(account=account, name=name)
+        set_document(person, "", identity_type=identity_type, id_type=id_type, id_number=id_number)
+        person.save()
+    return account
+
+
+def register_organisation(*, login_name: str, password: str, code_id: int, agent_mobile: str,
+                          **data) -> Account:
+    """单位用户(法人)注册 (SPEC 2.2). `data` holds the LegalRegistrationForm's other fields."""
+    with transaction.atomic():
+        account = _create_account(login_name=login_name, password=password,
+                                  kind=AccountKind.LEGAL, phone=agent_mobile, code_id=code_id)
+        org = Organisation(
+            account=account,
+            name=data["org_name"],
+            region_type=data["region_type"],
+            legal_type=data["legal_type"],
+            uscc=data.get("uscc") or None,
+            registration_number=data.get("registration_number", ""),
+            lr_name=data["lr_name"],
+            lr_mobile=data["lr_mobile"],
+            agent_name=data["agent_name"],
+        )
+        for prefix in ("lr_", "agent_"):
+            set_document(org, prefix, identity_type=data[f"{prefix}identity_type"],
+                         id_type=data[f"{prefix}id_type"], id_number=data[f"{prefix}id_number"])
+            setattr(org, f"{prefix}id_valid_from", data.get(f"{prefix}id_valid_from"))
+            setattr(org, f"{prefix}id_valid_to", data.get(f"{prefix}id_valid_to"))
+            setattr(org, f"{prefix}id_long_term", bool(data.get(f"{prefix}id_long_term")))
+        try:
+            with transaction.atomic():
+                org.save()
+        except IntegrityError:
+            raise UsccTaken() from None
+    return account
+
+
+def update_profile(*, account: Account, profile, email: str, documents: tuple[str, ...]) -> None:
+    """Save an edited NaturalPerson or Organisation (fields already set by its form).
+
+    The blind indexes are recomputed from the (validated) numbers.
+    """
+    for prefix in documents:
+        set_document(
+            profile, prefix,
+            identity_type=getattr(profile, f"{prefix}identity_type"),
+            id_type=getattr(profile, f"{prefix}id_type"),
+            id_number=getattr(profile, f"{prefix}id_number"),
+        )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                profile.save()
+        except IntegrityError:
+            raise UsccTaken() from None
+        if account.email != email:
+            account.email = email
+            account.save(update_fields=["email"])
+
+
+def change_password(*, account: Account, new_password: str) -> None:
+    """Set a new password. Django's session hash check then ends the account's other sessions."""
+    account.set_password(new_password)
+    account.save(update_fields=["password"])

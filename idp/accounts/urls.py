@@ -1,0 +1,18 @@
+from django.urls import path
+
+from idp.accounts import api, views
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("register/", views.register_landing, name="register"),
+    path("register/natural/", views.register_natural, name="register-natural"),
+    path("register/legal/", views.register_legal, name="register-legal"),
+    path("register/done/", views.register_done, name="register-done"),
+    path("online/", views.online_home, name="online"),
+    path("online/profile/", views.profile, name="profile"),
+    path("online/profile/edit/", views.profile_edit, name="profile-edit"),
+    path("online/password/", views.password_change, name="password-change"),
+    path("online/<str:section>/", views.online_placeholder, name="online-placeholder"),
+    path("api/check/<str:what>", api.check, name="api-check"),
+]

@@ -1,0 +1,220 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from idp.accounts import forms, services
+from idp.accounts.login import LoginRefused, authenticate_at_tab
+from idp.accounts.models import AccountKind
+from idp.core.http import client_ip
+from idp.identifiers import validators
+from idp.notify import otp
+
+
+def _send_code_from_form(request, form_class):
+    """The 获取验证码 button without scripts: send the code, re-show the form as typed."""
+    field = request.POST.get("send_code", "")
+    if field not in form_class.sms_fields:
+        return None
+    form = form_class(initial=request.POST.dict())
+    phone_field, purpose = form_class.sms_fields[field]
+    try:
+        phone = validators.mobile(request.POST.get(phone_field, ""))
+        otp.send_code(phone=phone, purpose=purpose, ip=client_ip(request))
+        notice = {"field": phone_field, "ok": True, "text": "验证码已发送,5 分钟内有效"}
+    except (validators.InvalidIdentifier, otp.CodeError) as exc:
+        notice = {"field": phone_field, "ok": False, "text": str(exc)}
+    return form, notice
+
+
+def _check_sms(form, field: str, phone_field: str, purpose: str):
+    """Check the SMS code of a valid form; on failure the form gets the error, None is returned."""
+    try:
+        return otp.check_code(phone=form.cleaned_data[phone_field], purpose=purpose,
+                              code=form.cleaned_data[field])
+    except otp.CodeError as exc:
+        form.add_error(field, str(exc))
+        return None
+
+
+def register_landing(request):
+    return render(request, "accounts/register_landing.html")
+
+
+def register_natural(request):
+    notice = None
+    if request.method == "POST":
+        sent = _send_code_from_form(request, forms.NaturalRegistrationForm)
+        if sent:
+            form, notice = sent
+        else:
+            form = forms.NaturalRegistrationForm(request.POST)
+            if form.is_valid() and (code_id := _check_sms(form, "sms_code", "phone", "register")):
+                data = form.cleaned_data
+                try:
+                    account = services.register_natural_person(
+                        login_name=data["login_name"], password=data["password"],
+                        name=data["name"], identity_type=data["identity_type"],
+                        id_type=data["id_type"], id_number=data["id_number"],
+                        phone=data["phone"], code_id=code_id,
+                    )
+                except services.LoginNameTaken as exc:
+                    form.add_error("login_name", exc.message)
+                except otp.CodeError as exc:
+                    form.add_error("sms_code", str(exc))
+                else:
+                    request.session["registered"] = account.login_name
+                    return redirect("register-done")
+    else:
+        form = forms.NaturalRegistrationForm()
+    return render(request, "accounts/register_natural.html", {"form": form, "notice": notice})
+
+
+def register_legal(request):
+    notice = None
+    if request.method == "POST":
+        sent = _send_code_from_form(request, forms.LegalRegistrationForm)
+        if sent:
+            form, notice = sent
+        else:
+            form = forms.LegalRegistrationForm(request.POST)
+            if form.is_valid() and (
+                code_id := _check_sms(form, "agent_sms_code", "agent_mobile", "register_agent")
+            ):
+                data = dict(form.cleaned_data)
+                try:
+                    account = services.register_organisation(
+                        login_name=data.pop("login_name"), password=data.pop("password"),
+                        agent_mobile=data.pop("agent_mobile"), code_id=code_id, **data,
+                    )
+                except services.LoginNameTaken as exc:
+                    form.add_error("login_name", exc.message)
+                except services.UsccTaken as exc:
+                    form.add_error("uscc", exc.message)
+                except otp.CodeError as exc:
+                    form.add_error("agent_sms_code", str(exc))
+                else:
+                    request.session["registered"] = account.login_name
+                    return redirect("register-done")
+    else:
+        form = forms.LegalRegistrationForm()
+    return render(request, "accounts/register_legal.html", {"form": form, "notice": notice})
+
+
+def register_done(request):
+    login_name = request.session.get("registered")
+    if not login_name:
+        return redirect("register")
+    return render(request, "accounts/register_done.html", {"login_name": login_name})
+
+
+def login_view(request):
+    tab = request.POST.get("kind") or request.GET.get("tab") or AccountKind.NATURAL
+    if tab not in AccountKind.values:
+        tab = AccountKind.NATURAL
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    error = None
+    if request.method == "POST":
+        form = forms.LoginForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                account = authenticate_at_tab(
+                    request, kind=data["kind"], login_name=data["login_name"],
+                    password=data["password"], ip=client_ip(request),
+                )
+            except LoginRefused as exc:
+                error = str(exc)
+            else:
+                login(request, account)
+                return redirect(next_url or "online")
+    else:
+        form = forms.LoginForm(initial={"kind": tab})
+    return render(request, "accounts/login.html",
+                  {"form": form, "tab": tab, "error": error, "next": next_url})
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, "您已安全退出登录")
+    return redirect("login")
+
+
+@login_required
+def online_home(request):
+    return render(request, "accounts/online_follows.html", {"section": "follows"})
+
+
+PLACEHOLDERS = {
+    "apply": "我要办理",
+    "matters": "我的事项",
+    "ratings": "我的评价",
+    "delegation": "用户授权管理",
+}
+
+
+@login_required
+def online_placeholder(request, section):
+    if section not in PLACEHOLDERS:
+        raise Http404
+    if section == "delegation" and not request.user.is_legal:
+        return redirect("online")
+    return render(request, "accounts/online_placeholder.html",
+                  {"section": section, "title": PLACEHOLDERS[section]})
+
+
+@login_required
+def profile(request):
+    account = request.user
+    if account.is_natural:
+        return render(request, "accounts/profile_natural.html",
+                      {"section": "profile", "person": account.person})
+    return render(request, "accounts/profile_legal.html",
+                  {"section": "profile", "org": account.organisation})
+
+
+@login_required
+def profile_edit(request):
+    account = request.user
+    if account.is_natural:
+        profile, form_class, template = (account.person, forms.NaturalProfileForm,
+                                         "accounts/profile_natural_edit.html")
+    else:
+        profile, form_class, template = (account.organisation, forms.OrganisationProfileForm,
+                                         "accounts/profile_legal_edit.html")
+    if request.method == "POST":
+        form = form_class(request.POST, instance=profile)
+        if form.is_valid():
+            try:
+                services.update_profile(account=account, profile=form.instance,
+                                        email=form.cleaned_data["email"],
+                                        documents=form_class.documents)
+            except services.UsccTaken as exc:
+                form.add_error("uscc", exc.message)
+            else:
+                messages.success(request, "信息已保存")
+                return redirect("profile")
+    else:
+        form = form_class(instance=profile)
+    return render(request, template, {"section": "profile", "form": form})
+
+
+@login_required
+def password_change(request):
+    if request.method == "POST":
+        form = forms.PasswordChangeForm(request.user, request.POST)
+        if form.is_valid():
+            services.change_password(account=request.user,
+                                     new_password=form.cleaned_data["password"])
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改,其他设备上的登录已失效")
+            return redirect("profile")
+    else:
+        form = forms.PasswordChangeForm(request.user)
+    return render(request, "accounts/password_change.html", {"section": "profile", "form": form})

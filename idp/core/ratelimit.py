@@ -1,0 +1,45 @@
+"""Fixed-window counters in the cache (Redis when configured), for throttles and lockouts."""
+
+import time
+
+from django.core.cache import cache
+
+
+def _key(scope: str, ident: str) -> str:
+    return f"rl:{scope}:{ident}"
+
+
+def hit(scope: str, ident: str, *, window: int) -> int:
+    """Count one event for `ident` in `scope`; returns the count in the current window."""
+    key = _key(scope, ident)
+    if cache.add(key, 1, timeout=window):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window)
+        return 1
+
+
+def count(scope: str, ident: str) -> int:
+    return cache.get(_key(scope, ident), 0)
+
+
+def reset(scope: str, ident: str) -> None:
+    cache.delete(_key(scope, ident))
+
+
+def allow(scope: str, ident: str, *, limit: int, window: int) -> bool:
+    """Count one event and say whether it is still within `limit` per `window` seconds."""
+    return hit(scope, ident, window=window) <= limit
+
+
+def set_until(scope: str, ident: str, seconds: int) -> None:
+    """Remember a deadline (a lock or a cool-down) for `ident`."""
+    cache.set(_key(scope, ident), time.time() + seconds, timeout=seconds)
+
+
+def remaining(scope: str, ident: str) -> int:
+    """Seconds left until the deadline set by set_until, 0 when none."""
+    until = cache.get(_key(scope, ident))
+    return max(0, int(until - time.time() + 0.999)) if until else 0

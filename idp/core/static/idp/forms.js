@@ -1,0 +1,111 @@
+// Progressive enhancement of the account forms. Every form also works without this script.
+(function () {
+  "use strict";
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function showResult(fieldName, ok, text) {
+    var out = document.getElementById("result_" + fieldName);
+    if (!out) return;
+    out.innerHTML = "";
+    var span = document.createElement("span");
+    span.className = ok ? "ok" : "bad";
+    span.textContent = text;
+    out.appendChild(span);
+  }
+
+  // 检索…是否已注册/已经存在: GET /api/check/<what>
+  document.querySelectorAll("[data-check]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var input = document.getElementById(button.dataset.field);
+      var params = new URLSearchParams({ value: input.value });
+      if (button.dataset.typeField) {
+        params.set("id_type", document.getElementById(button.dataset.typeField).value);
+      }
+      fetch("/api/check/" + button.dataset.check + "?" + params, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) { showResult(input.name, data.valid && !data.exists, data.message); })
+        .catch(function () { showResult(input.name, false, "查询失败,请稍后再试"); });
+    });
+  });
+
+  // 获取验证码: POST /api/sms/send, then a 60-second countdown on the button.
+  document.querySelectorAll("[data-sms-purpose]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      var form = button.form;
+      var phone = document.getElementById(button.dataset.phoneField);
+      var body = new URLSearchParams({ phone: phone.value, purpose: button.dataset.smsPurpose });
+      button.disabled = true;
+      fetch("/api/sms/send", {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "X-CSRFToken": csrfToken(form) },
+      })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          showResult(phone.name, data.sent, data.message);
+          if (!data.sent) { button.disabled = false; return; }
+          var left = 60, label = button.textContent;
+          var timer = setInterval(function () {
+            left -= 1;
+            button.textContent = left + " 秒后重新获取";
+            if (left <= 0) { clearInterval(timer); button.textContent = label; button.disabled = false; }
+          }, 1000);
+        })
+        .catch(function () { showResult(phone.name, false, "发送失败,请稍后再试"); button.disabled = false; });
+    });
+  });
+
+  // 密码强度 弱/中/强 (the server enforces the rule; this only guides).
+  function strength(pw) {
+    var classes = [/[A-Z]/, /[a-z]/, /[0-9]/, /[^A-Za-z0-9]/].filter(function (re) { return re.test(pw); }).length;
+    if (!pw) return 0;
+    if (pw.length >= 12 && classes >= 3) return 3;
+    if (pw.length >= 8 && classes >= 3) return 2;
+    return 1;
+  }
+  document.querySelectorAll(".strength[data-for]").forEach(function (meter) {
+    var input = document.getElementById(meter.dataset.for);
+    function update() { meter.dataset.level = String(strength(input.value)); }
+    input.addEventListener("input", update);
+    update();
+  });
+
+  // 身份类型 → 证件类型: only the document types of the chosen identity type are offered.
+  document.querySelectorAll("[data-identity-type-for]").forEach(function (radio) {
+    var select = document.getElementById(radio.dataset.identityTypeFor);
+    if (!select) return;
+    function filter() {
+      var chosen = document.querySelector("input[name='" + radio.name + "']:checked");
+      if (!chosen) return;
+      select.querySelectorAll("option[data-identity-type]").forEach(function (opt) {
+        var show = opt.dataset.identityType === chosen.value;
+        opt.hidden = !show;
+        opt.disabled = !show;
+        if (!show && opt.selected) select.value = "";
+      });
+      select.querySelectorAll("optgroup").forEach(function (group) {
+        group.hidden = !group.querySelector("option:not([hidden])");
+      });
+    }
+    radio.addEventListener("change", filter);
+    filter();
+  });
+
+  // 换一张: a new captcha image without reloading the page.
+  document.querySelectorAll(".captcha-refresh").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      fetch(link.dataset.refreshUrl, { headers: { "X-Requested-With": "XMLHttpRequest" } })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          var box = link.closest(".captcha");
+          box.querySelector("img").src = data.image_url;
+          box.querySelector("input[type=hidden]").value = data.key;
+        });
+    });
+  });
+})();

@@ -1,0 +1,26 @@
+from django.db import models
+
+
+class OneTimeCode(models.Model):
+    """An SMS verification code, bound to one phone and one purpose (SPEC 2).
+
+    Only a keyed digest of the code is kept. `used_at` set means spent.
+    """
+
+    phone = models.CharField(max_length=20)
+    purpose = models.CharField(max_length=32)
+    code_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    requested_ip = models.CharField(max_length=45, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone", "purpose", "-created_at"]),
+            models.Index(fields=["requested_ip", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.purpose} code for {self.phone[:3]}…"

@@ -1,0 +1,119 @@
+"""One-time SMS codes: the single mechanism every SMS code of the platform goes through.
+
+A code is 6 digits, valid IDP_OTP_TTL_SECONDS (5 minutes), single use, bound to a phone
+and a purpose, with a limited number of attempts; a new code for the same phone and purpose
+can be asked for once a minute, and each phone and each IP has a daily cap.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from idp.core.crypto import keyed_digest
+from idp.notify import sms
+from idp.notify.models import OneTimeCode
+
+PURPOSES = {
+    "register": "注册",
+    "register_agent": "法人注册(主代办人)",
+    "reset_password": "重置密码",
+    "appeal": "申诉找回密码",
+}
+
+
+class CodeError(Exception):
+    """A code could not be sent or was not accepted; str() is the user message."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _digest(phone: str, purpose: str, code: str) -> str:
+    return keyed_digest(f"{phone}:{purpose}:{code}")
+
+
+def send_code(*, phone: str, purpose: str, ip: str) -> OneTimeCode:
+    """Create a code for `phone` + `purpose` and send it by SMS, within the resend limits."""
+    if purpose not in PURPOSES:
+        raise CodeError("未知的验证码用途", "purpose")
+    now = timezone.now()
+    last = (
+        OneTimeCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
+    )
+    if last and (now - last.created_at).total_seconds() < settings.IDP_OTP_RESEND_SECONDS:
+        wait = settings.IDP_OTP_RESEND_SECONDS - int((now - last.created_at).total_seconds())
+        raise CodeError(f"验证码已发送,请 {wait} 秒后再重新获取", "too_soon")
+    day_ago = now - timedelta(days=1)
+    if (
+        OneTimeCode.objects.filter(phone=phone, created_at__gte=day_ago).count()
+        >= settings.IDP_OTP_DAILY_PER_PHONE
+    ):
+        raise CodeError("该手机号今天获取验证码的次数已达上限,请明天再试", "phone_cap")
+    if (
+        OneTimeCode.objects.filter(requested_ip=ip, created_at__gte=day_ago).count()
+        >= settings.IDP_OTP_DAILY_PER_IP
+    ):
+        raise CodeError("您今天获取验证码的次数已达上限,请明天再试", "ip_cap")
+
+    code = f"{secrets.randbelow(10**6):06d}"
+    minutes = settings.IDP_OTP_TTL_SECONDS // 60
+    record = OneTimeCode.objects.create(
+        phone=phone,
+        purpose=purpose,
+        code_digest=_digest(phone, purpose, code),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.IDP_OTP_TTL_SECONDS),
+        requested_ip=ip,
+    )
+    text = f"【政务服务平台】您的{PURPOSES[purpose]}验证码为 {code},{minutes} 分钟内有效。请勿告诉他人。"
+    try:
+        sms.send(sms.SmsMessage(phone=phone, purpose=purpose, text=text, code=code))
+    except sms.SmsDeliveryError:
+        record.delete()  # not delivered: does not count against the limits
+        raise CodeError("短信发送失败,请稍后再试", "delivery") from None
+    return record
+
+
+def check_code(*, phone: str, purpose: str, code: str) -> int:
+    """Check `code` for `phone` + `purpose` without spending it; returns the code's id.
+
+    Call it outside any transaction: a wrong guess is counted and committed at once, so
+    the attempt limit holds even when the caller's later work rolls back.
+    """
+    code = (code or "").strip()
+    if not code:
+        raise CodeError("请输入短信验证码", "required")
+    record = OneTimeCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
+    if record is None:
+        raise CodeError("请先获取短信验证码", "missing")
+    if record.used_at is not None:
+        raise CodeError("验证码已使用,请重新获取", "used")
+    if record.expires_at <= timezone.now():
+        raise CodeError("验证码已过期,请重新获取", "expired")
+    if record.attempts >= settings.IDP_OTP_MAX_ATTEMPTS:
+        raise CodeError("验证码输入错误次数过多,请重新获取", "attempts")
+    if not secrets.compare_digest(record.code_digest, _digest(phone, purpose, code)):
+        with transaction.atomic():
+            OneTimeCode.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1)
+        raise CodeError("短信验证码错误", "wrong")
+    return record.pk
+
+
+def consume_code(code_id: int) -> None:
+    """Spend a checked code. Call it inside the transaction of the action the code allows,
+    so a failed action leaves the code usable; of two concurrent uses only one succeeds."""
+    spent = OneTimeCode.objects.filter(pk=code_id, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
+    if not spent:
+        raise CodeError("验证码已使用,请重新获取", "used")
+
+
+def verify_code(*, phone: str, purpose: str, code: str) -> None:
+    """Check and spend `code` in one go, or raise CodeError saying why not."""
+    consume_code(check_code(phone=phone, purpose=purpose, code=code))
