@@ -39,6 +39,8 @@ def _org_name(value, request):
     name = value.strip(" \u3000")
     if not name:
         raise validators.InvalidIdentifier("请输入单位名称")
+    if any(ord(ch) < 32 for ch in name):
+        raise validators.InvalidIdentifier("单位名称含有不可见的控制字符")
     if len(name) > 200:
         raise validators.InvalidIdentifier("单位名称不能超过 200 个字符")
     if selectors.org_name_exists(name):
@@ -74,5 +76,7 @@ def check(request, what):
     try:
         _, exists, message = CHECKS[what](value, request)
     except validators.InvalidIdentifier as exc:
-        return JsonResponse({"valid": False, "exists": False, "message": str(exc)})
-    return JsonResponse({"valid": True, "exists": exists, "message": message})
+        return JsonResponse({"valid": False, "exists": False, "message": str(exc)},
+                            json_dumps_params={"ensure_ascii": False})
+    return JsonResponse({"valid": True, "exists": exists, "message": message},
+                        json_dumps_params={"ensure_ascii": False})

@@ -3,7 +3,14 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from idp.accounts.models import AccountKind, Gender, LegalType, NaturalPerson, Organisation, RegionType
+from idp.accounts.models import (
+    AccountKind,
+    Gender,
+    LegalType,
+    NaturalPerson,
+    Organisation,
+    RegionType,
+)
 from idp.accounts.passwords import check_password_rule
 from idp.core.captcha import PlatformCaptchaField
 from idp.identifiers import validators
@@ -316,6 +323,7 @@ class OrganisationProfileForm(ProfileFormMixin, forms.ModelForm):
 
     documents = ("lr_", "agent_")
     email = forms.EmailField(label="电子邮箱", required=False)
+    homepage = forms.URLField(label="单位主页", required=False, assume_scheme="https")
     uscc = IdentifierField(validators.uscc, label="统一社会信用代码", required=False, max_length=40)
 
     class Meta:

@@ -1,0 +1,46 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_outbox():
+    """Rate-limit counters and the SMS outbox start empty for every test."""
+    cache.clear()
+    Path(settings.IDP_SMS_OUTBOX).unlink(missing_ok=True)
+    yield
+    cache.clear()
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    return [
+        f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or db['NAME']})",
+        f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}",
+        f"chromium: {'/usr/bin/chromium' if os.path.exists('/usr/bin/chromium') else 'MISSING'}",
+    ]
+
+
+def is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Say loudly what is skipped for a missing service; in CI (IDP_TEST_STRICT=1) the
+    browser is required, so a missing Chromium fails instead of skipping."""
+    strict = os.environ.get("IDP_TEST_STRICT") == "1"
+    no_pg = pytest.mark.skip(
+        reason="SKIPPED: needs PostgreSQL — run with IDP_DATABASE_URL=postgresql://… (.ci/run does)"
+    )
+    for item in items:
+        if "postgres" in item.keywords and not is_postgres():
+            item.add_marker(no_pg)
+        if "browser" in item.keywords and not os.path.exists("/usr/bin/chromium"):
+            if strict:
+                raise pytest.UsageError("IDP_TEST_STRICT=1 but /usr/bin/chromium is missing")
+            item.add_marker(pytest.mark.skip(
+                reason="SKIPPED: needs /usr/bin/chromium (apt-get install chromium; .ci/run does)"
+            ))

@@ -1,0 +1,87 @@
+"""Shared test data: identifiers built by their algorithms, and accounts."""
+
+import itertools
+import json
+import random
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+
+from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisation, set_document
+from idp.identifiers.validators import (
+    USCC_ALPHABET,
+    mod11_2_check_char,
+    organisation_code_check_char,
+    uscc_check_char,
+)
+
+PASSWORD = "Passw0rd!x"
+_serial = itertools.count(1)
+
+
+def resident_id(area="110105", born=date(1990, 1, 1), seq=None) -> str:
+    seq = f"{next(_serial) % 1000:03d}" if seq is None else seq
+    first17 = f"{area}{born:%Y%m%d}{seq}"
+    return first17 + mod11_2_check_char(first17)
+
+
+def uscc(authority="9", category="1", area="110108", body=None) -> str:
+    if body is None:
+        n = next(_serial)
+        body = f"MA{n:06d}"[-8:]
+    org_code = body + organisation_code_check_char(body)
+    first17 = authority + category + area + org_code
+    return first17 + uscc_check_char(first17)
+
+
+def random_uscc(rng: random.Random) -> str:
+    letters = [c for c in USCC_ALPHABET if c.isalnum()]
+    body = "".join(rng.choice(letters) for _ in range(8))
+    return uscc(authority="9", category=rng.choice("123"), area="310115", body=body)
+
+
+def phone(n=None) -> str:
+    return f"139{(next(_serial) if n is None else n):08d}"
+
+
+def natural_account(login_name=None, password=PASSWORD, *, id_number=None, mobile=None,
+                    name="测试用户") -> Account:
+    login_name = login_name or f"user_{next(_serial)}"
+    account = Account.objects.create_user(login_name, password, kind=AccountKind.NATURAL,
+                                          phone=mobile or phone())
+    person = NaturalPerson(account=account, name=name)
+    set_document(person, "", identity_type="mainland", id_type="resident_id",
+                 id_number=id_number or resident_id())
+    person.save()
+    return account
+
+
+def legal_account(login_name=None, password=PASSWORD, *, code=None, mobile=None,
+                  name=None) -> Account:
+    login_name = login_name or f"org_{next(_serial)}"
+    account = Account.objects.create_user(login_name, password, kind=AccountKind.LEGAL,
+                                          phone=mobile or phone())
+    org = Organisation(account=account, name=name or f"测试单位{next(_serial)}",
+                       region_type="domestic", legal_type="enterprise", uscc=code or uscc(),
+                       lr_name="法定代表人", lr_mobile=phone(), agent_name="主代办人")
+    set_document(org, "lr_", identity_type="mainland", id_type="resident_id",
+                 id_number=resident_id())
+    set_document(org, "agent_", identity_type="mainland", id_type="resident_id",
+                 id_number=resident_id())
+    org.save()
+    return account
+
+
+def outbox_messages() -> list[dict]:
+    path = Path(settings.IDP_SMS_OUTBOX)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def last_code(phone_number: str, purpose: str | None = None) -> str:
+    for message in reversed(outbox_messages()):
+        if message["phone"] == phone_number and (purpose is None or message["purpose"] == purpose):
+            return message["code"]
+    raise AssertionError(f"no SMS to {phone_number} in the outbox")
