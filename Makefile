@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: run test lint install migrate demo clean
+.PHONY: run test lint bench install migrate demo clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ run: demo
 
 test: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/hashing.py
 
 lint: install
 	$(BIN)/ruff check .

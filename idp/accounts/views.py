@@ -104,6 +104,19 @@ def register_legal(request):
     return render(request, "accounts/register_legal.html", {"form": form, "notice": notice})
 
 
+AGREEMENTS = {"natural": "自然人实名注册协议", "legal": "法人实名注册协议"}
+
+
+def agreement(request, kind):
+    if kind not in AGREEMENTS:
+        raise Http404
+    return render(request, "accounts/agreement.html", {"kind": kind, "title": AGREEMENTS[kind]})
+
+
+def password_forgot(request):
+    return render(request, "accounts/password_forgot.html")
+
+
 def register_done(request):
     login_name = request.session.get("registered")
     if not login_name:

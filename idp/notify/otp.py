@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -41,6 +42,18 @@ def send_code(*, phone: str, purpose: str, ip: str) -> OneTimeCode:
     """Create a code for `phone` + `purpose` and send it by SMS, within the resend limits."""
     if purpose not in PURPOSES:
         raise CodeError("未知的验证码用途", "purpose")
+    # A short lock (an atomic cache.add) so two simultaneous requests cannot both pass the
+    # resend check below and send two codes.
+    lock = f"otp-send:{purpose}:{phone}"
+    if not cache.add(lock, 1, timeout=10):
+        raise CodeError("验证码正在发送,请稍候", "too_soon")
+    try:
+        return _send_code(phone=phone, purpose=purpose, ip=ip)
+    finally:
+        cache.delete(lock)
+
+
+def _send_code(*, phone: str, purpose: str, ip: str) -> OneTimeCode:
     now = timezone.now()
     last = (
         OneTimeCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()

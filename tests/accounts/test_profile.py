@@ -154,3 +154,27 @@ def test_online_sections(person_client):
     assert "建设中" in page
     assert person_client.get("/online/delegation/").status_code == 302
     assert person_client.get("/online/nonsense/").status_code == 404
+
+
+def test_agreements_and_forgot_password_pages(client):
+    """The agreements are readable; 忘记密码? leads to a page that says recovery is coming."""
+    page = client.get("/register/natural/").content.decode()
+    assert 'href="/register/agreement/natural/"' in page
+    assert "自然人实名注册协议" in client.get("/register/agreement/natural/").content.decode()
+    assert "法人实名注册协议" in client.get("/register/agreement/legal/").content.decode()
+    assert client.get("/register/agreement/other/").status_code == 404
+    assert 'href="/password/forgot/"' in client.get("/login/").content.decode()
+    assert "建设中" in client.get("/password/forgot/").content.decode()
+
+
+def test_admin_lists_accounts_for_staff(client):
+    """The reviewer sees accounts in admin with masked phones; others are sent to log in."""
+    assert client.get("/admin/accounts/account/").status_code == 302
+    staff = factories.natural_account("staffer", mobile="13800001111")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    page = client.get("/admin/accounts/account/").content.decode()
+    assert "staffer" in page and "13*****111" in page and "13800001111" not in page
+    change = client.get(f"/admin/accounts/account/{staff.pk}/change/").content.decode()
+    assert "13*****111" in change and "argon2" not in change

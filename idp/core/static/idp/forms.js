@@ -95,6 +95,19 @@
     filter();
   });
 
+  // 注册单位类型: 境内单位 give a USCC, others their own registration number.
+  var regionRadios = document.querySelectorAll("input[name=region_type]");
+  function toggleRegion() {
+    var chosen = document.querySelector("input[name=region_type]:checked");
+    var uscc = document.getElementById("row_uscc");
+    var other = document.getElementById("row_registration_number");
+    if (!chosen || !uscc || !other) return;
+    uscc.hidden = chosen.value !== "domestic";
+    other.hidden = chosen.value === "domestic";
+  }
+  regionRadios.forEach(function (radio) { radio.addEventListener("change", toggleRegion); });
+  toggleRegion();
+
   // 换一张: a new captcha image without reloading the page.
   document.querySelectorAll(".captcha-refresh").forEach(function (link) {
     link.addEventListener("click", function (event) {

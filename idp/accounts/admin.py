@@ -1,0 +1,25 @@
+"""Operators' view of accounts in Django admin. Identity numbers are not shown here; the
+review console (real-name issue) shows them to reviewers beside the submitted documents."""
+
+from django.contrib import admin
+
+from idp.accounts.models import Account
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["login_name", "kind", "display_name", "masked_phone", "realname_status",
+                    "is_active", "is_staff", "date_joined"]
+    list_filter = ["kind", "realname_status", "is_active", "is_staff"]
+    search_fields = ["login_name"]
+    ordering = ["-date_joined"]
+    fields = ["login_name", "kind", "masked_phone", "email", "realname_status", "is_active",
+              "is_staff", "groups", "date_joined", "last_login"]
+    readonly_fields = ["login_name", "kind", "masked_phone", "realname_status", "date_joined",
+                       "last_login"]
+
+    def has_add_permission(self, request):
+        return False  # accounts are created by registration, the demo loader or the migration
+
+    def has_delete_permission(self, request, obj=None):
+        return False
