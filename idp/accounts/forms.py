@@ -182,7 +182,7 @@ class NaturalRegistrationForm(PasswordPairMixin, forms.Form):
                                error_messages={"required": "请输入短信验证码"})
     agree = agreement_field("《自然人实名注册协议》")
 
-    sms_fields = {"phone": ("phone", "register")}
+    sms_phone_field, sms_code_field, sms_purpose = "phone", "sms_code", "register"
 
     def clean(self):
         super().clean()
@@ -223,7 +223,7 @@ class LegalRegistrationForm(PasswordPairMixin, forms.Form):
     locals().update(identity_form_fields("agent_", "主代办人", validity=True))
     agree = agreement_field("《法人实名注册协议》")
 
-    sms_fields = {"agent_mobile": ("agent_mobile", "register_agent")}
+    sms_phone_field, sms_code_field, sms_purpose = "agent_mobile", "agent_sms_code", "register_agent"
 
     def clean(self):
         super().clean()
@@ -279,10 +279,11 @@ class ProfileFormMixin:
     """Shared by both profile forms: identity numbers validated like at registration."""
 
     documents: tuple[str, ...] = ()
+    validity = False  # whether the documents carry 证件有效期 with 长期有效
 
     def _post_clean(self):
         for prefix in self.documents:
-            clean_identity(self, prefix, validity=False)
+            clean_identity(self, prefix, validity=self.validity)
         super()._post_clean()
 
 
@@ -322,6 +323,7 @@ class OrganisationProfileForm(ProfileFormMixin, forms.ModelForm):
     """修改法人信息."""
 
     documents = ("lr_", "agent_")
+    validity = True
     email = forms.EmailField(label="电子邮箱", required=False)
     homepage = forms.URLField(label="单位主页", required=False, assume_scheme="https")
     uscc = IdentifierField(validators.uscc, label="统一社会信用代码", required=False, max_length=40)

@@ -10,11 +10,20 @@ from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisatio
 from idp.notify import otp
 
 
-class LoginNameTaken(Exception):
+class Conflict(Exception):
+    """A unique value is already held by another account; `field` names the form field."""
+
+    field = ""
+    message = ""
+
+
+class LoginNameTaken(Conflict):
+    field = "login_name"
     message = "该登录名已注册,请更换登录名"
 
 
-class UsccTaken(Exception):
+class UsccTaken(Conflict):
+    field = "uscc"
     message = "该统一社会信用代码已注册法人账号,如账号被他人占用请通过法人申诉找回"
 
 
@@ -45,12 +54,13 @@ def register_natural_person(*, login_name: str, password: str, name: str, identi
     return account
 
 
-def register_organisation(*, login_name: str, password: str, code_id: int, agent_mobile: str,
-                          **data) -> Account:
-    """单位用户(法人)注册 (SPEC 2.2). `data` holds the LegalRegistrationForm's other fields."""
+def register_organisation(*, data: dict, code_id: int) -> Account:
+    """单位用户(法人)注册 (SPEC 2.2). `data` is a valid LegalRegistrationForm's cleaned_data;
+    the main agent's mobile becomes the account's reserved phone."""
     with transaction.atomic():
-        account = _create_account(login_name=login_name, password=password,
-                                  kind=AccountKind.LEGAL, phone=agent_mobile, code_id=code_id)
+        account = _create_account(login_name=data["login_name"], password=data["password"],
+                                  kind=AccountKind.LEGAL, phone=data["agent_mobile"],
+                                  code_id=code_id)
         org = Organisation(
             account=account,
             name=data["org_name"],

@@ -16,28 +16,47 @@ from idp.notify import otp
 
 def _send_code_from_form(request, form_class):
     """The 获取验证码 button without scripts: send the code, re-show the form as typed."""
-    field = request.POST.get("send_code", "")
-    if field not in form_class.sms_fields:
-        return None
     form = form_class(initial=request.POST.dict())
-    phone_field, purpose = form_class.sms_fields[field]
+    phone_field = form_class.sms_phone_field
     try:
         phone = validators.mobile(request.POST.get(phone_field, ""))
-        otp.send_code(phone=phone, purpose=purpose, ip=client_ip(request))
+        otp.send_code(phone=phone, purpose=form_class.sms_purpose, ip=client_ip(request))
         notice = {"field": phone_field, "ok": True, "text": "验证码已发送,5 分钟内有效"}
     except (validators.InvalidIdentifier, otp.CodeError) as exc:
         notice = {"field": phone_field, "ok": False, "text": str(exc)}
     return form, notice
 
 
-def _check_sms(form, field: str, phone_field: str, purpose: str):
+def _check_sms(form):
     """Check the SMS code of a valid form; on failure the form gets the error, None is returned."""
     try:
-        return otp.check_code(phone=form.cleaned_data[phone_field], purpose=purpose,
-                              code=form.cleaned_data[field])
+        return otp.check_code(phone=form.cleaned_data[form.sms_phone_field],
+                              purpose=form.sms_purpose, code=form.cleaned_data[form.sms_code_field])
     except otp.CodeError as exc:
-        form.add_error(field, str(exc))
+        form.add_error(form.sms_code_field, str(exc))
         return None
+
+
+def _registration(request, form_class, template, create):
+    """One registration page: send a code, or validate, check the code and `create`."""
+    notice = None
+    if request.method == "POST" and request.POST.get("send_code") == form_class.sms_phone_field:
+        form, notice = _send_code_from_form(request, form_class)
+    elif request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid() and (code_id := _check_sms(form)):
+            try:
+                account = create(form.cleaned_data, code_id)
+            except services.Conflict as exc:
+                form.add_error(exc.field, exc.message)
+            except otp.CodeError as exc:
+                form.add_error(form_class.sms_code_field, str(exc))
+            else:
+                request.session["registered"] = account.login_name
+                return redirect("register-done")
+    else:
+        form = form_class()
+    return render(request, template, {"form": form, "notice": notice})
 
 
 def register_landing(request):
@@ -45,63 +64,23 @@ def register_landing(request):
 
 
 def register_natural(request):
-    notice = None
-    if request.method == "POST":
-        sent = _send_code_from_form(request, forms.NaturalRegistrationForm)
-        if sent:
-            form, notice = sent
-        else:
-            form = forms.NaturalRegistrationForm(request.POST)
-            if form.is_valid() and (code_id := _check_sms(form, "sms_code", "phone", "register")):
-                data = form.cleaned_data
-                try:
-                    account = services.register_natural_person(
-                        login_name=data["login_name"], password=data["password"],
-                        name=data["name"], identity_type=data["identity_type"],
-                        id_type=data["id_type"], id_number=data["id_number"],
-                        phone=data["phone"], code_id=code_id,
-                    )
-                except services.LoginNameTaken as exc:
-                    form.add_error("login_name", exc.message)
-                except otp.CodeError as exc:
-                    form.add_error("sms_code", str(exc))
-                else:
-                    request.session["registered"] = account.login_name
-                    return redirect("register-done")
-    else:
-        form = forms.NaturalRegistrationForm()
-    return render(request, "accounts/register_natural.html", {"form": form, "notice": notice})
+    def create(data, code_id):
+        return services.register_natural_person(
+            login_name=data["login_name"], password=data["password"], name=data["name"],
+            identity_type=data["identity_type"], id_type=data["id_type"],
+            id_number=data["id_number"], phone=data["phone"], code_id=code_id,
+        )
+
+    return _registration(request, forms.NaturalRegistrationForm,
+                         "accounts/register_natural.html", create)
 
 
 def register_legal(request):
-    notice = None
-    if request.method == "POST":
-        sent = _send_code_from_form(request, forms.LegalRegistrationForm)
-        if sent:
-            form, notice = sent
-        else:
-            form = forms.LegalRegistrationForm(request.POST)
-            if form.is_valid() and (
-                code_id := _check_sms(form, "agent_sms_code", "agent_mobile", "register_agent")
-            ):
-                data = dict(form.cleaned_data)
-                try:
-                    account = services.register_organisation(
-                        login_name=data.pop("login_name"), password=data.pop("password"),
-                        agent_mobile=data.pop("agent_mobile"), code_id=code_id, **data,
-                    )
-                except services.LoginNameTaken as exc:
-                    form.add_error("login_name", exc.message)
-                except services.UsccTaken as exc:
-                    form.add_error("uscc", exc.message)
-                except otp.CodeError as exc:
-                    form.add_error("agent_sms_code", str(exc))
-                else:
-                    request.session["registered"] = account.login_name
-                    return redirect("register-done")
-    else:
-        form = forms.LegalRegistrationForm()
-    return render(request, "accounts/register_legal.html", {"form": form, "notice": notice})
+    def create(data, code_id):
+        return services.register_organisation(data=data, code_id=code_id)
+
+    return _registration(request, forms.LegalRegistrationForm, "accounts/register_legal.html",
+                         create)
 
 
 AGREEMENTS = {"natural": "自然人实名注册协议", "legal": "法人实名注册协议"}
@@ -208,8 +187,8 @@ def profile_edit(request):
                 services.update_profile(account=account, profile=form.instance,
                                         email=form.cleaned_data["email"],
                                         documents=form_class.documents)
-            except services.UsccTaken as exc:
-                form.add_error("uscc", exc.message)
+            except services.Conflict as exc:
+                form.add_error(exc.field, exc.message)
             else:
                 messages.success(request, "信息已保存")
                 return redirect("profile")

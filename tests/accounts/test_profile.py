@@ -178,3 +178,12 @@ def test_admin_lists_accounts_for_staff(client):
     assert "staffer" in page and "13*****111" in page and "13800001111" not in page
     change = client.get(f"/admin/accounts/account/{staff.pk}/change/").content.decode()
     assert "13*****111" in change and "argon2" not in change
+
+
+def test_legal_profile_edit_checks_validity_dates(org_client):
+    form = org_client.get("/online/profile/edit/").context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"lr_mobile": "13600000001", "email": "", "lr_id_valid_from": "2020-01-01",
+                 "lr_id_valid_to": "2019-01-01", "lr_id_long_term": ""})
+    response = org_client.post("/online/profile/edit/", data)
+    assert "晚于起始日期" in response.context["form"].errors["lr_id_valid_to"][0]
