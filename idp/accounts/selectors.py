@@ -1,6 +1,6 @@
 """Read-only questions about accounts (the 检索…是否已注册 checks, and more)."""
 
-from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisation
+from idp.accounts.models import Account, NaturalPerson, Organisation
 from idp.core import crypto
 
 
@@ -23,6 +23,3 @@ def org_name_exists(name: str) -> bool:
 def phone_exists(phone: str) -> bool:
     return Account.objects.filter(phone=phone).exists()
 
-
-def natural_accounts_with_phone(phone: str):
-    return Account.objects.filter(kind=AccountKind.NATURAL, phone=phone)

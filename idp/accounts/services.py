@@ -27,11 +27,10 @@ class UsccTaken(Conflict):
     message = "该统一社会信用代码已注册法人账号,如账号被他人占用请通过法人申诉找回"
 
 
-def _create_account(*, login_name: str, password: str, kind: str, phone: str, code_id: int,
-                    email: str = "") -> Account:
+def _create_account(*, login_name: str, password: str, kind: str, phone: str, code_id: int) -> Account:
     """Spend the SMS code and create the account, in the caller's transaction."""
     otp.consume_code(code_id)
-    account = Account(login_name=login_name, kind=kind, phone=phone, email=email)
+    account = Account(login_name=login_name, kind=kind, phone=phone)
     account.set_password(password)
     try:
         with transaction.atomic():  # savepoint: the IntegrityError must not poison the outer one

@@ -21,10 +21,6 @@ def hit(scope: str, ident: str, *, window: int) -> int:
         return 1
 
 
-def count(scope: str, ident: str) -> int:
-    return cache.get(_key(scope, ident), 0)
-
-
 def reset(scope: str, ident: str) -> None:
     cache.delete(_key(scope, ident))
 
