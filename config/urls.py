@@ -4,6 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("idp.core.urls")),
     path("", include("idp.accounts.urls")),
+    path("", include("idp.realname.urls")),
+    path("console/", include("idp.console.urls")),
     path("api/", include("idp.notify.urls")),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

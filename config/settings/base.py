@@ -21,9 +21,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "captcha",
     "idp.core",
+    "idp.audit",
     "idp.identifiers",
     "idp.notify",
     "idp.accounts",
+    "idp.realname",
+    "idp.console",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +123,15 @@ IDP_SMS_OUTBOX = env.get("IDP_SMS_OUTBOX")
 IDP_SMS_HTTP_URL = env.get("IDP_SMS_HTTP_URL")
 IDP_SMS_HTTP_TOKEN = env.get("IDP_SMS_HTTP_TOKEN")
 IDP_REALNAME_VERIFIER = env.get("IDP_REALNAME_VERIFIER")
+IDP_REALNAME_REFERENCE_CSV = env.get("IDP_REALNAME_REFERENCE_CSV")
+IDP_REALNAME_HTTP_URL = env.get("IDP_REALNAME_HTTP_URL")
+IDP_REALNAME_HTTP_TOKEN = env.get("IDP_REALNAME_HTTP_TOKEN")
+IDP_REALNAME_HTTP_TIMEOUT = float(env.get("IDP_REALNAME_HTTP_TIMEOUT"))
+IDP_REALNAME_HTTP_RETRIES = int(env.get("IDP_REALNAME_HTTP_RETRIES"))
+# Manual-verification uploads: size limit per file, and where they are kept (never served
+# as static or media files; only the evidence view reads them).
+IDP_UPLOAD_MAX_BYTES = int(env.get("IDP_UPLOAD_MAX_BYTES"))
+IDP_PRIVATE_STORAGE = env.get("IDP_PRIVATE_STORAGE")
 IDP_ALLOW_TEST_HOOKS = env.get_bool("IDP_ALLOW_TEST_HOOKS")
 IDP_CAPTCHA = env.get("IDP_CAPTCHA")
 if IDP_CAPTCHA.startswith("fixed:") and not IDP_ALLOW_TEST_HOOKS:

@@ -12,3 +12,4 @@ os.environ.setdefault("IDP_CAPTCHA", "fixed:PASSED")
 from config.settings.base import *  # noqa: E402, F403
 
 IDP_SMS_OUTBOX = str(VAR_DIR / "test-sms-outbox.jsonl")  # noqa: F405
+IDP_PRIVATE_STORAGE = str(VAR_DIR / "test-private")  # noqa: F405

@@ -41,6 +41,9 @@ class AccountManager(BaseUserManager):
         return self.create_user(login_name, password, **fields)
 
 
+PASSING_STATUSES = frozenset({RealNameStatus.REGISTRY_PASSED, RealNameStatus.REVIEW_APPROVED})
+
+
 class Account(AbstractBaseUser, PermissionsMixin):
     """A login of either kind. Natural persons have `person`, legal persons `organisation`."""
 
@@ -55,6 +58,9 @@ class Account(AbstractBaseUser, PermissionsMixin):
         choices=RealNameStatus.choices,
         default=RealNameStatus.UNVERIFIED,
     )
+    # Why the last check failed or was rejected, or why it could not run; shown on 我的信息.
+    realname_reason = models.CharField("实名认证说明", max_length=255, blank=True)
+    realname_at = models.DateTimeField("实名认证时间", null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("审核员/管理员", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -96,6 +102,15 @@ class Account(AbstractBaseUser, PermissionsMixin):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def is_realname_verified(self) -> bool:
+        """已实名认证: either passing state."""
+        return self.realname_status in PASSING_STATUSES
+
+    @property
+    def profile(self):
+        return self.person if self.is_natural else self.organisation
 
 
 def identity_fields(prefix: str, verbose: str = "") -> dict:
@@ -142,6 +157,9 @@ class NaturalPerson(models.Model):
     telephone = models.CharField("电话", max_length=32, blank=True)
     address = models.CharField("详细地址", max_length=255, blank=True)
     locals().update(identity_fields(""))
+    # The document's blind index while this account is verified with it: one document
+    # verifies one account (SPEC 2.1), enforced by this column's unique index.
+    verified_id_index = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = "自然人"
@@ -160,6 +178,22 @@ class NaturalPerson(models.Model):
         required = {"姓名": self.name, "证件类型": self.id_type, "证件号码": self.id_number,
                     "手机": self.account.phone}
         return [label for label, value in required.items() if not value]
+
+
+class OrganisationChange(models.Model):
+    """信息更新记录: one save of an organisation's data, with each changed field's old and new
+    value (identity numbers and phones masked)."""
+
+    organisation = models.ForeignKey("Organisation", on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(Account, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    changes = models.JSONField(default=list)  # [{"field", "label", "old", "new"}]
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.organisation_id} changed at {self.at:%Y-%m-%d %H:%M}"
 
 
 class RegionType(models.TextChoices):

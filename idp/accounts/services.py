@@ -6,8 +6,25 @@ migration and tests all call these.
 
 from django.db import IntegrityError, transaction
 
-from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisation, set_document
+from idp.accounts.models import (
+    Account,
+    AccountKind,
+    NaturalPerson,
+    Organisation,
+    OrganisationChange,
+    set_document,
+)
+from idp.audit.log import record
+from idp.audit.models import Event
+from idp.identifiers.masking import mask_id_number, mask_phone
 from idp.notify import otp
+from idp.realname import services as realname
+
+# Saving any of these runs the automatic real-name check again (SPEC 3).
+IDENTITY_FIELDS = {
+    AccountKind.NATURAL: {"name", "identity_type", "id_type", "id_number"},
+    AccountKind.LEGAL: {"name", "uscc", "region_type", "lr_name"},
+}
 
 
 class Conflict(Exception):
@@ -41,19 +58,22 @@ def _create_account(*, login_name: str, password: str, kind: str, phone: str, co
 
 
 def register_natural_person(*, login_name: str, password: str, name: str, identity_type: str,
-                            id_type: str, id_number: str, phone: str, code_id: int) -> Account:
-    """自然人注册 (SPEC 2.1). Registration is allowed even when another account holds the
-    same document: only verification is limited to one account per document."""
+                            id_type: str, id_number: str, phone: str, code_id: int,
+                            ip: str = "") -> Account:
+    """自然人注册 (SPEC 2.1), then the automatic real-name check. Registration is allowed even
+    when another account holds the same document: only verification is limited to one."""
     with transaction.atomic():
         account = _create_account(login_name=login_name, password=password,
                                   kind=AccountKind.NATURAL, phone=phone, code_id=code_id)
         person = NaturalPerson(account=account, name=name)
         set_document(person, "", identity_type=identity_type, id_type=id_type, id_number=id_number)
         person.save()
+        record(Event.REGISTERED, account=account, actor=account, ip=ip)
+    realname.check_automatically(account=account, actor=account, ip=ip)
     return account
 
 
-def register_organisation(*, data: dict, code_id: int) -> Account:
+def register_organisation(*, data: dict, code_id: int, ip: str = "") -> Account:
     """单位用户(法人)注册 (SPEC 2.2). `data` is a valid LegalRegistrationForm's cleaned_data;
     the main agent's mobile becomes the account's reserved phone."""
     with transaction.atomic():
@@ -82,13 +102,29 @@ def register_organisation(*, data: dict, code_id: int) -> Account:
                 org.save()
         except IntegrityError:
             raise UsccTaken() from None
+        record(Event.REGISTERED, account=account, actor=account, ip=ip)
+    realname.check_automatically(account=account, actor=account, ip=ip)
     return account
 
 
-def update_profile(*, account: Account, profile, email: str, documents: tuple[str, ...]) -> None:
+def _display(field: str, value) -> str:
+    """A value as the change history shows it: identity numbers and phones masked."""
+    if value in (None, ""):
+        return ""
+    if field.endswith("id_number"):
+        return mask_id_number(value)
+    if field.endswith("mobile"):
+        return mask_phone(value)
+    return str(value)
+
+
+def update_profile(*, account: Account, profile, email: str, documents: tuple[str, ...],
+                   actor: Account, ip: str = "") -> list[str]:
     """Save an edited NaturalPerson or Organisation (fields already set by its form).
 
-    The blind indexes are recomputed from the (validated) numbers.
+    Recomputes the blind indexes, records the change (信息更新记录 for organisations, the
+    audit log for both) and, when identity data changed, runs real-name verification again.
+    Returns the names of the changed fields.
     """
     for prefix in documents:
         set_document(
@@ -97,6 +133,18 @@ def update_profile(*, account: Account, profile, email: str, documents: tuple[st
             id_type=getattr(profile, f"{prefix}id_type"),
             id_number=getattr(profile, f"{prefix}id_number"),
         )
+    before = type(profile).objects.get(pk=profile.pk)
+    changes = [
+        {"field": field.name, "label": str(field.verbose_name),
+         "old": _display(field.name, getattr(before, field.name)),
+         "new": _display(field.name, getattr(profile, field.name))}
+        for field in profile._meta.concrete_fields
+        if not field.name.endswith("_index") and field.name != "verified_id_index"
+        and getattr(before, field.name) != getattr(profile, field.name)
+    ]
+    if account.email != email:
+        changes.append({"field": "email", "label": "电子邮箱", "old": account.email, "new": email})
+    changed = [change["field"] for change in changes]
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -106,9 +154,18 @@ def update_profile(*, account: Account, profile, email: str, documents: tuple[st
         if account.email != email:
             account.email = email
             account.save(update_fields=["email"])
+        if changes:
+            if account.is_legal:
+                OrganisationChange.objects.create(organisation=profile, actor=actor, changes=changes)
+            record(Event.PROFILE_UPDATED, account=account, actor=actor, ip=ip, fields=changed)
+    if IDENTITY_FIELDS[account.kind] & set(changed):
+        realname.identity_changed(account=account, actor=actor, ip=ip)
+    return changed
 
 
-def change_password(*, account: Account, new_password: str) -> None:
+def change_password(*, account: Account, new_password: str, ip: str = "") -> None:
     """Set a new password. Django's session hash check then ends the account's other sessions."""
-    account.set_password(new_password)
-    account.save(update_fields=["password"])
+    with transaction.atomic():
+        account.set_password(new_password)
+        account.save(update_fields=["password"])
+        record(Event.PASSWORD_CHANGED, account=account, actor=account, ip=ip)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("online/", views.online_home, name="online"),
     path("online/profile/", views.profile, name="profile"),
     path("online/profile/edit/", views.profile_edit, name="profile-edit"),
+    path("online/profile/history/", views.profile_history, name="profile-history"),
     path("online/password/", views.password_change, name="password-change"),
     path("online/<str:section>/", views.online_placeholder, name="online-placeholder"),
     path("api/check/<str:what>", api.check, name="api-check"),

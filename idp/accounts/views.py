@@ -9,6 +9,8 @@ from django.views.decorators.http import require_POST
 from idp.accounts import forms, services
 from idp.accounts.login import LoginRefused, authenticate_at_tab
 from idp.accounts.models import AccountKind
+from idp.audit.log import record
+from idp.audit.models import Event
 from idp.core.http import client_ip
 from idp.identifiers import validators
 from idp.notify import otp
@@ -69,6 +71,7 @@ def register_natural(request):
             login_name=data["login_name"], password=data["password"], name=data["name"],
             identity_type=data["identity_type"], id_type=data["id_type"],
             id_number=data["id_number"], phone=data["phone"], code_id=code_id,
+            ip=client_ip(request),
         )
 
     return _registration(request, forms.NaturalRegistrationForm,
@@ -77,7 +80,7 @@ def register_natural(request):
 
 def register_legal(request):
     def create(data, code_id):
-        return services.register_organisation(data=data, code_id=code_id)
+        return services.register_organisation(data=data, code_id=code_id, ip=client_ip(request))
 
     return _registration(request, forms.LegalRegistrationForm, "accounts/register_legal.html",
                          create)
@@ -133,6 +136,8 @@ def login_view(request):
 
 @require_POST
 def logout_view(request):
+    if request.user.is_authenticated:
+        record(Event.LOGOUT, account=request.user, actor=request.user, ip=client_ip(request))
     logout(request)
     messages.info(request, "您已安全退出登录")
     return redirect("login")
@@ -186,7 +191,8 @@ def profile_edit(request):
             try:
                 services.update_profile(account=account, profile=form.instance,
                                         email=form.cleaned_data["email"],
-                                        documents=form_class.documents)
+                                        documents=form_class.documents, actor=account,
+                                        ip=client_ip(request))
             except services.Conflict as exc:
                 form.add_error(exc.field, exc.message)
             else:
@@ -198,12 +204,22 @@ def profile_edit(request):
 
 
 @login_required
+def profile_history(request):
+    """信息更新记录: every change to the organisation's data, newest first."""
+    if not request.user.is_legal:
+        raise Http404
+    changes = request.user.organisation.changes.select_related("actor")[:200]
+    return render(request, "accounts/profile_history.html", {"section": "profile", "changes": changes})
+
+
+@login_required
 def password_change(request):
     if request.method == "POST":
         form = forms.PasswordChangeForm(request.user, request.POST)
         if form.is_valid():
             services.change_password(account=request.user,
-                                     new_password=form.cleaned_data["password"])
+                                     new_password=form.cleaned_data["password"],
+                                     ip=client_ip(request))
             update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改,其他设备上的登录已失效")
             return redirect("profile")

@@ -16,3 +16,11 @@ def mask_phone(value: str | None) -> str:
         return "*" * len(value)
     return value[:2] + "*****" + value[-3:]
 
+
+def mask_login_name(value: str | None) -> str:
+    """`de***on`: enough for the owner to recognise the account, not enough to harvest names."""
+    if not value:
+        return ""
+    if len(value) <= 4:
+        return value[0] + "***"
+    return value[:2] + "***" + value[-2:]

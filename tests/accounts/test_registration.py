@@ -92,7 +92,9 @@ def test_natural_registration_succeeds(client):
     assert response.status_code == 302 and response.url == "/register/done/"
     account = Account.objects.get(login_name="zhang_san")
     assert account.is_natural and account.phone == "13912340001"
-    assert account.realname_status == RealNameStatus.UNVERIFIED
+    # Not in the reference registry: the automatic check ran and failed with a reason.
+    assert account.realname_status == RealNameStatus.REGISTRY_FAILED
+    assert "人工认证" in account.realname_reason
     assert account.person.name == "张三" and account.person.id_number == data["id_number"]
     assert account.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     done = client.get("/register/done/").content.decode()

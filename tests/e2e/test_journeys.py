@@ -48,7 +48,9 @@ def test_natural_person_registers_logs_in_and_sees_my_information(page):
     expect(page.locator(".user-box")).to_contain_text("李雷")
     expect(page.locator(".user-box")).to_contain_text("用户类型:自然人")
     page.get_by_role("link", name="我的信息").click()
-    expect(page.locator(".realname-status")).to_contain_text("未实名认证")
+    # Not in the reference registry: the automatic check failed and says what to do.
+    expect(page.locator(".realname-status")).to_contain_text("实名认证失败")
+    expect(page.locator(".realname-reason")).to_contain_text("人工认证")
     expect(page.locator(".info-grid")).to_contain_text("******" + id_number[-4:])
     expect(page.locator("body")).not_to_contain_text(id_number)
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from idp.identifiers import validators as v
 from idp.identifiers.documents import validate_document
-from idp.identifiers.masking import mask_id_number, mask_phone
+from idp.identifiers.masking import mask_id_number, mask_login_name, mask_phone
 from tests import factories
 
 RNG = random.Random(20261128)
@@ -269,4 +269,5 @@ def test_masking():
     """Identity numbers keep the last four, phones the first two and last three."""
     assert mask_id_number("11010519491231271X") == "******271X"
     assert mask_phone("13812345656") == "13*****656"
+    assert mask_login_name("demo_person") == "de***on" and mask_login_name("abc") == "a***"
     assert mask_id_number("") == "" and mask_phone(None) == ""

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisation, set_document
+from idp.realname import services as realname
 
 REVIEWER = ("reviewer", "Review@2026")
 PERSON = ("demo_person", "Demo@2026a")
@@ -44,4 +45,6 @@ class Command(BaseCommand):
                          id_number="110105198001010016")
             org.save()
             created.append(ORGANISATION[0])
+        for account in Account.objects.filter(login_name__in=created, is_staff=False):
+            realname.check_automatically(account=account, actor=None)  # both are in the registry
         self.stdout.write("demo accounts: " + (", ".join(created) if created else "already present"))

@@ -108,6 +108,24 @@
   regionRadios.forEach(function (radio) { radio.addEventListener("change", toggleRegion); });
   toggleRegion();
 
+  // 预览: show a chosen image before 提交.
+  document.querySelectorAll("input[type=file][data-preview]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var cell = document.getElementById(input.dataset.preview);
+      var file = input.files && input.files[0];
+      if (!cell || !file) return;
+      cell.innerHTML = "";
+      if (/^image\//.test(file.type)) {
+        var img = document.createElement("img");
+        img.alt = "预览";
+        img.src = URL.createObjectURL(file);
+        cell.appendChild(img);
+      } else {
+        cell.textContent = file.name;
+      }
+    });
+  });
+
   // 换一张: a new captcha image without reloading the page.
   document.querySelectorAll(".captcha-refresh").forEach(function (link) {
     link.addEventListener("click", function (event) {

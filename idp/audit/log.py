@@ -1,0 +1,16 @@
+"""record(): the one way to write the audit log."""
+
+from idp.audit.models import AuditEntry, Event
+
+
+def record(event: Event, *, account=None, actor=None, ip: str = "", login_name: str = "",
+           **detail) -> AuditEntry:
+    """Write one audit entry. `detail` must hold no secrets and no unmasked identity numbers."""
+    return AuditEntry.objects.create(
+        event=event,
+        account=account,
+        actor=actor,
+        login_name=(login_name or (account.login_name if account else ""))[:64],
+        ip=ip,
+        detail=detail,
+    )

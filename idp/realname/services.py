@@ -1,0 +1,267 @@
+"""The real-name verification state machine (SPEC 3), one function per transition.
+
+    未实名认证 ──automatic check──▶ 国家平台实名认证通过 | 实名认证失败 | (registry down) 未实名认证
+    实名认证失败 / 审核未通过 / 未实名认证 ──submit documents──▶ 待人工审核
+    待人工审核 ──approve──▶ 已审核认证      待人工审核 ──reject──▶ 审核未通过
+    any ──identity data changed──▶ pending review superseded, verification dropped, check again
+
+Each transition runs in one transaction, locks the account row and writes an audit entry
+naming the actor. One document verifies one account: NaturalPerson.verified_id_index is
+unique, so a second account with the same document cannot reach a passing state.
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from idp.accounts.models import (
+    PASSING_STATUSES,
+    Account,
+    NaturalPerson,
+    RealNameStatus,
+    RegionType,
+)
+from idp.audit.log import record
+from idp.audit.models import Event
+from idp.identifiers.masking import mask_login_name
+from idp.notify import sms
+from idp.realname import uploads, verifiers
+from idp.realname.models import LEGAL_SLOTS, NATURAL_SLOTS, EvidenceFile, Slot, Submission, SubmissionStatus
+
+log = logging.getLogger(__name__)
+
+
+class VerificationError(Exception):
+    """A transition that cannot happen now; str() is the message for the user or reviewer."""
+
+
+class AlreadyDecided(VerificationError):
+    pass
+
+
+class DocumentTaken(VerificationError):
+    pass
+
+
+# --- automatic verification ---------------------------------------------------------------
+
+def _query(account: Account):
+    if account.is_natural:
+        person = account.person
+        if not (person.name and person.id_type and person.id_number):
+            return None
+        return verifiers.PersonQuery(person.name, person.id_type, person.id_number)
+    org = account.organisation
+    if not org.uscc:
+        return None
+    return verifiers.OrganisationQuery(org.name, org.uscc, org.lr_name)
+
+
+def _claim_document(account: Account) -> None:
+    """Mark the account's document as verified here, or DocumentTaken naming the holder."""
+    if not account.is_natural:
+        return  # an organisation's USCC is already unique among legal-person accounts
+    person = NaturalPerson.objects.get(account=account)
+    if person.verified_id_index == person.id_index:
+        return
+    try:
+        with transaction.atomic():
+            NaturalPerson.objects.filter(pk=person.pk).update(verified_id_index=person.id_index)
+    except IntegrityError:
+        holder = (NaturalPerson.objects.filter(verified_id_index=person.id_index)
+                  .select_related("account").first())
+        name = mask_login_name(holder.account.login_name) if holder else "另一账号"
+        raise DocumentTaken(
+            f"该证件已在账号 {name} 上完成实名认证,一个证件只能认证一个账号。"
+            "如该账号是您的,请登录该账号或通过申诉找回"
+        ) from None
+
+
+def _release_document(account: Account) -> None:
+    if account.is_natural:
+        NaturalPerson.objects.filter(account=account).update(verified_id_index=None)
+
+
+def _set_status(account: Account, status: str, reason: str = "") -> None:
+    account.realname_status, account.realname_reason = status, reason
+    account.realname_at = timezone.now()
+    account.save(update_fields=["realname_status", "realname_reason", "realname_at"])
+
+
+def check_automatically(*, account: Account, actor: Account | None, ip: str = "") -> str:
+    """Ask the registry about the account's identity data and record the answer.
+
+    Runs on registration and whenever identity data is saved. Accounts already verified or
+    waiting for a reviewer are left alone. Returns the new status.
+    """
+    if account.realname_status in PASSING_STATUSES | {RealNameStatus.PENDING_REVIEW}:
+        return account.realname_status
+    query = _query(account)
+    if query is None:
+        reason = ("请先在“修改个人信息”中补充姓名和证件信息" if account.is_natural
+                  else "港澳台地区单位、境外单位请上传材料进行人工认证")
+        result = verifiers.Result(verifiers.MISMATCH, reason)
+    else:
+        registry = verifiers.verifier()
+        result = (registry.check_person(query) if account.is_natural
+                  else registry.check_organisation(query))
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account.pk)
+        if account.realname_status in PASSING_STATUSES | {RealNameStatus.PENDING_REVIEW}:
+            return account.realname_status  # decided meanwhile
+        if result.outcome == verifiers.UNAVAILABLE:
+            _set_status(account, RealNameStatus.UNVERIFIED, result.reason)
+            record(Event.REALNAME_UNAVAILABLE, account=account, actor=actor, ip=ip)
+        elif result.outcome == verifiers.MISMATCH:
+            _set_status(account, RealNameStatus.REGISTRY_FAILED, result.reason)
+            record(Event.REALNAME_FAILED, account=account, actor=actor, ip=ip, reason=result.reason)
+        else:
+            try:
+                _claim_document(account)
+            except DocumentTaken as taken:
+                _set_status(account, RealNameStatus.REGISTRY_FAILED, str(taken))
+                record(Event.REALNAME_FAILED, account=account, actor=actor, ip=ip,
+                       reason="document verified on another account")
+            else:
+                _set_status(account, RealNameStatus.REGISTRY_PASSED)
+                record(Event.REALNAME_PASSED, account=account, actor=actor, ip=ip)
+    return account.realname_status
+
+
+def identity_changed(*, account: Account, actor: Account | None, ip: str = "") -> str:
+    """The identity data was edited: what was verified or submitted no longer applies."""
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account.pk)
+        superseded = Submission.objects.filter(account=account, status=SubmissionStatus.PENDING).update(
+            status=SubmissionStatus.SUPERSEDED, decided_at=timezone.now())
+        if superseded:
+            record(Event.REVIEW_SUPERSEDED, account=account, actor=actor, ip=ip)
+        _release_document(account)
+        _set_status(account, RealNameStatus.UNVERIFIED,
+                    "审核期间修改了身份信息,请重新上传材料" if superseded else "")
+    return check_automatically(account=account, actor=actor, ip=ip)
+
+
+# --- manual verification -----------------------------------------------------------------
+
+def slots_for(account: Account) -> tuple[list[str], set[str]]:
+    """The upload slots of this account's kind, and which of them are required."""
+    if account.is_natural:
+        return list(NATURAL_SLOTS), set(NATURAL_SLOTS)
+    required = {Slot.ORG_CERTIFICATE, Slot.LR_DOCUMENT}
+    if account.organisation.region_type != RegionType.DOMESTIC:
+        required.add(Slot.OTHER)  # other-region and foreign units prove that status
+    return list(LEGAL_SLOTS), required
+
+
+def pending_submission(account: Account) -> Submission | None:
+    return Submission.objects.filter(account=account, status=SubmissionStatus.PENDING).first()
+
+
+def submit_documents(*, account: Account, files: dict, actor: Account, ip: str = "") -> Submission:
+    """人工认证: store the documents of every slot and queue them for a reviewer.
+
+    `files` maps slot → Django UploadedFile. Raises VerificationError, or
+    uploads.InvalidUpload naming the slot (as `.slot`), with nothing stored.
+    """
+    if account.is_realname_verified:
+        raise VerificationError("账号已实名认证,无需再上传材料")
+    if pending_submission(account):
+        raise VerificationError("材料已提交,正在等待人工审核,请勿重复提交")
+    slots, required = slots_for(account)
+    checked = {}
+    for slot in slots:
+        uploaded = files.get(slot)
+        if uploaded is None:
+            if slot in required:
+                error = uploads.InvalidUpload(f"请上传{Slot(slot).label}")
+                error.slot = slot
+                raise error
+            continue
+        try:
+            checked[slot] = (*uploads.check_upload(slot, uploaded), uploaded.name)
+        except uploads.InvalidUpload as error:
+            error.slot = slot
+            raise
+    names = []
+    try:
+        for data, _, _ in checked.values():
+            names.append(uploads.store(data))
+        with transaction.atomic():
+            locked = Account.objects.select_for_update().get(pk=account.pk)
+            if locked.is_realname_verified:
+                raise VerificationError("账号已实名认证,无需再上传材料")
+            try:
+                with transaction.atomic():
+                    submission = Submission.objects.create(account=locked)
+            except IntegrityError:
+                raise VerificationError("材料已提交,正在等待人工审核,请勿重复提交") from None
+            for (slot, (data, content_type, original)), name in zip(checked.items(), names, strict=True):
+                EvidenceFile.objects.create(submission=submission, slot=slot, storage_name=name,
+                                            content_type=content_type, size=len(data),
+                                            original_name=(original or "")[-120:])
+            _set_status(locked, RealNameStatus.PENDING_REVIEW)
+            record(Event.EVIDENCE_UPLOADED, account=locked, actor=actor, ip=ip,
+                   slots=sorted(checked), submission=submission.pk)
+            record(Event.REVIEW_SUBMITTED, account=locked, actor=actor, ip=ip,
+                   submission=submission.pk)
+    except BaseException:
+        uploads.discard(names)  # nothing stored half-way
+        raise
+    return submission
+
+
+def _notify(account: Account, text: str) -> None:
+    if not account.phone:
+        return
+    try:
+        sms.send(sms.SmsMessage(phone=account.phone, purpose="realname_result", text=text))
+    except sms.SmsDeliveryError:
+        log.warning("could not send the verification result to account %s", account.pk)
+
+
+def _lock_pending(submission_id: int) -> Submission:
+    submission = (Submission.objects.select_for_update().select_related("account", "decided_by")
+                  .get(pk=submission_id))
+    if submission.status != SubmissionStatus.PENDING:
+        who = submission.decided_by.login_name if submission.decided_by else "系统"
+        raise AlreadyDecided(f"该申请已处理({submission.get_status_display()},{who}),无需重复审核")
+    return submission
+
+
+def approve(*, submission_id: int, reviewer: Account, ip: str = "") -> Submission:
+    """待人工审核 → 已审核认证. Two reviewers cannot both decide: the row is locked and the
+    status compared before the change."""
+    with transaction.atomic():
+        submission = _lock_pending(submission_id)
+        account = Account.objects.select_for_update().get(pk=submission.account_id)
+        _claim_document(account)  # DocumentTaken: the reviewer must reject instead
+        submission.status, submission.decided_by = SubmissionStatus.APPROVED, reviewer
+        submission.decided_at = timezone.now()
+        submission.save(update_fields=["status", "decided_by", "decided_at"])
+        _set_status(account, RealNameStatus.REVIEW_APPROVED)
+        record(Event.REVIEW_APPROVED, account=account, actor=reviewer, ip=ip,
+               submission=submission.pk)
+        transaction.on_commit(lambda: _notify(
+            account, "【政务服务平台】您的实名认证材料已审核通过,账号已完成实名认证。"))
+    return submission
+
+
+def reject(*, submission_id: int, reviewer: Account, reason: str, ip: str = "") -> Submission:
+    """待人工审核 → 审核未通过, with a reason the user sees on 我的信息 and by SMS."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise VerificationError("请填写不通过的原因")
+    with transaction.atomic():
+        submission = _lock_pending(submission_id)
+        account = Account.objects.select_for_update().get(pk=submission.account_id)
+        submission.status, submission.decided_by = SubmissionStatus.REJECTED, reviewer
+        submission.decided_at, submission.reason = timezone.now(), reason[:500]
+        submission.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+        _set_status(account, RealNameStatus.REVIEW_REJECTED, reason[:255])
+        record(Event.REVIEW_REJECTED, account=account, actor=reviewer, ip=ip,
+               submission=submission.pk, reason=reason[:500])
+        transaction.on_commit(lambda: _notify(
+            account, f"【政务服务平台】您的实名认证材料未通过审核,原因:{reason[:60]}。请登录后修改并重新上传。"))
+    return submission

@@ -1,0 +1,76 @@
+"""Manual-verification uploads: checked by content, kept privately under random names."""
+
+import io
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from PIL import Image, UnidentifiedImageError
+
+from idp.realname.models import Slot
+
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+# Organisation documents may also be scanned PDFs (a licence with its seal).
+PDF_SLOTS = {Slot.ORG_CERTIFICATE, Slot.LR_DOCUMENT, Slot.OTHER}
+Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs well before memory suffers
+
+
+class InvalidUpload(Exception):
+    """str() names what is wrong with the file."""
+
+
+def allowed_types(slot: str) -> str:
+    return "JPG、PNG 图片或 PDF 文件" if slot in PDF_SLOTS else "JPG、PNG 图片"
+
+
+def check_upload(slot: str, uploaded) -> tuple[bytes, str]:
+    """The file's bytes and its real content type, or InvalidUpload.
+
+    The type comes from the content (image decoded by Pillow; PDF header and trailer),
+    never from the file name or the browser's Content-Type.
+    """
+    limit = settings.IDP_UPLOAD_MAX_BYTES
+    if uploaded.size > limit:
+        raise InvalidUpload(f"文件大小不能超过 {limit // 1024} KB" if limit < 1024 * 1024
+                            else f"文件大小不能超过 {limit / (1024 * 1024):g} MB")
+    if uploaded.size == 0:
+        raise InvalidUpload("文件是空的,请重新选择")
+    data = uploaded.read()
+    if data.startswith(b"%PDF-") and slot in PDF_SLOTS:
+        if b"%%EOF" not in data[-2048:]:
+            raise InvalidUpload("PDF 文件不完整,请重新扫描后上传")
+        return data, "application/pdf"
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format
+            image.verify()  # walks the whole file: truncated or corrupt images fail here
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise InvalidUpload(f"文件类型不符或文件已损坏,请上传{allowed_types(slot)}") from None
+    if kind not in IMAGE_TYPES:
+        raise InvalidUpload(f"文件类型不符,请上传{allowed_types(slot)}")
+    return data, IMAGE_TYPES[kind]
+
+
+def _root() -> Path:
+    root = Path(settings.IDP_PRIVATE_STORAGE) / "evidence"
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return root
+
+
+def store(data: bytes) -> str:
+    """Write `data` under a new random name; returns the name."""
+    name = secrets.token_hex(16)
+    fd = os.open(_root() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return name
+
+
+def path_of(name: str) -> Path:
+    return _root() / name
+
+
+def discard(names) -> None:
+    for name in names:
+        path_of(name).unlink(missing_ok=True)

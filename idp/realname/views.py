@@ -1,0 +1,92 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from idp.audit.log import record
+from idp.audit.models import Event
+from idp.core.http import client_ip
+from idp.realname import services, uploads
+from idp.realname.models import EvidenceFile, Slot, Submission
+
+SAMPLES = {
+    Slot.ID_FRONT: "id_front.png",
+    Slot.ID_BACK: "id_back.png",
+    Slot.ORG_CERTIFICATE: "org_certificate.png",
+    Slot.LR_DOCUMENT: "lr_document.png",
+    Slot.OTHER: "other.png",
+}
+
+
+def _latest_submission(account) -> Submission | None:
+    return (Submission.objects.filter(account=account).prefetch_related("files")
+            .order_by("-submitted_at", "-id").first())
+
+
+@login_required
+def upload(request):
+    """上传自然人信息 / 上传法人信息: one row per slot (样式, 上传, 预览) and one 提交."""
+    account = request.user
+    slots, required = services.slots_for(account)
+    errors = {}
+    if request.method == "POST":
+        try:
+            services.submit_documents(account=account, files=request.FILES, actor=account,
+                                      ip=client_ip(request))
+        except uploads.InvalidUpload as error:
+            errors[error.slot] = str(error)
+        except services.VerificationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "材料已提交,请等待人工审核,审核结果将以短信通知您")
+            return redirect("realname-upload")
+    latest = _latest_submission(account)
+    stored = {f.slot: f for f in latest.files.all()} if latest else {}
+    read_only = account.is_realname_verified or (
+        latest is not None and latest.status == "pending")
+    rows = [{"slot": slot, "label": Slot(slot).label, "required": slot in required,
+             "sample": f"realname/samples/{SAMPLES[slot]}", "accept": ".jpg,.jpeg,.png" +
+             (",.pdf" if slot in uploads.PDF_SLOTS else ""), "types": uploads.allowed_types(slot),
+             "stored": stored.get(slot), "error": errors.get(slot)} for slot in slots]
+    return render(request, "realname/upload.html", {
+        "section": "profile", "rows": rows, "read_only": read_only, "latest": latest,
+        "max_mb": f"{settings.IDP_UPLOAD_MAX_BYTES / (1024 * 1024):g}",
+    })
+
+
+@login_required
+@require_POST
+def check_again(request):
+    """重新核验: ask the registry again (after it was unavailable, or data was corrected)."""
+    services.check_automatically(account=request.user, actor=request.user, ip=client_ip(request))
+    request.user.refresh_from_db()
+    messages.info(request, f"实名认证状态:{request.user.get_realname_status_display()}")
+    return redirect("profile")
+
+
+@login_required
+def evidence(request, file_id):
+    """An uploaded document, for its owner and for reviewers only; 404 for everyone else so
+    the address tells nothing."""
+    try:
+        item = EvidenceFile.objects.select_related("submission").get(pk=file_id)
+    except (EvidenceFile.DoesNotExist, ValueError):
+        raise Http404 from None
+    owner = item.submission.account_id == request.user.pk
+    if not (owner or request.user.is_staff):
+        raise Http404
+    if not owner:
+        record(Event.EVIDENCE_VIEWED, account=item.submission.account, actor=request.user,
+               ip=client_ip(request), file=str(item.pk), slot=item.slot)
+    try:
+        handle = open(uploads.path_of(item.storage_name), "rb")  # noqa: SIM115 - FileResponse closes it
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=item.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
