@@ -7,8 +7,9 @@ from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache_and_outbox():
-    """Rate-limit counters and the SMS outbox start empty for every test."""
+def _fresh_cache_outbox_and_storage(settings, tmp_path):
+    """Rate-limit counters, the SMS outbox and the private upload storage start empty."""
+    settings.IDP_PRIVATE_STORAGE = str(tmp_path / "private")
     cache.clear()
     Path(settings.IDP_SMS_OUTBOX).unlink(missing_ok=True)
     yield

@@ -85,3 +85,40 @@ def last_code(phone_number: str, purpose: str | None = None) -> str:
         if message["phone"] == phone_number and (purpose is None or message["purpose"] == purpose):
             return message["code"]
     raise AssertionError(f"no SMS to {phone_number} in the outbox")
+
+
+# --- real-name verification -------------------------------------------------------------------
+
+def reference_rows(kind: str) -> list[dict]:
+    """Rows of the shipped reference registry (fictitious identities the `reference` verifier knows)."""
+    import csv
+
+    with open(settings.IDP_REALNAME_REFERENCE_CSV, encoding="utf-8", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if row["kind"] == kind]
+
+
+def reference_person(index: int = 1) -> dict:
+    return [r for r in reference_rows("person") if r["id_type"] == "resident_id"][index]
+
+
+def reference_organisation(index: int = 1) -> dict:
+    return reference_rows("organisation")[index]
+
+
+def image_bytes(fmt: str = "PNG", size=(64, 40)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def upload(name: str, data: bytes | None = None, content_type: str = "image/png"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, image_bytes() if data is None else data, content_type=content_type)
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

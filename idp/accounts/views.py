@@ -158,8 +158,6 @@ PLACEHOLDERS = {
 
 @login_required
 def online_placeholder(request, section):
-    if section not in PLACEHOLDERS:
-        raise Http404
     if section == "delegation" and not request.user.is_legal:
         return redirect("online")
     return render(request, "accounts/online_placeholder.html",

@@ -138,9 +138,14 @@ def identity_changed(*, account: Account, actor: Account | None, ip: str = "") -
         if superseded:
             record(Event.REVIEW_SUPERSEDED, account=account, actor=actor, ip=ip)
         _release_document(account)
-        _set_status(account, RealNameStatus.UNVERIFIED,
-                    "审核期间修改了身份信息,请重新上传材料" if superseded else "")
-    return check_automatically(account=account, actor=actor, ip=ip)
+        _set_status(account, RealNameStatus.UNVERIFIED)
+    status = check_automatically(account=account, actor=actor, ip=ip)
+    if superseded and status not in PASSING_STATUSES:
+        account.refresh_from_db(fields=["realname_reason"])
+        note = "审核期间修改了身份信息,如需人工认证请重新上传材料"
+        Account.objects.filter(pk=account.pk).update(
+            realname_reason=f"{account.realname_reason};{note}"[-255:] if account.realname_reason else note)
+    return status
 
 
 # --- manual verification -----------------------------------------------------------------
@@ -222,8 +227,8 @@ def _notify(account: Account, text: str) -> None:
 
 
 def _lock_pending(submission_id: int) -> Submission:
-    submission = (Submission.objects.select_for_update().select_related("account", "decided_by")
-                  .get(pk=submission_id))
+    # Lock only the submission row (PostgreSQL refuses FOR UPDATE across a nullable join).
+    submission = Submission.objects.select_for_update().get(pk=submission_id)
     if submission.status != SubmissionStatus.PENDING:
         who = submission.decided_by.login_name if submission.decided_by else "系统"
         raise AlreadyDecided(f"该申请已处理({submission.get_status_display()},{who}),无需重复审核")

@@ -5,5 +5,5 @@ from idp.realname import views
 urlpatterns = [
     path("online/verification/", views.upload, name="realname-upload"),
     path("online/verification/check/", views.check_again, name="realname-check"),
-    path("realname/evidence/<str:file_id>/", views.evidence, name="realname-evidence"),
+    path("realname/evidence/<uuid:file_id>/", views.evidence, name="realname-evidence"),
 ]

@@ -72,7 +72,7 @@ def evidence(request, file_id):
     the address tells nothing."""
     try:
         item = EvidenceFile.objects.select_related("submission").get(pk=file_id)
-    except (EvidenceFile.DoesNotExist, ValueError):
+    except EvidenceFile.DoesNotExist:
         raise Http404 from None
     owner = item.submission.account_id == request.user.pk
     if not (owner or request.user.is_staff):

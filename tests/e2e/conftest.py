@@ -22,9 +22,25 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
+def new_page(browser, live_server):
+    """Open a page in a fresh browser context (its own cookies: another person); all are
+    closed before the live server stops, so no request is left in flight."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield make
+    for context in contexts:
+        for open_page in context.pages:
+            open_page.wait_for_load_state("networkidle")
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
