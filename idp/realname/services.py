@@ -90,10 +90,11 @@ def _set_status(account: Account, status: str, reason: str = "") -> None:
 
 
 def check_automatically(*, account: Account, actor: Account | None, ip: str = "") -> str:
-    """Ask the registry about the account's identity data and record the answer.
+    """Submit the account's identity data to the registry and record the answer.
 
     Runs on registration and whenever identity data is saved. Accounts already verified or
-    waiting for a reviewer are left alone. Returns the new status.
+    waiting for a reviewer are left alone. The registry is asked outside any transaction,
+    so a slow registry holds no lock. Returns the new status.
     """
     if account.realname_status in PASSING_STATUSES | {RealNameStatus.PENDING_REVIEW}:
         return account.realname_status
@@ -106,6 +107,12 @@ def check_automatically(*, account: Account, actor: Account | None, ip: str = ""
         registry = verifiers.verifier()
         result = (registry.check_person(query) if account.is_natural
                   else registry.check_organisation(query))
+    return record_automatic_result(account=account, result=result, actor=actor, ip=ip)
+
+
+def record_automatic_result(*, account: Account, result: verifiers.Result, actor: Account | None,
+                            ip: str = "") -> str:
+    """未实名认证/实名认证失败 → 国家平台实名认证通过 | 实名认证失败 | 未实名认证 (registry unavailable)."""
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         if account.realname_status in PASSING_STATUSES | {RealNameStatus.PENDING_REVIEW}:

@@ -1,36 +1,18 @@
 """Concurrent registrations cannot create duplicates (real threads, real PostgreSQL)."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from idp.accounts.models import Account
 from tests.accounts.test_registration import legal_data, natural_data
+from tests.concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(path, payloads):
-    """POST each payload from its own thread and client, released at the same instant."""
-    barrier = threading.Barrier(len(payloads))
-    results = [None] * len(payloads)
-
-    def worker(i, client, data):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = client.post(path, data)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, client, data))
-               for i, (client, data) in enumerate(payloads)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
+    """POST each (client, data) payload from its own thread, at the same instant."""
+    return run_together(*[(lambda c=client, d=data: c.post(path, d)) for client, data in payloads])
 
 
 @pytest.mark.parametrize("names", [("race_name", "race_name"), ("Race_Name", "rACE_nAME")])

@@ -1,38 +1,14 @@
 """One document verifies one account, and one item is decided once — under real concurrency."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from idp.accounts.models import Account, NaturalPerson, RealNameStatus
 from idp.realname import services
 from idp.realname.models import Submission, SubmissionStatus
 from tests import factories
+from tests.concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    """Run each call in its own thread (own connection), released at the same instant."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 @pytest.mark.parametrize("attempt", range(3))
