@@ -5,6 +5,8 @@ urlpatterns = [
     path("", include("idp.core.urls")),
     path("", include("idp.accounts.urls")),
     path("", include("idp.realname.urls")),
+    path("", include("idp.catalog.urls")),
+    path("", include("idp.delegation.urls")),
     path("console/", include("idp.console.urls")),
     path("api/", include("idp.notify.urls")),
     path("captcha/", include("captcha.urls")),

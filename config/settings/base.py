@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "idp.notify",
     "idp.accounts",
     "idp.realname",
+    "idp.catalog",
+    "idp.delegation",
     "idp.console",
 ]
 

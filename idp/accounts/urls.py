@@ -11,7 +11,6 @@ urlpatterns = [
     path("register/done/", views.register_done, name="register-done"),
     path("register/agreement/<str:kind>/", views.agreement, name="agreement"),
     path("password/forgot/", views.password_forgot, name="password-forgot"),
-    path("online/", views.online_home, name="online"),
     path("online/profile/", views.profile, name="profile"),
     path("online/profile/edit/", views.profile_edit, name="profile-edit"),
     path("online/profile/history/", views.profile_history, name="profile-history"),

@@ -12,6 +12,7 @@ from idp.accounts.models import AccountKind
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core.http import client_ip
+from idp.delegation.selectors import grants_received
 from idp.identifiers import validators
 from idp.notify import otp
 
@@ -143,23 +144,11 @@ def logout_view(request):
     return redirect("login")
 
 
-@login_required
-def online_home(request):
-    return render(request, "accounts/online_follows.html", {"section": "follows"})
-
-
-PLACEHOLDERS = {
-    "apply": "我要办理",
-    "matters": "我的事项",
-    "ratings": "我的评价",
-    "delegation": "用户授权管理",
-}
+PLACEHOLDERS = {"ratings": "我的评价"}
 
 
 @login_required
 def online_placeholder(request, section):
-    if section == "delegation" and not request.user.is_legal:
-        return redirect("online")
     return render(request, "accounts/online_placeholder.html",
                   {"section": section, "title": PLACEHOLDERS[section]})
 
@@ -169,7 +158,8 @@ def profile(request):
     account = request.user
     if account.is_natural:
         return render(request, "accounts/profile_natural.html",
-                      {"section": "profile", "person": account.person})
+                      {"section": "profile", "person": account.person,
+                       "grants": grants_received(account)})
     return render(request, "accounts/profile_legal.html",
                   {"section": "profile", "org": account.organisation})
 

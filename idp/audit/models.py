@@ -21,6 +21,11 @@ class Event(models.TextChoices):
     REVIEW_APPROVED = "realname.approved", "人工审核通过"
     REVIEW_REJECTED = "realname.rejected", "人工审核未通过"
     EVIDENCE_VIEWED = "realname.evidence_viewed", "审核员查看材料"
+    GRANT_CREATED = "grant.created", "授权代办"
+    GRANT_CHANGED = "grant.changed", "修改代办授权"
+    GRANT_REVOKED = "grant.revoked", "撤销代办授权"
+    GRANT_DECLINED = "grant.declined", "拒绝代办授权"
+    SYSTEM_ENTERED = "system.entered", "进入业务系统"
 
 
 class AuditEntry(models.Model):

@@ -1,9 +1,11 @@
-"""Demo data for `make run` (README, "Demo accounts"). Running it again changes nothing."""
+"""Demo data for `make run` (README, "Demo accounts"): accounts, business systems and service
+items. Running it again changes nothing."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisation, set_document
+from idp.catalog import demo as catalog_demo
 from idp.realname import services as realname
 
 REVIEWER = ("reviewer", "Review@2026")
@@ -47,4 +49,6 @@ class Command(BaseCommand):
             created.append(ORGANISATION[0])
         for account in Account.objects.filter(login_name__in=created, is_staff=False):
             realname.check_automatically(account=account, actor=None)  # both are in the registry
+        systems = catalog_demo.load()
+        self.stdout.write("demo business systems: " + (", ".join(systems) if systems else "already present"))
         self.stdout.write("demo accounts: " + (", ".join(created) if created else "already present"))

@@ -1,0 +1,110 @@
+"""Entering a business system from a service item (办理入口, SPEC 6).
+
+entry_decision() says whether the account may enter and as whom, or exactly what to do
+first; enter() records the visit. Until single sign-on exists, entering ends on a page
+that says so.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from idp.accounts.models import Account, AccountKind
+from idp.audit.log import record
+from idp.audit.models import Event
+from idp.catalog.models import Follow, ServiceItem, SystemVisit
+from idp.delegation.selectors import organisations_for, systems_with_grants
+
+KIND_LABELS = {AccountKind.NATURAL: "自然人", AccountKind.LEGAL: "法人单位"}
+WINDOWS = {AccountKind.NATURAL: "自然人登录", AccountKind.LEGAL: "法人登录"}
+
+
+@dataclass
+class EntryDecision:
+    """Either `identities` (None = oneself, or organisations to act for) or a next step."""
+
+    identities: list = field(default_factory=list)
+    message: str = ""
+    action_label: str = ""
+    action_url: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.identities)
+
+
+def _login_url(kind: str, item: ServiceItem) -> str:
+    return f"{reverse('login')}?{urlencode({'tab': kind, 'next': reverse('service-enter', args=[item.pk])})}"
+
+
+def entry_decision(*, account: Account | None, item: ServiceItem) -> EntryDecision:
+    system, kind = item.system, item.user_kind
+    if account is None or not account.is_authenticated:
+        return EntryDecision(message=f"办理该事项需要登录,请在“{WINDOWS[kind]}”窗口登录后再进入。",
+                             action_label=f"前往{WINDOWS[kind]}", action_url=_login_url(kind, item))
+    identities: list = [None] if account.kind == kind and system.admits(kind) else []
+    if account.is_natural:
+        # SPEC 4: an authorised person chooses whom they act for — themselves or an organisation.
+        identities += list(organisations_for(person=account, system=system))
+    if not identities and account.is_natural and kind == AccountKind.LEGAL:
+        return EntryDecision(
+            message="该事项面向法人单位。请退出后使用法人账号在“法人登录”窗口登录;"
+                    "如需代本单位办理,请单位管理员在“用户授权管理”中为您授权该业务系统。",
+            action_label="退出并前往法人登录", action_url=_login_url(AccountKind.LEGAL, item))
+    if not identities:
+        return EntryDecision(
+            message=f"该事项面向{KIND_LABELS[kind]},当前账号不能办理。"
+                    f"请退出后使用{KIND_LABELS[kind]}账号在“{WINDOWS[kind]}”窗口登录。",
+            action_label=f"退出并前往{WINDOWS[kind]}", action_url=_login_url(kind, item))
+    if system.requires_realname and not account.is_realname_verified:
+        return EntryDecision(
+            message=f"进入“{system.name}”需要先完成实名认证,当前状态:{account.get_realname_status_display()}。"
+                    "请在“我的信息”中完善信息并完成实名认证。",
+            action_label="前往我的信息完成实名认证", action_url=reverse("profile"))
+    return EntryDecision(identities=identities)
+
+
+def enter(*, account: Account, item: ServiceItem, acting_for: Account | None, ip: str = "") -> SystemVisit:
+    """Record that `account` entered the item's business system (我的事项), as itself or for
+    `acting_for`, which must be one of entry_decision()'s identities."""
+    now = timezone.now()
+    with transaction.atomic():
+        visit, created = SystemVisit.objects.get_or_create(
+            account=account, system=item.system,
+            defaults={"item": item, "acting_for": acting_for, "last_entered_at": now})
+        if not created:
+            SystemVisit.objects.filter(pk=visit.pk).update(item=item, acting_for=acting_for,
+                                                           last_entered_at=now, times=F("times") + 1)
+        record(Event.SYSTEM_ENTERED, account=account, actor=account, ip=ip, system=item.system.code,
+               item=item.pk, acting_for=acting_for.login_name if acting_for else "")
+    return visit
+
+
+def set_follow(*, account: Account, item: ServiceItem, follow: bool) -> None:
+    if follow:
+        Follow.objects.get_or_create(account=account, item=item)
+    else:
+        Follow.objects.filter(account=account, item=item).delete()
+
+
+def catalogue(*, kind: str, query: str = "") -> QuerySet[ServiceItem]:
+    items = (ServiceItem.objects.filter(is_active=True, system__is_active=True, user_kind=kind)
+             .select_related("system"))
+    if query:
+        items = items.filter(Q(name__icontains=query) | Q(system__name__icontains=query))
+    return items
+
+
+def items_for(account: Account) -> QuerySet[ServiceItem]:
+    """我要办理: the items this account may enter — its own kind's, and for a natural person
+    the organisation items of systems in which an organisation authorised them."""
+    items = ServiceItem.objects.filter(is_active=True, system__is_active=True).select_related("system")
+    own = Q(user_kind=account.kind) & Q(**{"system__allow_natural" if account.is_natural
+                                          else "system__allow_legal": True})
+    if account.is_natural:
+        own |= Q(user_kind=AccountKind.LEGAL, system_id__in=systems_with_grants(account))
+    return items.filter(own)

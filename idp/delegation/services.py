@@ -1,0 +1,152 @@
+"""Grant, change, revoke and decline delegation (用户授权管理, SPEC 4).
+
+Every change is one transaction and is audited on both sides: one entry on the
+organisation's account and one on the person's.
+"""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from idp.accounts.models import Account, AccountKind
+from idp.audit.log import record
+from idp.audit.models import Event
+from idp.catalog.models import BusinessSystem
+from idp.delegation.models import Grant, GrantSource, GrantStatus
+from idp.delegation.selectors import grants_in_force
+
+# Deliberately one message for every way a look-up can miss, so the form reveals nothing
+# about accounts the organisation does not already know.
+PERSON_NOT_FOUND = "未找到符合条件的已实名认证自然人用户,请核对登录名、姓名和证件号码后四位"
+
+
+class DelegationError(Exception):
+    """str() is the message; `field` names the form field it belongs to, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class GrantNotFound(DelegationError):
+    def __init__(self):
+        super().__init__("授权记录不存在")
+
+
+def find_person(*, organisation: Account, login_name: str, name: str, id_suffix: str) -> Account:
+    """The verified natural person with this login name, name and identity-number suffix."""
+    login_name, name, id_suffix = login_name.strip(), name.strip(), id_suffix.strip().upper()
+    if login_name.lower() == organisation.login_name.lower():
+        raise DelegationError("不能授权给本单位账号,请填写被授权自然人的登录名", field="login_name")
+    person = (Account.objects.filter(login_name__lower=login_name.lower(), kind=AccountKind.NATURAL,
+                                     is_active=True).select_related("person").first())
+    if (person is None or person.person.name != name or len(id_suffix) != 4
+            or not person.person.id_number.upper().endswith(id_suffix) or not person.is_realname_verified):
+        raise DelegationError(PERSON_NOT_FOUND)
+    return person
+
+
+def _check_expiry(expires_on: date | None) -> None:
+    if expires_on is not None and expires_on < timezone.localdate():
+        raise DelegationError("有效期不能早于今天", field="expires_on")
+
+
+def _audit_both(event: Event, grant: Grant, *, actor: Account, ip: str, **detail) -> None:
+    common = {"system": grant.system.code, "grant": grant.pk, **detail}
+    record(event, account=grant.organisation, actor=actor, ip=ip, person=grant.person.login_name, **common)
+    record(event, account=grant.person, actor=actor, ip=ip, organisation=grant.organisation.login_name,
+           **common)
+
+
+def create_grants(*, organisation: Account, person: Account, systems, expires_on: date | None,
+                  actor: Account | None, ip: str = "", source: str = GrantSource.MANUAL) -> list[Grant]:
+    """Grant `person` the right to act for `organisation` in each of `systems`.
+
+    An existing grant in force for a system gets the new expiry instead of a duplicate.
+    Used by 用户授权管理 (after find_person) and by the legacy migration (case R4), which
+    may authorise persons not yet verified.
+    """
+    if organisation.kind != AccountKind.LEGAL:
+        raise DelegationError("只有法人账号可以授权")
+    if person.kind != AccountKind.NATURAL:
+        raise DelegationError(PERSON_NOT_FOUND)
+    systems = list(systems)
+    if not systems:
+        raise DelegationError("请选择至少一个业务系统", field="systems")
+    for system in systems:
+        if not system.delegable or not system.is_active:
+            raise DelegationError(f"业务系统“{system.name}”不支持代办授权", field="systems")
+    _check_expiry(expires_on)
+    grants = []
+    with transaction.atomic():
+        for system in systems:
+            existing = (Grant.objects.select_for_update()
+                        .filter(organisation=organisation, person=person, system=system,
+                                status=GrantStatus.ACTIVE).first())
+            if existing:
+                existing.expires_on = expires_on
+                existing.save(update_fields=["expires_on"])
+                _audit_both(Event.GRANT_CHANGED, existing, actor=actor, ip=ip,
+                            expires_on=str(expires_on or ""))
+                grants.append(existing)
+                continue
+            try:
+                with transaction.atomic():
+                    grant = Grant.objects.create(organisation=organisation, person=person, system=system,
+                                                 expires_on=expires_on, created_by=actor, source=source)
+            except IntegrityError:  # created concurrently: the constraint keeps one
+                grant = Grant.objects.get(organisation=organisation, person=person, system=system,
+                                          status=GrantStatus.ACTIVE)
+            _audit_both(Event.GRANT_CREATED, grant, actor=actor, ip=ip, expires_on=str(expires_on or ""),
+                        source=source)
+            grants.append(grant)
+    return grants
+
+
+def _own_grant(*, grant_id, **owner) -> Grant:
+    """The grant in force with this id belonging to `owner`, locked; GrantNotFound otherwise
+    (another organisation's id looks exactly like a missing one)."""
+    try:
+        return (grants_in_force().select_for_update(of=("self",))
+                .select_related("organisation", "person", "system")
+                .get(pk=int(grant_id), **owner))
+    except (Grant.DoesNotExist, TypeError, ValueError):
+        raise GrantNotFound() from None
+
+
+def change_grant(*, organisation: Account, grant_id, expires_on: date | None, actor: Account,
+                 ip: str = "") -> Grant:
+    _check_expiry(expires_on)
+    with transaction.atomic():
+        grant = _own_grant(grant_id=grant_id, organisation=organisation)
+        grant.expires_on = expires_on
+        grant.save(update_fields=["expires_on"])
+        _audit_both(Event.GRANT_CHANGED, grant, actor=actor, ip=ip, expires_on=str(expires_on or ""))
+    return grant
+
+
+def _end(grant: Grant, status: str, actor: Account) -> None:
+    grant.status, grant.ended_at, grant.ended_by = status, timezone.now(), actor
+    grant.save(update_fields=["status", "ended_at", "ended_by"])
+
+
+def revoke_grant(*, organisation: Account, grant_id, actor: Account, ip: str = "") -> Grant:
+    with transaction.atomic():
+        grant = _own_grant(grant_id=grant_id, organisation=organisation)
+        _end(grant, GrantStatus.REVOKED, actor)
+        _audit_both(Event.GRANT_REVOKED, grant, actor=actor, ip=ip)
+    return grant
+
+
+def decline_grant(*, person: Account, grant_id, actor: Account, ip: str = "") -> Grant:
+    """The authorised person refuses a grant (法人(单位)授权办理情况 → 拒绝)."""
+    with transaction.atomic():
+        grant = _own_grant(grant_id=grant_id, person=person)
+        _end(grant, GrantStatus.DECLINED, actor)
+        _audit_both(Event.GRANT_DECLINED, grant, actor=actor, ip=ip)
+    return grant
+
+
+def delegable_systems():
+    return BusinessSystem.objects.filter(delegable=True, is_active=True).order_by("name")

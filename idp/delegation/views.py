@@ -1,0 +1,85 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from idp.core.http import client_ip
+from idp.delegation import selectors, services
+from idp.delegation.forms import ExpiryForm, GrantForm
+
+
+def _legal_only(request):
+    if not request.user.is_legal:
+        raise Http404
+
+
+@login_required
+def manage(request):
+    """用户授权管理 (legal persons): grant, list, change and revoke."""
+    _legal_only(request)
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = services.find_person(organisation=request.user, login_name=data["login_name"],
+                                          name=data["name"], id_suffix=data["id_suffix"])
+            services.create_grants(organisation=request.user, person=person, systems=data["systems"],
+                                   expires_on=data["expires_on"], actor=request.user, ip=client_ip(request))
+        except services.DelegationError as error:
+            form.add_error(error.field, str(error))
+        else:
+            names = "、".join(system.name for system in data["systems"])
+            messages.success(request, f"已授权 {person.person.name} 代办:{names}")
+            return redirect("delegation")
+    return render(request, "delegation/manage.html", {
+        "section": "delegation", "form": form, "grants": selectors.grants_given(request.user),
+    })
+
+
+@login_required
+@require_POST
+def change(request, grant_id):
+    _legal_only(request)
+    form = ExpiryForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.DelegationError(form.errors["expires_on"][0])
+        services.change_grant(organisation=request.user, grant_id=grant_id,
+                              expires_on=form.cleaned_data["expires_on"], actor=request.user,
+                              ip=client_ip(request))
+    except services.GrantNotFound:
+        raise Http404 from None
+    except services.DelegationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "授权有效期已修改")
+    return redirect("delegation")
+
+
+@login_required
+@require_POST
+def revoke(request, grant_id):
+    _legal_only(request)
+    try:
+        services.revoke_grant(organisation=request.user, grant_id=grant_id, actor=request.user,
+                              ip=client_ip(request))
+    except services.GrantNotFound:
+        raise Http404 from None
+    messages.success(request, "授权已撤销")
+    return redirect("delegation")
+
+
+@login_required
+@require_POST
+def decline(request, grant_id):
+    """The authorised person declines a grant from 法人(单位)授权办理情况."""
+    if not request.user.is_natural:
+        raise Http404
+    try:
+        services.decline_grant(person=request.user, grant_id=grant_id, actor=request.user,
+                               ip=client_ip(request))
+    except services.GrantNotFound:
+        raise Http404 from None
+    messages.success(request, "已拒绝该授权")
+    return redirect("/online/profile/#grants")
