@@ -122,3 +122,23 @@ def upload(name: str, data: bytes | None = None, content_type: str = "image/png"
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+# --- business systems and delegation ------------------------------------------------------------
+
+def verified(account):
+    """Mark an account verified (as the registry would) and return it."""
+    from idp.accounts.models import RealNameStatus
+
+    account.realname_status = RealNameStatus.REGISTRY_PASSED
+    account.save(update_fields=["realname_status"])
+    return account
+
+
+def demo_systems():
+    """The four demo business systems by code (高企认定 = gqrd, …)."""
+    from idp.catalog import demo
+    from idp.catalog.models import BusinessSystem
+
+    demo.load()
+    return {system.code: system for system in BusinessSystem.objects.all()}

@@ -18,7 +18,7 @@ def _legal_only(request):
 def manage(request):
     """用户授权管理 (legal persons): grant, list, change and revoke."""
     _legal_only(request)
-    form = GrantForm(request.POST or None)
+    form = GrantForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
