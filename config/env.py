@@ -42,6 +42,10 @@ DEFAULTS = {
     "IDP_DEBUG": "0",
     "IDP_ALLOWED_HOSTS": "127.0.0.1,localhost,[::1]",
     "IDP_SUPPORT_PHONE": "010-88659000",
+    "IDP_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+    "IDP_EMAIL_HOST": "localhost",
+    "IDP_EMAIL_FROM": "noreply@idp.localhost",
+    "IDP_RESET_LINK_HOURS": "24",
 }
 
 

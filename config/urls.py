@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("idp.realname.urls")),
     path("", include("idp.catalog.urls")),
     path("", include("idp.delegation.urls")),
+    path("", include("idp.recovery.urls")),
     path("console/", include("idp.console.urls")),
     path("api/", include("idp.notify.urls")),
     path("captcha/", include("captcha.urls")),

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "idp.realname",
     "idp.catalog",
     "idp.delegation",
+    "idp.recovery",
     "idp.console",
 ]
 
@@ -106,6 +107,12 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# Mail (e-mail reset codes): written to files under var/mail unless a real backend is set.
+EMAIL_BACKEND = env.get("IDP_EMAIL_BACKEND")
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env.get("IDP_EMAIL_HOST")
+DEFAULT_FROM_EMAIL = env.get("IDP_EMAIL_FROM")
+
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 
@@ -134,6 +141,11 @@ IDP_REALNAME_HTTP_RETRIES = int(env.get("IDP_REALNAME_HTTP_RETRIES"))
 # as static or media files; only the evidence view reads them).
 IDP_UPLOAD_MAX_BYTES = int(env.get("IDP_UPLOAD_MAX_BYTES"))
 IDP_PRIVATE_STORAGE = env.get("IDP_PRIVATE_STORAGE")
+# Password recovery: how long an appeal's set-password link stays valid, and the throttles.
+IDP_RESET_LINK_HOURS = int(env.get("IDP_RESET_LINK_HOURS"))
+IDP_RESET_LOOKUPS_PER_IP = 20  # 检索用户 / 检索单位名 per IP per 10 minutes
+IDP_RESET_FAILURES_PER_ACCOUNT = 5  # mismatches per account per hour before a pause
+IDP_RESET_FAILURES_PER_IP = 20  # mismatches per IP per hour
 IDP_ALLOW_TEST_HOOKS = env.get_bool("IDP_ALLOW_TEST_HOOKS")
 IDP_CAPTCHA = env.get("IDP_CAPTCHA")
 if IDP_CAPTCHA.startswith("fixed:") and not IDP_ALLOW_TEST_HOOKS:

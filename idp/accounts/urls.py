@@ -10,7 +10,6 @@ urlpatterns = [
     path("register/legal/", views.register_legal, name="register-legal"),
     path("register/done/", views.register_done, name="register-done"),
     path("register/agreement/<str:kind>/", views.agreement, name="agreement"),
-    path("password/forgot/", views.password_forgot, name="password-forgot"),
     path("online/profile/", views.profile, name="profile"),
     path("online/profile/edit/", views.profile_edit, name="profile-edit"),
     path("online/profile/history/", views.profile_history, name="profile-history"),

@@ -96,10 +96,6 @@ def agreement(request, kind):
     return render(request, "accounts/agreement.html", {"kind": kind, "title": AGREEMENTS[kind]})
 
 
-def password_forgot(request):
-    return render(request, "accounts/password_forgot.html")
-
-
 def register_done(request):
     login_name = request.session.get("registered")
     if not login_name:

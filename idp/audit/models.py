@@ -26,6 +26,13 @@ class Event(models.TextChoices):
     GRANT_REVOKED = "grant.revoked", "撤销代办授权"
     GRANT_DECLINED = "grant.declined", "拒绝代办授权"
     SYSTEM_ENTERED = "system.entered", "进入业务系统"
+    RESET_REQUESTED = "reset.requested", "登录名重置密码:检索用户"
+    RESET_CODE_SENT = "reset.code_sent", "登录名重置密码:发送验证码"
+    RESET_FAILED = "reset.failed", "登录名重置密码:信息不匹配"
+    RESET_DONE = "reset.done", "重置密码完成"
+    APPEAL_FILED = "appeal.filed", "提交申诉"
+    APPEAL_APPROVED = "appeal.approved", "申诉审核通过"
+    APPEAL_REJECTED = "appeal.rejected", "申诉审核未通过"
 
 
 class AuditEntry(models.Model):

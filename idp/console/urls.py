@@ -7,5 +7,9 @@ urlpatterns = [
     path("reviews/<str:kind>/", views.queue, name="console-queue"),
     path("review/<int:pk>/", views.review, name="console-review"),
     path("review/<int:pk>/decide/", views.decide, name="console-decide"),
+    path("appeals/<str:kind>/", views.appeals, name="console-appeals"),
+    path("appeal/<int:pk>/", views.appeal, name="console-appeal"),
+    path("appeal/<int:pk>/decide/", views.appeal_decide, name="console-appeal-decide"),
+    path("appeal-files/<uuid:file_id>/", views.appeal_file, name="console-appeal-file"),
     path("audit/", views.audit, name="console-audit"),
 ]

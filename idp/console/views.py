@@ -11,17 +11,23 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from idp.accounts.models import AccountKind
+from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
 from idp.core.http import client_ip
 from idp.realname import services
 from idp.realname.models import Submission, SubmissionStatus
+from idp.realname.views import private_file_response
+from idp.recovery import services as recovery
+from idp.recovery.models import Appeal, AppealFile, AppealStatus
 
 QUEUES = {"natural": ("自然人人工认证", AccountKind.NATURAL),
           "legal": ("法人人工认证", AccountKind.LEGAL)}
+APPEAL_QUEUES = {"natural": "自然人申诉", "legal": "单位法人用户申诉"}
 
 
 def _pending():
@@ -31,9 +37,13 @@ def _pending():
 @staff_member_required(login_url="/login/")
 def dashboard(request):
     counts = dict(_pending().values_list("account__kind").annotate(n=Count("id")))
-    queues = [{"key": key, "title": title, "count": counts.get(kind, 0)}
+    queues = [{"url": reverse("console-queue", args=[key]), "title": f"{title}待审核", "count": counts.get(kind, 0)}
               for key, (title, kind) in QUEUES.items()]
-    return render(request, "console/dashboard.html", {"queues": queues})
+    appeal_counts = dict(Appeal.objects.filter(status=AppealStatus.PENDING).values_list("kind")
+                         .annotate(n=Count("id")))
+    queues += [{"url": reverse("console-appeals", args=[key]), "title": f"{title}待审核",
+                "count": appeal_counts.get(key, 0)} for key, title in APPEAL_QUEUES.items()]
+    return render(request, "console/dashboard.html", {"queues": queues, "section": "dashboard"})
 
 
 @staff_member_required(login_url="/login/")
@@ -83,6 +93,54 @@ def decide(request, pk):
         return redirect("console-review", pk=pk)
     submission = Submission.objects.select_related("account").get(pk=pk)
     return redirect("console-queue", kind=submission.account.kind)
+
+
+@staff_member_required(login_url="/login/")
+def appeals(request, kind):
+    if kind not in APPEAL_QUEUES:
+        return redirect("console")
+    items = Appeal.objects.filter(status=AppealStatus.PENDING, kind=kind).order_by("submitted_at", "id")
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return render(request, "console/appeals.html", {"title": APPEAL_QUEUES[kind], "kind": kind, "page": page})
+
+
+@staff_member_required(login_url="/login/")
+def appeal(request, pk):
+    item = get_object_or_404(Appeal.objects.prefetch_related("files"), pk=pk)
+    return render(request, "console/appeal.html", {
+        "appeal": item, "files": item.files.all(), "candidates": recovery.candidates(item),
+        "kind_title": APPEAL_QUEUES[item.kind]})
+
+
+@staff_member_required(login_url="/login/")
+@require_POST
+def appeal_decide(request, pk):
+    item = get_object_or_404(Appeal, pk=pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            recovery.approve_appeal(appeal_id=pk, account_id=int(request.POST.get("account") or 0),
+                                    reviewer=request.user, ip=client_ip(request))
+            messages.success(request, "申诉已通过,登录名和设置密码的链接已短信发送给申诉人")
+        elif request.POST.get("decision") == "reject":
+            recovery.reject_appeal(appeal_id=pk, reason=request.POST.get("reason", ""), reviewer=request.user,
+                                   ip=client_ip(request))
+            messages.success(request, "申诉已驳回,已短信通知申诉人")
+        else:
+            messages.error(request, "请选择通过或不通过")
+            return redirect("console-appeal", pk=pk)
+    except (ValueError, recovery.RecoveryError) as error:
+        messages.error(request, str(error) if isinstance(error, recovery.RecoveryError) else "请选择账号")
+        return redirect("console-appeal", pk=pk)
+    return redirect("console-appeals", kind=item.kind)
+
+
+@staff_member_required(login_url="/login/")
+def appeal_file(request, file_id):
+    """An appeal's document image: reviewers only (appellants are not logged in)."""
+    item = get_object_or_404(AppealFile.objects.select_related("appeal"), pk=file_id)
+    record(Event.EVIDENCE_VIEWED, actor=request.user, ip=client_ip(request), appeal=item.appeal.reference,
+           side=item.side)
+    return private_file_response(item.storage_name, item.content_type)
 
 
 def _parse_date(value: str, end: bool):

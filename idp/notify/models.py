@@ -2,12 +2,11 @@ from django.db import models
 
 
 class OneTimeCode(models.Model):
-    """An SMS verification code, bound to one phone and one purpose (SPEC 2).
+    """A verification code sent by SMS (to a phone) or by e-mail (to an address), bound to
+    that destination and one purpose (SPEC 2). Only a keyed digest of the code is kept;
+    `used_at` set means spent."""
 
-    Only a keyed digest of the code is kept. `used_at` set means spent.
-    """
-
-    phone = models.CharField(max_length=20)
+    phone = models.CharField("phone or e-mail address", max_length=254)
     purpose = models.CharField(max_length=32)
     code_digest = models.CharField(max_length=64)
     created_at = models.DateTimeField()

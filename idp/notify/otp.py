@@ -1,4 +1,4 @@
-"""One-time SMS codes: the single mechanism every SMS code of the platform goes through.
+"""One-time codes: the single mechanism every SMS (and e-mail) code of the platform goes through.
 
 A code is 6 digits, valid IDP_OTP_TTL_SECONDS (5 minutes), single use, bound to a phone
 and a purpose, with a limited number of attempts; a new code for the same phone and purpose
@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,6 +23,7 @@ PURPOSES = {
     "register": "注册",
     "register_agent": "法人注册(主代办人)",
     "reset_password": "重置密码",
+    "reset_password_email": "重置密码",
     "appeal": "申诉找回密码",
 }
 
@@ -38,8 +40,11 @@ def _digest(phone: str, purpose: str, code: str) -> str:
     return keyed_digest(f"{phone}:{purpose}:{code}")
 
 
-def send_code(*, phone: str, purpose: str, ip: str) -> OneTimeCode:
-    """Create a code for `phone` + `purpose` and send it by SMS, within the resend limits."""
+def send_code(*, phone: str, purpose: str, ip: str, email: bool = False) -> OneTimeCode:
+    """Create a code for `phone` + `purpose` and send it, within the resend limits.
+
+    With email=True, `phone` is an e-mail address and the code goes by mail.
+    """
     if purpose not in PURPOSES:
         raise CodeError("未知的验证码用途", "purpose")
     # A short lock (an atomic cache.add) so two simultaneous requests cannot both pass the
@@ -48,12 +53,12 @@ def send_code(*, phone: str, purpose: str, ip: str) -> OneTimeCode:
     if not cache.add(lock, 1, timeout=10):
         raise CodeError("验证码正在发送,请稍候", "too_soon")
     try:
-        return _send_code(phone=phone, purpose=purpose, ip=ip)
+        return _send_code(phone=phone, purpose=purpose, ip=ip, email=email)
     finally:
         cache.delete(lock)
 
 
-def _send_code(*, phone: str, purpose: str, ip: str) -> OneTimeCode:
+def _send_code(*, phone: str, purpose: str, ip: str, email: bool) -> OneTimeCode:
     now = timezone.now()
     last = (
         OneTimeCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
@@ -85,10 +90,13 @@ def _send_code(*, phone: str, purpose: str, ip: str) -> OneTimeCode:
     )
     text = f"【政务服务平台】您的{PURPOSES[purpose]}验证码为 {code},{minutes} 分钟内有效。请勿告诉他人。"
     try:
-        sms.send(sms.SmsMessage(phone=phone, purpose=purpose, text=text, code=code))
-    except sms.SmsDeliveryError:
+        if email:
+            send_mail("政务服务平台验证码", text, None, [phone])
+        else:
+            sms.send(sms.SmsMessage(phone=phone, purpose=purpose, text=text, code=code))
+    except (sms.SmsDeliveryError, OSError):
         record.delete()  # not delivered: does not count against the limits
-        raise CodeError("短信发送失败,请稍后再试", "delivery") from None
+        raise CodeError("验证码发送失败,请稍后再试", "delivery") from None
     return record
 
 

@@ -6,7 +6,7 @@ from idp.identifiers import validators
 from idp.notify import otp
 
 # Purposes a visitor may ask a code for from a public page.
-PUBLIC_PURPOSES = {"register", "register_agent"}
+PUBLIC_PURPOSES = {"register", "register_agent", "appeal"}
 
 
 @require_POST

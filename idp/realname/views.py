@@ -80,11 +80,16 @@ def evidence(request, file_id):
     if not owner:
         record(Event.EVIDENCE_VIEWED, account=item.submission.account, actor=request.user,
                ip=client_ip(request), file=str(item.pk), slot=item.slot)
+    return private_file_response(item.storage_name, item.content_type)
+
+
+def private_file_response(storage_name: str, content_type: str) -> FileResponse:
+    """A privately stored upload, inline, never cached, never sniffed or scripted."""
     try:
-        handle = open(uploads.path_of(item.storage_name), "rb")  # noqa: SIM115 - FileResponse closes it
+        handle = open(uploads.path_of(storage_name), "rb")  # noqa: SIM115 - FileResponse closes it
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type=item.content_type)
+    response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = "inline"
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

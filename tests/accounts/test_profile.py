@@ -157,14 +157,15 @@ def test_online_sections(person_client):
 
 
 def test_agreements_and_forgot_password_pages(client):
-    """The agreements are readable; 忘记密码? leads to a page that says recovery is coming."""
+    """The agreements are readable; 忘记密码? leads to 选择找回密码方式 with the three ways."""
     page = client.get("/register/natural/").content.decode()
     assert 'href="/register/agreement/natural/"' in page
     assert "自然人实名注册协议" in client.get("/register/agreement/natural/").content.decode()
     assert "法人实名注册协议" in client.get("/register/agreement/legal/").content.decode()
     assert client.get("/register/agreement/other/").status_code == 404
     assert 'href="/password/forgot/"' in client.get("/login/").content.decode()
-    assert "建设中" in client.get("/password/forgot/").content.decode()
+    page = client.get("/password/forgot/").content.decode()
+    assert "登录名重置密码" in page and "单位法人用户申诉找回密码" in page and "自然人申诉找回密码" in page
 
 
 def test_admin_lists_accounts_for_staff(client):

@@ -127,7 +127,7 @@ def test_undelivered_code_does_not_count(monkeypatch):
     monkeypatch.setattr(sms, "send", fail)
     with pytest.raises(otp.CodeError) as exc:
         send()
-    assert exc.value.code == "delivery"
+    assert exc.value.code == "delivery" and "发送失败" in str(exc.value)
     assert not OneTimeCode.objects.exists()
 
 

@@ -126,6 +126,19 @@
     });
   });
 
+  // 验证方式: show the phone or the e-mail inputs.
+  var methodRadios = document.querySelectorAll("input[name=method]");
+  function toggleMethod() {
+    var chosen = document.querySelector("input[name=method]:checked");
+    if (!chosen) return;
+    document.querySelectorAll(".method-phone").forEach(function (el) { el.hidden = chosen.value !== "phone"; });
+    document.querySelectorAll(".method-email").forEach(function (el) { el.hidden = chosen.value !== "email"; });
+    var code = document.querySelector("label[for=id_code]");
+    if (code) code.textContent = chosen.value === "email" ? "邮箱验证码" : "手机验证码";
+  }
+  methodRadios.forEach(function (radio) { radio.addEventListener("change", toggleMethod); });
+  toggleMethod();
+
   // 换一张: a new captcha image without reloading the page.
   document.querySelectorAll(".captcha-refresh").forEach(function (link) {
     link.addEventListener("click", function (event) {

@@ -1,0 +1,302 @@
+"""Password recovery (SPEC 5): reset by login name, appeals, and the single-use reset link.
+
+Rule of the module: after the first step (which, by design, says whether a login name or
+unit exists and is therefore captcha-protected and throttled), every mismatch gets the same
+answer, so recovery cannot be used to learn another account's phone, e-mail or USCC.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from idp.accounts.models import Account, NaturalPerson, Organisation, OrganisationChange, set_document
+from idp.accounts.signals import credentials_reset
+from idp.audit.log import record
+from idp.audit.models import Event
+from idp.core import ratelimit
+from idp.identifiers.masking import mask_id_number, mask_login_name, mask_phone
+from idp.notify import otp, sms
+from idp.realname import uploads
+from idp.recovery.models import Appeal, AppealFile, AppealKind, AppealStatus, ResetLink
+
+MISMATCH = "填写的信息与账号预留信息不一致,请核对后重试"
+TOO_MANY = "尝试次数过多,请一小时后再试"
+NO_SUCH_LINK = "该链接无效或已过期,请重新申请找回密码"
+
+
+class RecoveryError(Exception):
+    """str() is the message; `field` the form field it belongs to, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- 5.1 登录名重置密码 ---------------------------------------------------------------------
+
+def allow_lookup(ip: str) -> bool:
+    """检索用户 / 检索单位名 reveal existence by design: throttle them per IP."""
+    return ratelimit.allow("reset-lookup", ip, limit=settings.IDP_RESET_LOOKUPS_PER_IP, window=600)
+
+
+def find_account(*, login_name: str, ip: str) -> Account | None:
+    account = Account.objects.filter(login_name__lower=login_name.strip().lower(), is_active=True).first()
+    if account:
+        record(Event.RESET_REQUESTED, account=account, ip=ip)
+    return account
+
+
+def _reserved(account: Account, method: str) -> str:
+    return account.email.lower() if method == "email" else account.phone
+
+
+def send_reset_code(*, account: Account, method: str, destination: str, ip: str) -> None:
+    """Send a code to the account's reserved phone (or e-mail) — only if `destination` is it.
+
+    The caller tells the user the same thing either way, so this is no oracle.
+    """
+    destination = destination.strip().lower() if method == "email" else destination.strip()
+    if not destination or destination != _reserved(account, method):
+        return
+    purpose = "reset_password_email" if method == "email" else "reset_password"
+    otp.send_code(phone=destination, purpose=purpose, ip=ip, email=method == "email")
+    record(Event.RESET_CODE_SENT, account=account, ip=ip, method=method)
+
+
+def _check_throttle(account: Account, ip: str) -> None:
+    if (ratelimit.remaining("reset-lock", str(account.pk)) or ratelimit.remaining("reset-lock-ip", ip)):
+        raise RecoveryError(TOO_MANY)
+
+
+def _count_failure(account: Account, ip: str) -> None:
+    record(Event.RESET_FAILED, account=account, ip=ip)
+    if ratelimit.hit("reset-fail", str(account.pk), window=3600) >= settings.IDP_RESET_FAILURES_PER_ACCOUNT:
+        ratelimit.set_until("reset-lock", str(account.pk), 3600)
+    if ratelimit.hit("reset-fail-ip", ip, window=3600) >= settings.IDP_RESET_FAILURES_PER_IP:
+        ratelimit.set_until("reset-lock-ip", ip, 3600)
+
+
+def reset_password(*, account: Account, method: str, destination: str, destination_confirm: str,
+                   org_name: str, uscc: str, code: str, new_password: str, reason: str, ip: str) -> None:
+    """重置密码: every piece must match the account; any mismatch is the one MISMATCH answer.
+    Code problems (wrong, expired, used) are told apart only once the rest matched."""
+    _check_throttle(account, ip)
+    normal = (lambda v: v.strip().lower()) if method == "email" else (lambda v: v.strip())
+    matches = (normal(destination) == normal(destination_confirm) == _reserved(account, method)
+               and bool(_reserved(account, method)))
+    if account.is_legal:
+        org = account.organisation
+        matches = matches and org.name == org_name.strip() and (org.uscc or "") == uscc.strip().upper()
+    if not matches:
+        _count_failure(account, ip)
+        raise RecoveryError(MISMATCH)
+    purpose = "reset_password_email" if method == "email" else "reset_password"
+    try:
+        code_id = otp.check_code(phone=_reserved(account, method), purpose=purpose, code=code)
+    except otp.CodeError as error:
+        _count_failure(account, ip)
+        raise RecoveryError(str(error), field="code") from None
+    with transaction.atomic():
+        otp.consume_code(code_id)
+        _set_password(account, new_password, ip=ip, how="login_name", reason=reason)
+
+
+def _set_password(account: Account, new_password: str, *, ip: str, **detail) -> None:
+    account.set_password(new_password)
+    account.save(update_fields=["password"])
+    record(Event.RESET_DONE, account=account, actor=account, ip=ip, **detail)
+    # The changed password hash ends every platform session (Django's session hash check);
+    # receivers end what lives elsewhere (refresh tokens, SSO sessions).
+    transaction.on_commit(lambda: credentials_reset.send(sender=Account, account=account))
+
+
+# --- 5.2 / 5.3 appeals ------------------------------------------------------------------------
+
+def find_organisation(*, name: str, uscc: str, ip: str) -> Organisation | None:
+    """检索单位名: the unit with this full name (and USCC, when given)."""
+    found = Organisation.objects.filter(name=name.strip()).select_related("account")
+    if uscc:
+        found = found.filter(uscc=uscc.strip().upper())
+    return found.first()
+
+
+def _new_reference() -> str:
+    return f"SS{timezone.localdate():%Y%m%d}{secrets.token_hex(3).upper()}"
+
+
+def file_appeal(*, kind: str, data: dict, front, back, ip: str) -> Appeal:
+    """Store an appeal with its two document images, whatever it matches (the reviewer sees
+    whether it matches anything). Raises uploads.InvalidUpload with `.side` set."""
+    checked = {}
+    for side, uploaded in (("front", front), ("back", back)):
+        try:
+            checked[side] = uploads.check_upload("id_front", uploaded)  # images only, size limit
+        except uploads.InvalidUpload as error:
+            error.side = side
+            raise
+    names = []
+    try:
+        for data_bytes, _ in checked.values():
+            names.append(uploads.store(data_bytes))
+        with transaction.atomic():
+            appeal = Appeal(kind=kind, ip=ip, name=data["name"], phone=data["phone"],
+                            email=data.get("email", ""), org_name=data.get("org_name", ""),
+                            legal_type=data.get("legal_type", ""), uscc=data.get("uscc", "") or "")
+            set_document(appeal, "", identity_type=data["identity_type"], id_type=data["id_type"],
+                         id_number=data["id_number"])
+            for _ in range(5):
+                appeal.reference = _new_reference()
+                try:
+                    with transaction.atomic():
+                        appeal.save()
+                    break
+                except IntegrityError:
+                    continue
+            for (side, (data_bytes, content_type)), name in zip(checked.items(), names, strict=True):
+                AppealFile.objects.create(appeal=appeal, side=side, storage_name=name,
+                                          content_type=content_type, size=len(data_bytes))
+            record(Event.APPEAL_FILED, ip=ip, reference=appeal.reference, kind=kind)
+    except BaseException:
+        uploads.discard(names)
+        raise
+    return appeal
+
+
+def appeal_status(*, reference: str, phone: str) -> Appeal | None:
+    return Appeal.objects.filter(reference=reference.strip().upper(), phone=phone.strip()).first()
+
+
+def candidates(appeal: Appeal) -> list[Account]:
+    """The accounts an appeal may be for: by identity number (verified holder first) for
+    persons, by USCC for organisations."""
+    if appeal.kind == AppealKind.NATURAL:
+        people = (NaturalPerson.objects.filter(id_index=appeal.id_index).select_related("account")
+                  .order_by("account__date_joined"))
+        ranked = sorted(people, key=lambda p: p.verified_id_index is None)
+        return [p.account for p in ranked]
+    if not appeal.uscc:
+        return []
+    return [org.account for org in Organisation.objects.filter(uscc=appeal.uscc).select_related("account")]
+
+
+def _lock_pending(appeal_id: int) -> Appeal:
+    appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
+    if appeal.status != AppealStatus.PENDING:
+        raise RecoveryError(f"该申诉已处理({appeal.get_status_display()}),无需重复审核")
+    return appeal
+
+
+def _issue_link(account: Account, appeal: Appeal) -> str:
+    token = secrets.token_urlsafe(32)
+    ResetLink.objects.create(account=account, appeal=appeal,
+                             token_digest=hashlib.sha256(token.encode()).hexdigest(),
+                             expires_at=timezone.now() + timedelta(hours=settings.IDP_RESET_LINK_HOURS))
+    return f"{settings.IDP_ISSUER}/password/set/{token}/"
+
+
+def _replace_main_agent(account: Account, appeal: Appeal, reviewer: Account) -> None:
+    """Approving a legal-person appeal makes the appellant the main agent (信息更新记录)."""
+    org = Organisation.objects.select_for_update().get(account=account)
+    before = {"agent_name": org.agent_name, "agent_identity_type": org.agent_identity_type,
+              "agent_id_type": org.agent_id_type, "agent_id_number": org.agent_id_number,
+              "phone": account.phone, "email": account.email}
+    org.agent_name = appeal.name
+    set_document(org, "agent_", identity_type=appeal.identity_type, id_type=appeal.id_type,
+                 id_number=appeal.id_number)
+    org.save()
+    account.phone = appeal.phone
+    account.email = appeal.email or account.email
+    account.save(update_fields=["phone", "email"])
+    after = {"agent_name": org.agent_name, "agent_identity_type": org.agent_identity_type,
+             "agent_id_type": org.agent_id_type, "agent_id_number": org.agent_id_number,
+             "phone": account.phone, "email": account.email}
+    labels = {"agent_name": "主代办人姓名", "agent_identity_type": "主代办人身份类型",
+              "agent_id_type": "主代办人证件类型", "agent_id_number": "主代办人证件号码",
+              "phone": "主代办人手机号码", "email": "电子邮箱"}
+    shown = {"agent_id_number": mask_id_number, "phone": mask_phone}
+    changes = [{"field": key, "label": labels[key], "old": shown.get(key, str)(before[key] or ""),
+                "new": shown.get(key, str)(after[key] or "")}
+               for key in before if before[key] != after[key]]
+    if changes:
+        OrganisationChange.objects.create(organisation=org, actor=reviewer, changes=changes)
+
+
+def _notify(phone: str, text: str) -> None:
+    try:
+        sms.send(sms.SmsMessage(phone=phone, purpose="appeal_result", text=text))
+    except sms.SmsDeliveryError:
+        pass  # the reviewer's decision stands; the appellant can ask with the reference number
+
+
+def approve_appeal(*, appeal_id: int, account_id: int, reviewer: Account, ip: str = "") -> Appeal:
+    """Approve: the appellant gets the login name and a single-use link by SMS. A legal-person
+    appeal also replaces the main agent; a natural person's reserved phone becomes the
+    phone of the appeal (the one they still have)."""
+    with transaction.atomic():
+        appeal = _lock_pending(appeal_id)
+        account = next((a for a in candidates(appeal) if a.pk == account_id), None)
+        if account is None:
+            raise RecoveryError("请选择与申诉信息匹配的账号;没有匹配的账号时只能驳回")
+        account = Account.objects.select_for_update().get(pk=account.pk)
+        if appeal.kind == AppealKind.LEGAL:
+            _replace_main_agent(account, appeal, reviewer)
+        elif account.phone != appeal.phone:
+            account.phone = appeal.phone
+            account.save(update_fields=["phone"])
+        link = _issue_link(account, appeal)
+        appeal.status, appeal.account, appeal.decided_by = AppealStatus.APPROVED, account, reviewer
+        appeal.decided_at = timezone.now()
+        appeal.save(update_fields=["status", "account", "decided_by", "decided_at"])
+        record(Event.APPEAL_APPROVED, account=account, actor=reviewer, ip=ip, reference=appeal.reference)
+        text = (f"【政务服务平台】您的申诉({appeal.reference})已审核通过。登录名:{account.login_name}。"
+                f"请在 {settings.IDP_RESET_LINK_HOURS} 小时内打开链接设置新密码:{link}")
+        transaction.on_commit(lambda: _notify(appeal.phone, text))
+    return appeal
+
+
+def reject_appeal(*, appeal_id: int, reason: str, reviewer: Account, ip: str = "") -> Appeal:
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecoveryError("请填写不通过的原因")
+    with transaction.atomic():
+        appeal = _lock_pending(appeal_id)
+        appeal.status, appeal.reason, appeal.decided_by = AppealStatus.REJECTED, reason[:500], reviewer
+        appeal.decided_at = timezone.now()
+        appeal.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        record(Event.APPEAL_REJECTED, actor=reviewer, ip=ip, reference=appeal.reference, reason=reason[:200])
+        text = f"【政务服务平台】您的申诉({appeal.reference})未通过审核,原因:{reason[:60]}。"
+        transaction.on_commit(lambda: _notify(appeal.phone, text))
+    return appeal
+
+
+# --- the single-use link -----------------------------------------------------------------------
+
+def _valid_links():
+    return ResetLink.objects.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def link_for(token: str) -> ResetLink | None:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return _valid_links().select_related("account").filter(token_digest=digest).first()
+
+
+def use_link(*, token: str, new_password: str, ip: str) -> Account:
+    """Set the password through a reset link; a link works once (compare-and-set)."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    with transaction.atomic():
+        spent = _valid_links().filter(token_digest=digest).update(used_at=timezone.now())
+        if not spent:
+            raise RecoveryError(NO_SUCH_LINK)
+        account = ResetLink.objects.select_related("account").get(token_digest=digest).account
+        _set_password(account, new_password, ip=ip, how="appeal_link")
+    return account
+
+
+def masked_contact(org: Organisation) -> dict:
+    """What 检索单位名 shows an organisation about its own legal-person account."""
+    return {"login_name": mask_login_name(org.account.login_name), "phone": mask_phone(org.account.phone)}
+
