@@ -1,0 +1,196 @@
+"""5.1 登录名重置密码: lookup (captcha, throttle), one generic mismatch answer, codes, sessions."""
+
+import re
+
+import pytest
+from captcha.models import CaptchaStore
+from django.core import mail
+from django.test import Client
+
+from idp.accounts.signals import credentials_reset
+from idp.audit.models import AuditEntry, Event
+from idp.recovery import services
+from tests import factories
+from tests.factories import PASSWORD, last_code, outbox_messages
+
+pytestmark = pytest.mark.django_db
+NEW = "Brandnew123!"
+
+
+def captcha_key(client, url):
+    client.get(url)
+    return CaptchaStore.objects.order_by("-id").first().hashkey
+
+
+def lookup(client, login_name, answer="PASSED"):
+    key = captcha_key(client, "/password/reset/")
+    return client.post("/password/reset/", {"login_name": login_name, "captcha_0": key, "captcha_1": answer})
+
+
+def reset_data(account, **overrides):
+    data = {"method": "phone", "phone": account.phone, "phone_confirm": account.phone, "reason": "forgot",
+            "password": NEW, "password_confirm": NEW, "code": ""}
+    if account.is_legal:
+        data.update(org_name=account.organisation.name, uscc=account.organisation.uscc)
+    data.update(overrides)
+    return data
+
+
+def send_code(client, account, destination=None, method="phone"):
+    return client.post("/password/reset/verify/", {"method": method, method: destination or account.phone,
+                                                   "send_code": "1"})
+
+
+@pytest.fixture
+def person():
+    return factories.natural_account("forgetful", mobile="13955556656")
+
+
+def test_lookup_shows_the_masked_phone(client, person):
+    response = lookup(client, "FORGETFUL")
+    assert response.url == "/password/reset/verify/"
+    page = client.get("/password/reset/verify/").content.decode()
+    assert "forgetful" in page and "13*****656" in page and "13955556656" not in page
+    assert AuditEntry.objects.filter(event=Event.RESET_REQUESTED, account=person).exists()
+
+
+def test_lookup_of_an_unknown_name(client):
+    response = lookup(client, "no_such_name")
+    assert response.context["form"].errors["login_name"] == ["该登录名不存在,请核对后重新输入"]
+
+
+def test_lookup_needs_the_captcha(client, person, settings):
+    settings.IDP_CAPTCHA = "image"
+    response = lookup(client, "forgetful", answer="wrong")
+    assert "captcha" in response.context["form"].errors
+    assert "reset_account" not in client.session
+
+
+def test_lookup_is_throttled_per_ip(client, person, settings):
+    settings.IDP_RESET_LOOKUPS_PER_IP = 2
+    lookup(client, "nobody_1")
+    lookup(client, "nobody_2")
+    response = lookup(client, "forgetful")
+    assert response.status_code == 200 and "查询过于频繁" in response.context["error"]
+
+
+def test_verify_needs_the_lookup_first(client):
+    assert client.get("/password/reset/verify/").url == "/password/reset/"
+
+
+def test_code_goes_only_to_the_reserved_phone(client, person):
+    lookup(client, "forgetful")
+    wrong = send_code(client, person, destination="13900000000").content.decode()
+    right = send_code(client, person).content.decode()
+    notice = "如填写的手机号与预留信息一致,验证码已发送"
+    assert notice in wrong and notice in right  # the same answer either way
+    assert [m["phone"] for m in outbox_messages()] == ["13955556656"]
+
+
+def test_reset_succeeds_and_ends_every_session(client, person, django_capture_on_commit_callbacks):
+    elsewhere = Client()
+    elsewhere.force_login(person)
+    received = []
+    credentials_reset.connect(lambda sender, account, **kw: received.append(account), weak=False,
+                              dispatch_uid="test-reset")
+    try:
+        lookup(client, "forgetful")
+        send_code(client, person)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/password/reset/verify/",
+                                   reset_data(person, code=last_code(person.phone, "reset_password")))
+    finally:
+        credentials_reset.disconnect(dispatch_uid="test-reset")
+    assert response.url == "/password/reset/done/"
+    assert "重置密码已完成" in client.get("/password/reset/done/").content.decode()
+    person.refresh_from_db()
+    assert person.check_password(NEW) and not person.check_password(PASSWORD)
+    assert elsewhere.get("/online/profile/").status_code == 302  # the other session ended
+    assert received == [person]
+    assert AuditEntry.objects.filter(event=Event.RESET_DONE, account=person).exists()
+
+
+@pytest.mark.parametrize("overrides", [
+    {"phone": "13900000000", "phone_confirm": "13900000000"},
+    {"phone_confirm": "13955556657"},
+])
+def test_mismatches_get_one_answer_and_change_nothing(client, person, overrides):
+    lookup(client, "forgetful")
+    send_code(client, person)
+    code = last_code(person.phone, "reset_password")
+    response = client.post("/password/reset/verify/", reset_data(person, code=code, **overrides))
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [services.MISMATCH]
+    person.refresh_from_db()
+    assert person.check_password(PASSWORD)
+
+
+def test_organisation_must_give_its_name_and_uscc(client):
+    org = factories.legal_account("forgetful_org", mobile="13766667777", name="某某科技有限公司")
+    lookup(client, "forgetful_org")
+    page = client.get("/password/reset/verify/").content.decode()
+    assert '<label for="id_org_name">单位名称</label>' in page
+    assert '<label for="id_uscc">统一社会信用代码</label>' in page
+    send_code(client, org)
+    code = last_code(org.phone, "reset_password")
+    statuses = []
+    for overrides in ({"org_name": "别的公司"}, {"uscc": factories.uscc()}):
+        response = client.post("/password/reset/verify/", reset_data(org, code=code, **overrides))
+        statuses.append((response.status_code, response.context["form"].non_field_errors()))
+    assert statuses == [(200, [services.MISMATCH])] * 2
+    response = client.post("/password/reset/verify/", reset_data(org, code=code))
+    assert response.url == "/password/reset/done/"
+    org.refresh_from_db()
+    assert org.check_password(NEW)
+
+
+def test_code_problems_are_named_once_the_rest_matches(client, person):
+    lookup(client, "forgetful")
+    send_code(client, person)
+    response = client.post("/password/reset/verify/", reset_data(person, code="000000"))
+    assert response.context["form"].errors["code"] in (["短信验证码错误"], ["验证码已使用,请重新获取"])
+    code = last_code(person.phone, "reset_password")
+    client.post("/password/reset/verify/", reset_data(person, code=code))
+    lookup(client, "forgetful")
+    again = client.post("/password/reset/verify/", reset_data(person, code=code, password="Another123!",
+                                                             password_confirm="Another123!"))
+    assert again.context["form"].errors["code"] == ["验证码已使用,请重新获取"]
+
+
+def test_repeated_mismatches_pause_the_account(client, person, settings):
+    settings.IDP_RESET_FAILURES_PER_ACCOUNT = 3
+    lookup(client, "forgetful")
+    for _ in range(3):
+        client.post("/password/reset/verify/", reset_data(person, phone="13900000001", phone_confirm="13900000001",
+                                                          code="123456"))
+    send_code(client, person)
+    response = client.post("/password/reset/verify/",
+                           reset_data(person, code=last_code(person.phone, "reset_password")))
+    assert response.context["form"].non_field_errors() == [services.TOO_MANY]
+    person.refresh_from_db()
+    assert person.check_password(PASSWORD)
+
+
+def test_email_route(client):
+    account = factories.natural_account("mail_user")
+    account.email = "Mail.User@example.cn"
+    account.save()
+    lookup(client, "mail_user")
+    client.post("/password/reset/verify/", {"method": "email", "email": "mail.user@example.cn", "send_code": "1"})
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["mail.user@example.cn"]
+    code = re.search(r"\d{6}", mail.outbox[0].body).group()
+    response = client.post("/password/reset/verify/", {
+        "method": "email", "email": "mail.user@example.cn", "email_confirm": "MAIL.USER@example.cn",
+        "reason": "forgot", "password": NEW, "password_confirm": NEW, "code": code})
+    assert response.url == "/password/reset/done/"
+    account.refresh_from_db()
+    assert account.check_password(NEW)
+
+
+def test_form_errors_keep_input(client, person):
+    lookup(client, "forgetful")
+    response = client.post("/password/reset/verify/", reset_data(person, password="weak", password_confirm="weak",
+                                                                 reason=""))
+    errors = response.context["form"].errors
+    assert "password" in errors and "reason" in errors
+    assert f'value="{person.phone}"' in response.content.decode()
