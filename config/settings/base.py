@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "idp.catalog",
     "idp.delegation",
     "idp.recovery",
+    "idp.migration",
     "idp.console",
 ]
 
@@ -82,11 +83,16 @@ AUTH_USER_MODEL = "accounts.Account"
 AUTHENTICATION_BACKENDS = ["idp.accounts.auth.LoginNameBackend"]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/online/"
-# argon2id first (OWASP m=19 MiB, t=2, p=1); the others only verify hashes made elsewhere.
+# argon2id first (OWASP m=19 MiB, t=2, p=1); the others only verify hashes made elsewhere —
+# the legacy platform's five formats ("密码不变") — and are re-hashed at the first login.
 PASSWORD_HASHERS = [
     "idp.accounts.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "idp.migration.hashers.LegacyUnsaltedMD5Hasher",
+    "idp.migration.hashers.LegacySaltedMD5Hasher",
+    "idp.migration.hashers.LegacySHA256Hasher",
+    "idp.migration.hashers.LegacyBcryptHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "idp.accounts.passwords.PlatformPasswordValidator"}]
 

@@ -33,6 +33,7 @@ class Event(models.TextChoices):
     APPEAL_FILED = "appeal.filed", "提交申诉"
     APPEAL_APPROVED = "appeal.approved", "申诉审核通过"
     APPEAL_REJECTED = "appeal.rejected", "申诉审核未通过"
+    MIGRATION_RUN = "migration.run", "火炬中心用户转移"
 
 
 class AuditEntry(models.Model):

@@ -1,0 +1,115 @@
+"""The legacy platform's password hashes, verified by Django's password framework ("密码不变").
+
+`legacy_password()` turns a CONTRACT.md `password_hash` into the value stored in
+Account.password; the hashers below verify it at login, and Django then re-hashes the
+password with the preferred argon2id hasher (none of these is preferred, so must_update
+holds). PBKDF2-SHA256 is stored exactly as the legacy platform wrote it: it is Django's
+own format, verified by Django's PBKDF2PasswordHasher. Hashes are never logged or shown.
+"""
+
+import hashlib
+import hmac
+import re
+
+import bcrypt
+from django.contrib.auth.hashers import BasePasswordHasher
+from django.utils.crypto import constant_time_compare
+
+HEX32, HEX64 = re.compile(r"[0-9a-fA-F]{32}"), re.compile(r"[0-9a-fA-F]{64}")
+BCRYPT = re.compile(r"\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}")
+PBKDF2 = re.compile(r"pbkdf2_sha256\$[1-9][0-9]{0,8}\$[^$]{1,128}\$[A-Za-z0-9+/]{43}=")
+SALT = re.compile(r"[^$]{1,128}")
+
+
+class InvalidLegacyHash(ValueError):
+    """The password_hash is not one of the five formats (the message never contains it)."""
+
+
+def legacy_password(value: str) -> str:
+    """The Account.password value for a legacy `password_hash`, or InvalidLegacyHash."""
+    kind, _, rest = value.strip().partition("$")
+    if kind == "unsalted_md5" and HEX32.fullmatch(rest):
+        return f"legacy_unsalted_md5$${rest.lower()}"
+    if kind in ("md5", "sha256"):
+        salt, _, digest = rest.partition("$")
+        if SALT.fullmatch(salt) and (HEX32 if kind == "md5" else HEX64).fullmatch(digest):
+            return f"legacy_{kind}${salt}${digest.lower()}"
+    if kind == "bcrypt" and BCRYPT.fullmatch(rest):
+        return f"legacy_bcrypt${rest}"
+    if kind == "pbkdf2_sha256" and PBKDF2.fullmatch(value.strip()):
+        return value.strip()
+    raise InvalidLegacyHash("unknown or malformed password hash")
+
+
+class _LegacyHasher(BasePasswordHasher):
+    """Verify-only: the platform never makes these hashes, it only accepts them once."""
+
+    def salt(self):
+        return ""
+
+    def encode(self, password, salt):
+        raise NotImplementedError("legacy hashes are only verified, never created")
+
+    def must_update(self, encoded):
+        return True
+
+    def harden_runtime(self, password, encoded):
+        pass
+
+    def decode(self, encoded):
+        algorithm, salt, digest = encoded.split("$", 2)
+        return {"algorithm": algorithm, "salt": salt, "hash": digest}
+
+    def safe_summary(self, encoded):
+        return {"algorithm": self.algorithm, "hash": "********"}
+
+
+class LegacyUnsaltedMD5Hasher(_LegacyHasher):
+    """`unsalted_md5$<hex>`: MD5(password)."""
+
+    algorithm = "legacy_unsalted_md5"
+
+    def verify(self, password, encoded):
+        digest = self.decode(encoded)["hash"]
+        return constant_time_compare(hashlib.md5(password.encode()).hexdigest(), digest)
+
+
+class LegacySaltedMD5Hasher(_LegacyHasher):
+    """`md5$<salt>$<hex>`: MD5(salt + password)."""
+
+    algorithm = "legacy_md5"
+
+    def verify(self, password, encoded):
+        parts = self.decode(encoded)
+        computed = hashlib.md5((parts["salt"] + password).encode()).hexdigest()
+        return constant_time_compare(computed, parts["hash"])
+
+
+class LegacySHA256Hasher(_LegacyHasher):
+    """`sha256$<salt>$<hex>`: SHA-256(salt + password)."""
+
+    algorithm = "legacy_sha256"
+
+    def verify(self, password, encoded):
+        parts = self.decode(encoded)
+        computed = hashlib.sha256((parts["salt"] + password).encode()).hexdigest()
+        return hmac.compare_digest(computed, parts["hash"])
+
+
+class LegacyBcryptHasher(_LegacyHasher):
+    """`bcrypt$<$2a$/$2b$/$2y$…>`; $2y$ (PHP) is the same algorithm as $2b$."""
+
+    algorithm = "legacy_bcrypt"
+
+    def decode(self, encoded):
+        algorithm, digest = encoded.split("$", 1)
+        return {"algorithm": algorithm, "salt": "", "hash": digest}
+
+    def verify(self, password, encoded):
+        digest = self.decode(encoded)["hash"]
+        if digest.startswith("$2y$"):
+            digest = "$2b$" + digest[4:]
+        try:
+            return bcrypt.checkpw(password.encode(), digest.encode())
+        except ValueError:
+            return False
