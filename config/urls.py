@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("idp.catalog.urls")),
     path("", include("idp.delegation.urls")),
     path("", include("idp.recovery.urls")),
+    path("", include("idp.migration.urls")),
     path("console/", include("idp.console.urls")),
     path("api/", include("idp.notify.urls")),
     path("captcha/", include("captcha.urls")),

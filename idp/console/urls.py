@@ -12,4 +12,6 @@ urlpatterns = [
     path("appeal/<int:pk>/decide/", views.appeal_decide, name="console-appeal-decide"),
     path("appeal-files/<uuid:file_id>/", views.appeal_file, name="console-appeal-file"),
     path("audit/", views.audit, name="console-audit"),
+    path("migration/", views.migration, name="console-migration"),
+    path("migration/<int:pk>/", views.migration_run, name="console-migration-run"),
 ]

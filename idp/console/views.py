@@ -19,6 +19,7 @@ from idp.accounts.models import AccountKind
 from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
 from idp.core.http import client_ip
+from idp.migration.models import LegacyAccount, MigrationRun
 from idp.realname import services
 from idp.realname.models import Submission, SubmissionStatus
 from idp.realname.views import private_file_response
@@ -141,6 +142,26 @@ def appeal_file(request, file_id):
     record(Event.EVIDENCE_VIEWED, actor=request.user, ip=client_ip(request), appeal=item.appeal.reference,
            side=item.side)
     return private_file_response(item.storage_name, item.content_type)
+
+
+@staff_member_required(login_url="/login/")
+def migration(request):
+    """Migration runs with their totals and errors, and a search by legacy id, USCC or phone."""
+    query = request.GET.get("q", "").strip()[:64]
+    found = []
+    if query:
+        found = (LegacyAccount.objects.filter(Q(legacy_id=query) | Q(key=query.upper()) | Q(login_name__iexact=query))
+                 .select_related("account", "run")[:50])
+    runs = MigrationRun.objects.all()[:20]
+    return render(request, "console/migration.html", {"runs": runs, "query": query, "found": found,
+                                                      "section": "migration"})
+
+
+@staff_member_required(login_url="/login/")
+def migration_run(request, pk):
+    run = get_object_or_404(MigrationRun, pk=pk)
+    page = Paginator(run.errors.all(), 100).get_page(request.GET.get("page"))
+    return render(request, "console/migration_run.html", {"run": run, "page": page, "section": "migration"})
 
 
 def _parse_date(value: str, end: bool):

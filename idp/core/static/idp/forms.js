@@ -139,6 +139,18 @@
   methodRadios.forEach(function (radio) { radio.addEventListener("change", toggleMethod); });
   toggleMethod();
 
+  // 账号检索: the USCC for enterprises, the mobile number for persons.
+  document.querySelectorAll("input[name=kind][type=radio]").forEach(function (radio) {
+    function toggle() {
+      var chosen = document.querySelector("input[name=kind][type=radio]:checked");
+      if (!chosen) return;
+      document.querySelectorAll(".method-enterprise").forEach(function (el) { el.hidden = chosen.value !== "enterprise"; });
+      document.querySelectorAll(".method-person").forEach(function (el) { el.hidden = chosen.value !== "person"; });
+    }
+    radio.addEventListener("change", toggle);
+    toggle();
+  });
+
   // 换一张: a new captcha image without reloading the page.
   document.querySelectorAll(".captcha-refresh").forEach(function (link) {
     link.addEventListener("click", function (event) {

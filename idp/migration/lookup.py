@@ -1,0 +1,60 @@
+"""账号检索 (SPEC 7.1): which case applies to a legacy account and exactly what to do next.
+
+Recorded migrations answer from what the import decided; unregistered enterprises (U1/U2)
+and persons (U) are answered live from the platform's accounts.
+"""
+
+from idp.accounts.models import Organisation
+from idp.migration.models import LegacyAccount
+
+WINDOW = {"legal": "法人登录", "natural": "自然人登录"}
+VERIFY = "登录后在“在线办事 - 我的信息”中完善信息并完成实名认证,认证后即可进入高企认定、科小企评价等业务系统。"
+RECOVER = "如提示“登录名或密码错误”,说明密码已修改过,请点击“忘记密码?”找回密码后再登录。"
+
+
+def _answer(case, login_name, window, password, steps):
+    return {"case": case, "login_name": login_name, "login_window": window, "password": password,
+            "next_steps": steps}
+
+
+def _recorded(record: LegacyAccount) -> dict:
+    name, window = record.login_name, record.account_type
+    where = f"在政务服务平台“{WINDOW.get(window, '')}”窗口"
+    if record.case == "R4" and record.kind == "person":
+        return _answer("R4", None, None, "appeal", [
+            "该手机号对应的本人已在政务服务平台的其他账号完成实名认证,未为您创建新账号(一个证件只能认证一个账号)。",
+            "如忘记已实名认证账号的登录名,请通过“忘记密码? - 自然人申诉找回密码”找回,找回后即可办理业务。"])
+    if record.password == "own":
+        return _answer(record.case, name, window, "own", [
+            f"{where}使用登录名 {name} 和您在政务服务平台注册时设置的密码登录(不是火炬中心的密码)。",
+            "如忘记密码,请点击“忘记密码?”找回后再登录。", VERIFY])
+    steps = [f"{where}使用登录名 {name} 和火炬中心的原密码登录。", RECOVER, VERIFY]
+    if record.case == "R3":
+        steps.insert(0, f"原用户名已被他人在政务服务平台注册,您的账号登录名为 {name}(加前缀 HJ_),密码不变。")
+    if record.case == "R4" and record.kind == "enterprise":
+        steps[2] = ("完成实名认证后,该账号已获得本企业高企认定和科小企评价业务系统的授权,可直接进入办理。")
+        steps.append("本企业在政务服务平台另有法人账号;如需知道其登录名,请使用“忘记密码? - 单位法人用户申诉找回密码”,"
+                     "填写单位全称和统一社会信用代码并输入验证码,即可看到该法人账号的登录名和主代办人手机号(部分隐藏)。")
+    return _answer(record.case, name, window, "unchanged", steps)
+
+
+def lookup_enterprise(uscc: str) -> dict:
+    record = LegacyAccount.objects.filter(kind="enterprise", key=uscc).first()
+    if record is not None:
+        return _recorded(record)
+    if Organisation.objects.filter(uscc=uscc).exists():
+        return _answer("U2", None, "legal", None, [
+            "该企业未在火炬中心注册过账号,但已在政务服务平台注册了法人账号。",
+            "请在“法人登录”窗口登录该账号;如忘记登录名或密码,请点击“忘记密码?”找回。", VERIFY])
+    return _answer("U1", None, "legal", None, [
+        "该企业未在火炬中心注册过账号,也未在政务服务平台注册法人账号。",
+        "请在政务服务平台“用户注册 - 单位用户(法人)注册”注册法人账号,注册时填写统一社会信用代码。", VERIFY])
+
+
+def lookup_person(mobile: str) -> dict:
+    record = LegacyAccount.objects.filter(kind="person", key=mobile).first()
+    if record is not None:
+        return _recorded(record)
+    return _answer("U", None, "natural", None, [
+        "该手机号未在火炬中心注册过个人账号。",
+        "请在政务服务平台“用户注册 - 自然人注册”注册自然人账号,注册后在“自然人登录”窗口登录。", VERIFY])

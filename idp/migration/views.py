@@ -1,0 +1,74 @@
+import json
+
+from django import forms
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from idp.core import ratelimit
+from idp.core.captcha import PlatformCaptchaField
+from idp.core.http import client_ip
+from idp.identifiers import validators
+from idp.migration import lookup
+
+
+class LookupForm(forms.Form):
+    kind = forms.ChoiceField(label="账号类型", choices=[("enterprise", "企业账号"), ("person", "个人账号")],
+                             initial="enterprise", widget=forms.RadioSelect)
+    uscc = forms.CharField(label="统一社会信用代码", max_length=40, required=False)
+    mobile = forms.CharField(label="手机号码", max_length=20, required=False)
+    captcha = PlatformCaptchaField()
+
+    def clean(self):
+        data = super().clean()
+        field = "uscc" if data.get("kind") == "enterprise" else "mobile"
+        check = validators.uscc if field == "uscc" else validators.mobile
+        if data.get("kind"):
+            try:
+                data["key"] = check(data.get(field) or "")
+            except validators.InvalidIdentifier as error:
+                self.add_error(field, str(error))
+        return data
+
+
+def _allowed(request) -> bool:
+    return ratelimit.allow("migration-lookup", client_ip(request), limit=settings.IDP_MIGRATION_LOOKUPS_PER_MINUTE,
+                           window=60)
+
+
+def _answer(data) -> dict:
+    return lookup.lookup_enterprise(data["key"]) if data["kind"] == "enterprise" else lookup.lookup_person(data["key"])
+
+
+def lookup_page(request):
+    """账号检索: the legacy platform's transfer page links here."""
+    form = LookupForm(request.POST or None)
+    answer, error = None, None
+    if request.method == "POST" and form.is_valid():
+        if _allowed(request):
+            answer = _answer(form.cleaned_data)
+        else:
+            error = "查询过于频繁,请稍后再试"
+    return render(request, "migration/lookup.html", {"form": form, "answer": answer, "error": error})
+
+
+@csrf_exempt  # called from the legacy platform's page; guarded by the captcha and the rate limit
+@require_POST
+def lookup_api(request):
+    """POST /api/migration/lookup with JSON {"kind", "uscc" | "mobile", "captcha_0", "captcha_1"}."""
+    try:
+        body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError
+    except ValueError:
+        return JsonResponse({"error": "invalid_request", "message": "请求体应为 JSON 对象"}, status=400)
+    if not _allowed(request):
+        return JsonResponse({"error": "too_many_requests", "message": "查询过于频繁,请稍后再试"}, status=429)
+    form = LookupForm({key: str(value) for key, value in body.items() if isinstance(value, str | int)})
+    if not form.is_valid():
+        return JsonResponse({"error": "invalid_request",
+                             "fields": {name: errors[0] for name, errors in form.errors.items()}}, status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(_answer(form.cleaned_data), json_dumps_params={"ensure_ascii": False})
