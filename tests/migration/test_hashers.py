@@ -1,0 +1,43 @@
+"""The five legacy hash formats verify at login and are re-hashed to argon2id."""
+
+import pytest
+from django.contrib.auth.hashers import check_password, identify_hasher
+
+from idp.migration.hashers import InvalidLegacyHash, legacy_password
+from idp.migration.synthetic import LEGACY_PASSWORD, legacy_hashes
+
+FORMATS = ["unsalted_md5", "md5", "sha256", "bcrypt", "pbkdf2_sha256"]
+
+
+@pytest.mark.parametrize(("fmt", "legacy"), list(zip(FORMATS, legacy_hashes(), strict=True)))
+def test_each_format_verifies_the_right_password_only(fmt, legacy):
+    stored = legacy_password(legacy)
+    assert check_password(LEGACY_PASSWORD, stored)
+    assert not check_password(LEGACY_PASSWORD + "x", stored)
+    assert not check_password("", stored)
+    hasher = identify_hasher(stored)
+    assert hasher.must_update(stored) or hasher.algorithm == "pbkdf2_sha256"
+    assert legacy not in str(hasher.safe_summary(stored)).replace("********", "")
+
+
+def test_bcrypt_variants():
+    import bcrypt
+
+    digest = bcrypt.hashpw(b"pw", bcrypt.gensalt(4)).decode()
+    for prefix in ("$2a$", "$2b$", "$2y$"):
+        assert check_password("pw", legacy_password("bcrypt$" + prefix + digest[4:]))
+
+
+def test_unsalted_md5_any_case():
+    assert check_password("abc", legacy_password("unsalted_md5$900150983CD24FB0D6963F7D28E17F72"))
+
+
+@pytest.mark.parametrize("bad", [
+    "", "plain", "md5$$" + "0" * 32, "unsalted_md5$xyz", "sha256$salt$" + "0" * 63, "md5$a$b$" + "0" * 32,
+    "bcrypt$$2x$04$" + "a" * 53, "pbkdf2_sha256$0$salt$" + "A" * 43 + "=", "sha1$salt$" + "0" * 40,
+    "argon2$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+])
+def test_unknown_or_malformed_hashes_are_refused(bad):
+    with pytest.raises(InvalidLegacyHash) as error:
+        legacy_password(bad)
+    assert bad not in str(error.value) or not bad
