@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: run test lint bench install migrate demo clean
+.PHONY: run test lint bench bench-migration install migrate demo clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ test: install
 
 bench: install
 	$(BIN)/python bench/hashing.py
+
+bench-migration: install
+	$(BIN)/python bench/migration.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -19,6 +19,8 @@ class InvalidIdentifier(ValueError):
 # --- normalisation ---------------------------------------------------------------------
 
 _TRIM = " \t\r\n\u3000"
+_INNER_SPACE = re.compile("[ \t\r\n\u3000]")
+_FULL_WIDTH = re.compile("[\uff10-\uff5a]")
 
 
 def normalise(value: str) -> str:
@@ -30,9 +32,9 @@ def normalise(value: str) -> str:
         raise InvalidIdentifier("请输入号码")
     if "*" in value:
         raise InvalidIdentifier("请输入完整号码,不能包含 * 号")
-    if any(ch in value for ch in _TRIM):
+    if _INNER_SPACE.search(value):
         raise InvalidIdentifier("号码中不能有空格")
-    if any("\uff10" <= ch <= "\uff5a" for ch in value):
+    if _FULL_WIDTH.search(value):
         raise InvalidIdentifier("请使用半角字符输入,不能使用全角数字或字母")
     return value.upper()
 
@@ -154,6 +156,8 @@ def mobile(value: str) -> str:
 # --- GB 32100-2015 unified social credit code -------------------------------------------
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I O Z S V
+_USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
+_USCC_SHAPE = re.compile("[0-9A-HJ-NPQRTUWXY]{18}")
 _USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 1 3 9 27 19 26 16 17 20 29 ...
 _ORG_CODE_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
 
@@ -185,7 +189,7 @@ def organisation_code_check_char(body8: str) -> str:
 
 def uscc_check_char(first17: str) -> str:
     """GB 32100-2015 check character (mod 31) over the first 17 characters."""
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -194,7 +198,7 @@ def uscc(value: str) -> str:
     code = normalise(value)
     if len(code) != 18:
         raise InvalidIdentifier("统一社会信用代码应为 18 位")
-    bad = sorted({c for c in code if c not in USCC_ALPHABET})
+    bad = [] if _USCC_SHAPE.fullmatch(code) else sorted({c for c in code if c not in USCC_ALPHABET})
     if bad:
         raise InvalidIdentifier(
             "统一社会信用代码含有不允许的字符:" + " ".join(bad) + "(不使用 I、O、Z、S、V)"

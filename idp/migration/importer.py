@@ -11,6 +11,7 @@ import csv
 import itertools
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -18,18 +19,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from idp.accounts.models import PASSING_STATUSES, Account, AccountKind, NaturalPerson, Organisation, set_document
+from idp.accounts.models import PASSING_STATUSES, Account, AccountKind, NaturalPerson, Organisation
 from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
 from idp.catalog.demo import HIGH_TECH, TECH_SME
 from idp.catalog.models import BusinessSystem
+from idp.core import crypto
 from idp.delegation.models import Grant, GrantSource
 from idp.identifiers import validators
 from idp.identifiers.documents import DOCUMENT_TYPES
-from idp.migration import rules
+from idp.migration import bulk, rules
 from idp.migration.hashers import InvalidLegacyHash, legacy_password
 from idp.migration.models import LegacyAccount, MigrationError, MigrationRun
 
@@ -39,6 +41,7 @@ COLUMNS = {
     rules.PERSON: ["legacy_id", "mobile", "password_hash", "name", "id_type", "id_number", "email", "registered_at"],
 }
 GRANT_SYSTEMS = (HIGH_TECH, TECH_SME)  # SPEC 7.2 R4: 高企认定 and 科小企评价
+NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (decoded with surrogateescape)
 
 
 class MigrationSetupError(Exception):
@@ -87,7 +90,7 @@ def _clean(value) -> str:
 def parse_row(kind: str, line: int, raw: dict) -> Row | RowError:
     """One CSV record → a Row, or a RowError saying what is wrong (never echoing the hash)."""
     legacy_id = _clean(raw.get("legacy_id"))[:64]
-    if any("\udc80" <= ch <= "\udcff" for value in raw.values() if value for ch in value):
+    if any(value and NOT_UTF8.search(value) for value in raw.values()):
         return RowError(kind, line, legacy_id, "该行不是有效的 UTF-8 文本")
     if None in raw or any(value is None for value in raw.values()):
         return RowError(kind, line, legacy_id, "该行的列数与表头不一致")
@@ -302,42 +305,48 @@ class Importer:
             self.report.account(kind, row.legacy_id, d.case, d.login_name, d.account_type, d.password, d.note)
 
     def _write(self, kind: str, decided: list) -> None:
+        """Bulk-write one batch: accounts, profiles, R4 grants (audited on both sides) and
+        the records of every decision."""
         now = timezone.now()
         new = [(row, d) for row, d in decided if d.create]
-        accounts = Account.objects.bulk_create([
-            Account(login_name=d.login_name, kind=d.account_type, phone=row.phone, email=row.email,
-                    password=row.password, date_joined=row.registered_at or now)
-            for row, d in new])
-        people, organisations, grants, audits = [], [], [], []
-        for (row, d), account in zip(new, accounts, strict=True):
+        ids = bulk.allocate_ids(Account, len(new))
+        accounts, people, organisations, grants, audits = [], [], [], [], []
+        created = {}
+        for (row, d), account_id in zip(new, ids, strict=True):
+            created[id(row)] = account_id
+            accounts.append({"id": account_id, "login_name": d.login_name, "kind": d.account_type,
+                             "phone": row.phone, "email": row.email, "password": row.password,
+                             "date_joined": row.registered_at or now})
             if d.account_type == rules.NATURAL:
-                person = NaturalPerson(account=account, name=row.name if kind == rules.PERSON else row.contact_name)
+                person = {"account_id": account_id,
+                          "name": row.name if kind == rules.PERSON else row.contact_name}
                 if kind == rules.PERSON and row.id_number:
-                    set_document(person, "", identity_type=DOCUMENT_TYPES[row.id_type].identity_type,
-                                 id_type=row.id_type, id_number=row.id_number)
+                    person.update(identity_type=DOCUMENT_TYPES[row.id_type].identity_type, id_type=row.id_type,
+                                  id_number=crypto.encrypt(row.id_number),
+                                  id_index=crypto.blind_index(row.id_type, row.id_number))
                 people.append(person)
             else:
-                organisations.append(Organisation(account=account, name=row.name, uscc=row.key,
-                                                  region_type="domestic", legal_type="enterprise",
-                                                  lr_name="", agent_name=row.contact_name))
+                organisations.append({"account_id": account_id, "name": row.name, "uscc": row.key,
+                                      "region_type": "domestic", "legal_type": "enterprise",
+                                      "agent_name": row.contact_name})
             if kind == rules.ENTERPRISE and d.case == "R4":
                 for system in self.grant_systems:
-                    grants.append(Grant(organisation_id=d.existing.pk, person=account, system=system,
-                                        source=GrantSource.MIGRATION))
-                    for side, other in ((d.existing.pk, account.login_name), (account.pk, d.existing.login_name)):
-                        audits.append(AuditEntry(event=Event.GRANT_CREATED, account_id=side,
-                                                 login_name="", detail={"system": system.code,
-                                                                        "source": "migration", "with": other}))
-        NaturalPerson.objects.bulk_create(people)
-        Organisation.objects.bulk_create(organisations)
-        Grant.objects.bulk_create(grants)
-        AuditEntry.objects.bulk_create(audits)
-        created = {id(row): account for (row, _), account in zip(new, accounts, strict=True)}
-        LegacyAccount.objects.bulk_create([
-            LegacyAccount(kind=kind, legacy_id=row.legacy_id, key=row.key, case=d.case, login_name=d.login_name,
-                          account_type=d.account_type, password=d.password, note=d.note, run=self.run,
-                          line=row.line,
-                          account_id=(created[id(row)].pk if d.create else d.existing.pk if d.existing else None))
+                    grants.append({"organisation_id": d.existing.pk, "person_id": account_id,
+                                   "system_id": system.pk, "source": GrantSource.MIGRATION, "created_at": now})
+                    for side, other in ((d.existing.pk, d.login_name), (account_id, d.existing.login_name)):
+                        audits.append({"event": Event.GRANT_CREATED, "account_id": side, "at": now,
+                                       "detail": connection.ops.adapt_json_value(
+                                           {"system": system.code, "source": "migration", "with": other}, None)})
+        bulk.insert(Account, accounts)
+        bulk.insert(NaturalPerson, people)
+        bulk.insert(Organisation, organisations)
+        bulk.insert(Grant, grants)
+        bulk.insert(AuditEntry, audits)
+        bulk.insert(LegacyAccount, [
+            {"kind": kind, "legacy_id": row.legacy_id, "key": row.key, "case": d.case, "login_name": d.login_name,
+             "account_type": d.account_type, "password": d.password, "note": d.note,
+             "run_id": self.run.pk if self.run else None, "line": row.line,
+             "account_id": created[id(row)] if d.create else d.existing.pk if d.existing else None}
             for row, d in decided])
 
 
