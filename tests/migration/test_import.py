@@ -190,3 +190,19 @@ def test_business_systems_must_exist(tmp_path):
     path = write_csv(tmp_path / "e.csv", "enterprise", [])
     with pytest.raises(CommandError, match="高企认定"):
         call_command("import_legacy", "--enterprises", path, "--no-progress")
+
+
+def test_progress_bar_shows_rate_and_eta(tmp_path):
+    import io
+
+    from idp.migration.importer import ProgressBar, count_rows
+
+    path = write_csv(tmp_path / "p.csv", "person", [[f"P{i}", mobile_for(i), HASHES[0], "", "", "", "", ""]
+                                                    for i in range(7)])
+    assert count_rows(path) == 7 and count_rows(None) == 0
+    stream = io.StringIO()
+    bar = ProgressBar(14, stream=stream)
+    bar(7)
+    bar.close()
+    text = stream.getvalue()
+    assert "50%" in text and "7/14 rows" in text and "rows/s" in text and "ETA" in text
