@@ -28,8 +28,10 @@ def django_env(database_url: str) -> dict:
 
 
 def manage(env, *args, capture=False):
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                          capture_output=capture, text=True)
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=capture, text=True)
+    if done.returncode:
+        raise SystemExit(f"manage.py {args[0]} failed:\n{done.stderr or ''}")
+    return done
 
 
 def fresh_postgres():

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import os
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import bcrypt
 from django.contrib.auth.hashers import make_password
@@ -34,7 +35,9 @@ def mobile_for(i: int) -> str:
 
 
 def resident_id_for(i: int) -> str:
-    first17 = f"110105{19700101 + (i % 28):08d}{i % 1000:03d}"
+    """A valid resident ID, distinct for every i below 18,000,000 (birth day × sequence)."""
+    born = date(1970, 1, 1) + timedelta(days=i % 18000)
+    first17 = f"110105{born:%Y%m%d}{(i // 18000) % 1000:03d}"
     return first17 + mod11_2_check_char(first17)
 
 
