@@ -286,13 +286,13 @@ class Importer:
 
     def _decide_and_write(self, kind: str, rows: list) -> None:
         view = self._view(kind, rows)
-        decided = []
+        decided, refused = [], []
         for row in rows:
             try:
                 decision = (rules.decide_enterprise(row.key, view) if kind == rules.ENTERPRISE
                             else rules.decide_person(row.key, view))
             except rules.NameTaken as taken:
-                self._error(row, str(taken))
+                refused.append((row, str(taken)))
                 continue
             if decision.create:  # later rows of the batch see the name as taken
                 view.holders[decision.login_name.lower()] = rules.Holder(decision.login_name,
@@ -301,6 +301,9 @@ class Importer:
         if not self.dry_run:
             with transaction.atomic():
                 self._write(kind, decided)
+        # Reported only once the batch is written, so a retried batch is reported once.
+        for row, message in refused:
+            self._error(row, message)
         for row, d in decided:
             self.report.account(kind, row.legacy_id, d.case, d.login_name, d.account_type, d.password, d.note)
 
