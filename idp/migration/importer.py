@@ -189,6 +189,7 @@ class Importer:
     report: Report = field(default_factory=Report)
     run: MigrationRun | None = None
     rows_seen: int = 0
+    batches: int = 0
 
     def import_files(self, *, enterprises: str | None, persons: str | None) -> Report:
         systems = {s.code: s for s in BusinessSystem.objects.filter(code__in=GRANT_SYSTEMS)}
@@ -202,6 +203,9 @@ class Importer:
                 continue
             rows = read_rows(kind, path)
             while batch := list(itertools.islice(rows, self.batch_size)):
+                if self.batches % 50 == 0:
+                    refresh_statistics()
+                self.batches += 1
                 self._batch(kind, batch)
                 self.rows_seen += len(batch)
                 if self.progress:
@@ -231,8 +235,8 @@ class Importer:
             else:
                 rows.append(item)
         recorded = {r.legacy_id: r for r in LegacyAccount.objects.filter(
-            kind=kind, legacy_id__in=[row.legacy_id for row in rows])}
-        by_key = {r.key: r for r in LegacyAccount.objects.filter(kind=kind, key__in=[row.key for row in rows])}
+            kind=kind, legacy_id__any_of=[row.legacy_id for row in rows])}
+        by_key = {r.key: r for r in LegacyAccount.objects.filter(kind=kind, key__any_of=[row.key for row in rows])}
         fresh, seen_ids, seen_keys = [], set(), set()
         for row in rows:
             done = recorded.get(row.legacy_id)
@@ -271,16 +275,16 @@ class Importer:
         keys = [row.key for row in rows]
         names = {name.lower() for key in keys for name in (key, rules.PREFIX + key)}
         view = rules.PlatformView()
-        for pk, login_name, account_kind, phone in Account.objects.filter(login_name__lower__in=names).values_list(
+        for pk, login_name, account_kind, phone in Account.objects.filter(login_name__lower__any_of=names).values_list(
                 "pk", "login_name", "kind", "phone"):
             view.holders[login_name.lower()] = rules.Holder(login_name, account_kind, phone, pk)
         if kind == rules.ENTERPRISE:
-            for uscc, pk, login_name in Organisation.objects.filter(uscc__in=keys).values_list(
+            for uscc, pk, login_name in Organisation.objects.filter(uscc__any_of=keys).values_list(
                     "uscc", "account_id", "account__login_name"):
                 view.legal_by_uscc[uscc] = rules.Holder(login_name, rules.LEGAL, "", pk)
         else:
             view.verified_phones = set(Account.objects.filter(
-                kind=AccountKind.NATURAL, phone__in=keys, realname_status__in=PASSING_STATUSES,
+                kind=AccountKind.NATURAL, phone__any_of=keys, realname_status__in=PASSING_STATUSES,
             ).values_list("phone", flat=True))
         return view
 
@@ -351,6 +355,16 @@ class Importer:
              "run_id": self.run.pk if self.run else None, "line": row.line,
              "account_id": created[id(row)] if d.create else d.existing.pk if d.existing else None}
             for row, d in decided])
+
+
+def refresh_statistics() -> None:
+    """ANALYZE the tables the batch look-ups read. Without fresh statistics (after a bulk load,
+    or as this import grows them) PostgreSQL plans those look-ups as sequential scans."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Account, Organisation, LegacyAccount):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 class ProgressBar:
