@@ -38,12 +38,15 @@ class RecoveryError(Exception):
 
 # --- 5.1 登录名重置密码 ---------------------------------------------------------------------
 
-def allow_lookup(ip: str) -> bool:
+def _throttle_lookup(ip: str) -> None:
     """检索用户 / 检索单位名 reveal existence by design: throttle them per IP."""
-    return ratelimit.allow("reset-lookup", ip, limit=settings.IDP_RESET_LOOKUPS_PER_IP, window=600)
+    if not ratelimit.allow("reset-lookup", ip, limit=settings.IDP_RESET_LOOKUPS_PER_IP, window=600):
+        raise RecoveryError("查询过于频繁,请 10 分钟后再试")
 
 
 def find_account(*, login_name: str, ip: str) -> Account | None:
+    """The active account with this login name (throttled; RecoveryError when over the limit)."""
+    _throttle_lookup(ip)
     account = Account.objects.filter(login_name__lower=login_name.strip().lower(), is_active=True).first()
     if account:
         record(Event.RESET_REQUESTED, account=account, ip=ip)
@@ -117,7 +120,8 @@ def _set_password(account: Account, new_password: str, *, ip: str, **detail) -> 
 # --- 5.2 / 5.3 appeals ------------------------------------------------------------------------
 
 def find_organisation(*, name: str, uscc: str, ip: str) -> Organisation | None:
-    """检索单位名: the unit with this full name (and USCC, when given)."""
+    """检索单位名: the unit with this full name (and USCC, when given); throttled like find_account."""
+    _throttle_lookup(ip)
     found = Organisation.objects.filter(name=name.strip()).select_related("account")
     if uscc:
         found = found.filter(uscc=uscc.strip().upper())

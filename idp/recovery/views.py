@@ -32,11 +32,11 @@ def reset_lookup(request):
     form = forms.LookupForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
-        ip = client_ip(request)
-        if not services.allow_lookup(ip):
-            error = "查询过于频繁,请 10 分钟后再试"
+        try:
+            account = services.find_account(login_name=form.cleaned_data["login_name"], ip=client_ip(request))
+        except services.RecoveryError as refused:
+            error = str(refused)
         else:
-            account = services.find_account(login_name=form.cleaned_data["login_name"], ip=ip)
             if account is None:
                 form.add_error("login_name", "该登录名不存在,请核对后重新输入")
             else:
@@ -141,12 +141,12 @@ def org_search(request):
     form = forms.OrgSearchForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
-        ip = client_ip(request)
-        if not services.allow_lookup(ip):
-            error = "查询过于频繁,请 10 分钟后再试"
+        try:
+            org = services.find_organisation(name=form.cleaned_data["org_name"], uscc=form.cleaned_data["uscc"],
+                                             ip=client_ip(request))
+        except services.RecoveryError as refused:
+            error = str(refused)
         else:
-            org = services.find_organisation(name=form.cleaned_data["org_name"],
-                                             uscc=form.cleaned_data["uscc"], ip=ip)
             if org is None:
                 form.add_error("org_name", "未找到该单位的法人账号,请核对单位全称(及统一社会信用代码)")
             else:
