@@ -12,7 +12,7 @@ class Table:
     def __init__(self, model):
         self.model = model
         self.name = model._meta.db_table
-        fields = [f for f in model._meta.concrete_fields]
+        fields = list(model._meta.concrete_fields)
         self.columns = [f.column for f in fields]
         self.defaults = {}
         for f in fields:
@@ -22,8 +22,11 @@ class Table:
             self.defaults[f.column] = f.get_db_prep_save(default, connection)
         self.datetime_columns = {f.column for f in fields if f.get_internal_type() == "DateTimeField"}
 
+    def insert_columns(self, with_id: bool) -> list[str]:
+        return self.columns if with_id else [c for c in self.columns if c != "id"]
+
     def tuples(self, rows: list[dict], with_id: bool):
-        columns = self.columns if with_id else [c for c in self.columns if c != "id"]
+        columns = self.insert_columns(with_id)
         adapt = connection.ops.adapt_datetimefield_value
         for row in rows:
             values = []
@@ -33,7 +36,6 @@ class Table:
                     value = adapt(value)
                 values.append(value)
             yield values
-        self.last_columns = columns
 
 
 _tables: dict = {}
@@ -68,7 +70,7 @@ def insert(model, rows: list[dict]) -> None:
     spec = table(model)
     with_id = "id" in rows[0]
     tuples = spec.tuples(rows, with_id)
-    columns = spec.columns if with_id else [c for c in spec.columns if c != "id"]
+    columns = spec.insert_columns(with_id)
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
