@@ -113,9 +113,14 @@ def _display(field: str, value) -> str:
         return ""
     if field.endswith("id_number"):
         return mask_id_number(value)
-    if field.endswith("mobile"):
+    if field.endswith(("mobile", "phone")):
         return mask_phone(value)
     return str(value)
+
+
+def change_entry(field: str, label: str, old, new) -> dict:
+    """One line of 信息更新记录: {"field", "label", "old", "new"} with numbers masked."""
+    return {"field": field, "label": label, "old": _display(field, old), "new": _display(field, new)}
 
 
 def update_profile(*, account: Account, profile, email: str, documents: tuple[str, ...],
@@ -135,15 +140,13 @@ def update_profile(*, account: Account, profile, email: str, documents: tuple[st
         )
     before = type(profile).objects.get(pk=profile.pk)
     changes = [
-        {"field": field.name, "label": str(field.verbose_name),
-         "old": _display(field.name, getattr(before, field.name)),
-         "new": _display(field.name, getattr(profile, field.name))}
+        change_entry(field.name, str(field.verbose_name), getattr(before, field.name), getattr(profile, field.name))
         for field in profile._meta.concrete_fields
         if not field.name.endswith("_index") and field.name != "verified_id_index"
         and getattr(before, field.name) != getattr(profile, field.name)
     ]
     if account.email != email:
-        changes.append({"field": "email", "label": "电子邮箱", "old": account.email, "new": email})
+        changes.append(change_entry("email", "电子邮箱", account.email, email))
     changed = [change["field"] for change in changes]
     with transaction.atomic():
         try:

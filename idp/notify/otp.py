@@ -133,8 +133,3 @@ def consume_code(code_id: int) -> None:
     )
     if not spent:
         raise CodeError("验证码已使用,请重新获取", "used")
-
-
-def verify_code(*, phone: str, purpose: str, code: str) -> None:
-    """Check and spend `code` in one go, or raise CodeError saying why not."""
-    consume_code(check_code(phone=phone, purpose=purpose, code=code))

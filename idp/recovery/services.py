@@ -14,11 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from idp.accounts.models import Account, NaturalPerson, Organisation, OrganisationChange, set_document
+from idp.accounts.services import change_entry
 from idp.accounts.signals import credentials_reset
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core import ratelimit
-from idp.identifiers.masking import mask_id_number, mask_login_name, mask_phone
+from idp.identifiers.masking import mask_login_name, mask_phone
 from idp.notify import otp, sms
 from idp.realname import uploads
 from idp.recovery.models import Appeal, AppealFile, AppealKind, AppealStatus, ResetLink
@@ -221,10 +222,7 @@ def _replace_main_agent(account: Account, appeal: Appeal, reviewer: Account) -> 
     labels = {"agent_name": "主代办人姓名", "agent_identity_type": "主代办人身份类型",
               "agent_id_type": "主代办人证件类型", "agent_id_number": "主代办人证件号码",
               "phone": "主代办人手机号码", "email": "电子邮箱"}
-    shown = {"agent_id_number": mask_id_number, "phone": mask_phone}
-    changes = [{"field": key, "label": labels[key], "old": shown.get(key, str)(before[key] or ""),
-                "new": shown.get(key, str)(after[key] or "")}
-               for key in before if before[key] != after[key]]
+    changes = [change_entry(key, labels[key], before[key], after[key]) for key in before if before[key] != after[key]]
     if changes:
         OrganisationChange.objects.create(organisation=org, actor=reviewer, changes=changes)
 

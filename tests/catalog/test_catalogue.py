@@ -160,3 +160,25 @@ def test_demo_loader_is_idempotent(systems):
 
     assert demo.load() == []
     assert ServiceItem.objects.count() == sum(len(spec["items"]) for spec in demo.SYSTEMS)
+
+
+def test_operator_registers_a_business_system_in_admin(client, systems):
+    """系统管理: an operator adds a system with a service item; the catalogue lists it."""
+    operator = factories.natural_account("operator")
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    client.force_login(operator)
+    assert client.get("/admin/catalog/businesssystem/").status_code == 200
+    response = client.post("/admin/catalog/businesssystem/add/", {
+        "name": "科技成果登记", "code": "kjcgdj", "protocol": "oidc", "requires_realname": "on",
+        "allow_natural": "on", "allow_legal": "on", "entrance_url": "cgdj.example.gov.cn", "description": "",
+        "is_active": "on",
+        "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000", "items-0-name": "科技成果登记申请", "items-0-user_kind": "legal",
+        "items-0-entrance_path": "/register", "items-0-sort_order": "10", "items-0-is_active": "on",
+    })
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    from idp.catalog.models import BusinessSystem
+
+    assert BusinessSystem.objects.get(code="kjcgdj").entrance_url == "https://cgdj.example.gov.cn"
+    assert "科技成果登记申请" in client.get("/services/", {"kind": "legal"}).content.decode()

@@ -14,6 +14,11 @@ pytestmark = pytest.mark.django_db
 PHONE = "13912345678"
 
 
+def verify(*, phone, purpose, code):
+    """What the registration and recovery flows do: check the code, then spend it."""
+    otp.consume_code(otp.check_code(phone=phone, purpose=purpose, code=code))
+
+
 def send(phone=PHONE, purpose="register", ip="10.0.0.1"):
     return otp.send_code(phone=phone, purpose=purpose, ip=ip)
 
@@ -40,9 +45,9 @@ def test_code_accepted_once():
     """A right code works once; the second use is refused as used."""
     send()
     code = last_code(PHONE)
-    otp.verify_code(phone=PHONE, purpose="register", code=code)
+    verify(phone=PHONE, purpose="register", code=code)
     with pytest.raises(otp.CodeError) as exc:
-        otp.verify_code(phone=PHONE, purpose="register", code=code)
+        verify(phone=PHONE, purpose="register", code=code)
     assert exc.value.code == "used" and "已使用" in str(exc.value)
 
 
@@ -51,10 +56,10 @@ def test_code_bound_to_phone_and_purpose():
     send()
     code = last_code(PHONE)
     with pytest.raises(otp.CodeError):
-        otp.verify_code(phone="13900000001", purpose="register", code=code)
+        verify(phone="13900000001", purpose="register", code=code)
     with pytest.raises(otp.CodeError):
-        otp.verify_code(phone=PHONE, purpose="reset_password", code=code)
-    otp.verify_code(phone=PHONE, purpose="register", code=code)
+        verify(phone=PHONE, purpose="reset_password", code=code)
+    verify(phone=PHONE, purpose="register", code=code)
 
 
 def test_expired_code_refused():
@@ -62,7 +67,7 @@ def test_expired_code_refused():
     record = send()
     OneTimeCode.objects.filter(pk=record.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(otp.CodeError) as exc:
-        otp.verify_code(phone=PHONE, purpose="register", code=last_code(PHONE))
+        verify(phone=PHONE, purpose="register", code=last_code(PHONE))
     assert exc.value.code == "expired" and "已过期" in str(exc.value)
 
 
@@ -73,18 +78,18 @@ def test_attempts_are_limited():
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(5):
         with pytest.raises(otp.CodeError) as exc:
-            otp.verify_code(phone=PHONE, purpose="register", code=wrong)
+            verify(phone=PHONE, purpose="register", code=wrong)
         assert exc.value.code == "wrong"
     with pytest.raises(otp.CodeError) as exc:
-        otp.verify_code(phone=PHONE, purpose="register", code=code)
+        verify(phone=PHONE, purpose="register", code=code)
     assert exc.value.code == "attempts"
 
 
 def test_missing_code_and_no_code_sent():
     with pytest.raises(otp.CodeError, match="请输入"):
-        otp.verify_code(phone=PHONE, purpose="register", code=" ")
+        verify(phone=PHONE, purpose="register", code=" ")
     with pytest.raises(otp.CodeError, match="请先获取"):
-        otp.verify_code(phone=PHONE, purpose="register", code="123456")
+        verify(phone=PHONE, purpose="register", code="123456")
 
 
 def test_resend_waits_a_minute():
