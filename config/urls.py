@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("idp.delegation.urls")),
     path("", include("idp.recovery.urls")),
     path("", include("idp.migration.urls")),
+    path("", include("idp.oidc.urls")),
+    path("cas/", include("idp.cas.urls")),
     path("console/", include("idp.console.urls")),
     path("api/", include("idp.notify.urls")),
     path("captcha/", include("captcha.urls")),

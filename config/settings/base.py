@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "idp.delegation",
     "idp.recovery",
     "idp.migration",
+    "idp.sso",
+    "idp.oidc",
+    "idp.cas",
     "idp.console",
 ]
 
@@ -176,6 +179,12 @@ IDP_OTP_DAILY_PER_PHONE = 10
 IDP_OTP_DAILY_PER_IP = 30
 IDP_CHECK_API_PER_MINUTE = 60
 IDP_MIGRATION_LOOKUPS_PER_MINUTE = 30  # 账号检索 per IP
+# Single sign-on lifetimes (README, "Single sign-on"). Refresh tokens also end with the SSO session.
+IDP_ACCESS_TOKEN_SECONDS = 600
+IDP_ID_TOKEN_SECONDS = 3600
+IDP_REFRESH_TOKEN_SECONDS = 8 * 3600
+IDP_KEY_PUBLISH_SECONDS = 600  # a rotated-in signing key is in the JWKS this long before it signs
+IDP_CAS_PROXY_VERIFY_TLS = True  # check the certificate of a CAS pgtUrl
 
 CAPTCHA_LENGTH = 4
 CAPTCHA_TIMEOUT = 5  # minutes

@@ -26,6 +26,7 @@ class Event(models.TextChoices):
     GRANT_REVOKED = "grant.revoked", "撤销代办授权"
     GRANT_DECLINED = "grant.declined", "拒绝代办授权"
     SYSTEM_ENTERED = "system.entered", "进入业务系统"
+    SSO_SIGN_ON = "sso.sign_on", "单点登录业务系统"
     RESET_REQUESTED = "reset.requested", "登录名重置密码:检索用户"
     RESET_CODE_SENT = "reset.code_sent", "登录名重置密码:发送验证码"
     RESET_FAILED = "reset.failed", "登录名重置密码:信息不匹配"

@@ -1,0 +1,173 @@
+"""CAS 3.0 endpoints under /cas/ (CONTRACT.md). Validation answers XML, or JSON with
+format=JSON; login and logout are browser pages."""
+
+import json
+import time
+from urllib.parse import urlencode
+from xml.sax.saxutils import escape
+
+from django.contrib import messages
+from django.contrib.auth import logout as platform_logout
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from idp.audit.log import record
+from idp.audit.models import Event
+from idp.cas import tickets
+from idp.core.http import client_ip
+from idp.sso import access, claims, clients, sessions
+
+FRESH_SECONDS = 120  # renew=true accepts a login made this recently, once
+NS = 'xmlns:cas="http://www.yale.edu/tp/cas"'
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").lower() in ("true", "1", "yes")
+
+
+# --- validation ---
+
+def _xml(body: str) -> HttpResponse:
+    return HttpResponse(f"<cas:serviceResponse {NS}>{body}</cas:serviceResponse>\n",
+                        content_type="application/xml; charset=utf-8")
+
+
+def _success(result: tickets.Validated, as_json: bool) -> HttpResponse:
+    if as_json:
+        body = {"user": result.user, "attributes": {k: [v] for k, v in result.attributes.items()}}
+        if result.pgt_iou:
+            body["proxyGrantingTicket"] = result.pgt_iou
+        if result.proxies:
+            body["proxies"] = result.proxies
+        return HttpResponse(json.dumps({"serviceResponse": {"authenticationSuccess": body}}, ensure_ascii=False),
+                            content_type="application/json")
+    attrs = "".join(f"<cas:{name}>{escape(value)}</cas:{name}>" for name, value in result.attributes.items())
+    pgt = f"<cas:proxyGrantingTicket>{result.pgt_iou}</cas:proxyGrantingTicket>" if result.pgt_iou else ""
+    proxies = ("<cas:proxies>" + "".join(f"<cas:proxy>{escape(p)}</cas:proxy>" for p in result.proxies)
+               + "</cas:proxies>") if result.proxies else ""
+    return _xml(f"<cas:authenticationSuccess><cas:user>{escape(result.user)}</cas:user>"
+                f"<cas:attributes>{attrs}</cas:attributes>{pgt}{proxies}</cas:authenticationSuccess>")
+
+
+def _failure(error: tickets.CasError, as_json: bool, element: str = "authenticationFailure") -> HttpResponse:
+    if as_json:
+        return HttpResponse(json.dumps({"serviceResponse": {element: {
+            "code": error.code, "description": error.description}}}, ensure_ascii=False),
+            content_type="application/json")
+    return _xml(f'<cas:{element} code="{error.code}">{escape(error.description)}</cas:{element}>')
+
+
+def _validate_view(allow_proxy: bool):
+    @csrf_exempt
+    @require_GET
+    def view(request):
+        params = request.GET
+        as_json = params.get("format", "").upper() == "JSON"
+        try:
+            result = tickets.validate(service=params.get("service", ""), ticket=params.get("ticket", ""),
+                                      allow_proxy=allow_proxy, renew=_true(params.get("renew")),
+                                      pgt_url=params.get("pgtUrl", ""))
+        except tickets.CasError as error:
+            return _failure(error, as_json)
+        return _success(result, as_json)
+    return view
+
+
+service_validate = _validate_view(allow_proxy=False)
+proxy_validate = _validate_view(allow_proxy=True)
+
+
+@csrf_exempt
+@require_GET
+def validate_v1(request):
+    """CAS 1.0: `yes\\n<user>\\n` or `no\\n\\n`."""
+    try:
+        result = tickets.validate(service=request.GET.get("service", ""), ticket=request.GET.get("ticket", ""),
+                                  allow_proxy=False, renew=_true(request.GET.get("renew")))
+    except tickets.CasError:
+        return HttpResponse("no\n\n", content_type="text/plain; charset=utf-8")
+    return HttpResponse(f"yes\n{result.user}\n", content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt
+@require_GET
+def proxy(request):
+    as_json = request.GET.get("format", "").upper() == "JSON"
+    try:
+        ticket = tickets.issue_proxy_ticket(pgt=request.GET.get("pgt", ""),
+                                            target_service=request.GET.get("targetService", ""))
+    except tickets.CasError as error:
+        return _failure(error, as_json, "proxyFailure")
+    if as_json:
+        return HttpResponse(json.dumps({"serviceResponse": {"proxySuccess": {"proxyTicket": ticket}}}),
+                            content_type="application/json")
+    return _xml(f"<cas:proxySuccess><cas:proxyTicket>{ticket}</cas:proxyTicket></cas:proxySuccess>")
+
+
+# --- browser side ---
+
+def _login_redirect(request, system, next_url: str):
+    return redirect(f"{reverse('login')}?{urlencode({'tab': access.login_tab(system), 'next': next_url})}")
+
+
+def _fresh(request) -> bool:
+    at = request.session.pop(sessions.FRESH_LOGIN_KEY, None)
+    return at is not None and time.time() - at <= FRESH_SECONDS
+
+
+def login(request):
+    service = request.GET.get("service", "")
+    if not service:
+        return redirect("online" if request.user.is_authenticated else "login")
+    client = clients.for_service(service)
+    if client is None:
+        return render(request, "sso/error.html", {"error": "UNAUTHORIZED_SERVICE",
+                                                  "description": "该服务地址未在平台登记"}, status=400)
+    system, gateway, renew = client.system, _true(request.GET.get("gateway")), _true(request.GET.get("renew"))
+    if not request.user.is_authenticated:
+        if gateway:
+            return redirect(service)
+        return _login_redirect(request, system, request.get_full_path())
+    renewed = False
+    if renew:
+        # The chooser's POST comes back after the fresh login was spent on the first visit.
+        renewed = _fresh(request) or (request.method == "POST"
+                                      and request.session.get("cas_renewed_for") == service)
+        if not renewed:
+            return redirect(service) if gateway else _login_redirect(request, system, request.get_full_path())
+        request.session["cas_renewed_for"] = service
+    account = request.user
+    decision = access.decide(account, system)
+    if decision.needs_realname:
+        messages.warning(request, decision.message)
+        return redirect("profile")
+    if not decision.allowed:
+        return render(request, "sso/refused.html", {"system": system, "decision": decision}, status=403)
+    decided, acting_for = access.chosen_identity(request, system, decision)
+    if not decided:
+        return render(request, "sso/choose.html", {"system": system, "identities": decision.identities,
+                                                   "action": request.get_full_path()})
+    request.session.pop("cas_renewed_for", None)
+    session = sessions.current(request)
+    identity = claims.identity_claims(account, acting_for)
+    ticket = tickets.issue_service_ticket(service=service, client=client, session=session, identity=identity,
+                                          attributes=claims.cas_attributes(identity), renewed=renewed)
+    sessions.join(session, client, service=service, ticket=ticket)
+    record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
+           protocol="cas", acting_for=acting_for.login_name if acting_for else "")
+    return redirect(tickets.with_ticket(service, ticket))
+
+
+def logout(request):
+    """Ends the platform session — and so every business system's (single logout)."""
+    if request.user.is_authenticated:
+        record(Event.LOGOUT, account=request.user, actor=request.user, ip=client_ip(request), via="cas")
+    platform_logout(request)
+    service = request.GET.get("service", "")
+    if service and clients.for_service(service) is not None:
+        return redirect(service)
+    messages.info(request, "您已安全退出登录")
+    return redirect("login")

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class OidcConfig(AppConfig):
+    name = "idp.oidc"
+    label = "oidc"
+    verbose_name = "OpenID Connect"
+
+    def ready(self):
+        from idp.oidc import tokens
+        from idp.sso.sessions import session_ended
+
+        session_ended.connect(tokens.revoke_for_session, dispatch_uid="oidc-revoke-session")

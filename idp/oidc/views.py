@@ -1,0 +1,248 @@
+"""Thin views over the Authlib server (server.py). Back-channel endpoints answer JSON only,
+errors included, and are exempt from CSRF (INTEROP.md)."""
+
+import json
+from functools import wraps
+from urllib.parse import urlencode
+
+from authlib.oauth2 import OAuth2Error
+from authlib.oidc.rpinitiated import EndSessionEndpoint
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from idp.audit.log import record
+from idp.audit.models import Event
+from idp.core.http import client_ip
+from idp.oidc import tokens
+from idp.oidc.models import Authorization
+from idp.oidc.server import SCOPES, Principal, server
+from idp.sso import access, claims, keys, sessions
+
+
+def _json(data, status=200, headers=None) -> HttpResponse:
+    response = HttpResponse(json.dumps(data, separators=(",", ":"), ensure_ascii=False), status=status,
+                            content_type="application/json")
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def json_endpoint(*methods):
+    """CSRF-exempt, JSON-only; a wrong method is a JSON 405, not an HTML page."""
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in methods:
+                return _json({"error": "invalid_request", "error_description": "method not allowed"}, 405,
+                             {"Allow": ", ".join(methods)})
+            return view(request, *args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def url(name: str) -> str:
+    return settings.IDP_ISSUER + reverse(name)
+
+
+_discovery_cache: dict = {}
+
+
+def discovery_document() -> bytes:
+    if settings.IDP_ISSUER not in _discovery_cache:
+        document = {
+            "issuer": settings.IDP_ISSUER,
+            "authorization_endpoint": url("oidc-authorize"),
+            "token_endpoint": url("oidc-token"),
+            "userinfo_endpoint": url("oidc-userinfo"),
+            "jwks_uri": url("oidc-jwks"),
+            "introspection_endpoint": url("oidc-introspect"),
+            "revocation_endpoint": url("oidc-revoke"),
+            "end_session_endpoint": url("oidc-logout"),
+            "scopes_supported": SCOPES,
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "code_challenge_methods_supported": ["S256"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "name",
+                                 "account_type", "realname_status", "realname_verified", "org_name", "uscc",
+                                 "legal_type", "act"],
+            "prompt_values_supported": ["none", "login"],
+            "backchannel_logout_supported": True,
+            "backchannel_logout_session_supported": True,
+            "frontchannel_logout_supported": False,
+            "claims_parameter_supported": False,
+            "request_parameter_supported": False,
+            "request_uri_parameter_supported": False,
+        }
+        _discovery_cache[settings.IDP_ISSUER] = json.dumps(document, separators=(",", ":")).encode()
+    return _discovery_cache[settings.IDP_ISSUER]
+
+
+@json_endpoint("GET", "HEAD")
+def discovery(request):
+    response = HttpResponse(discovery_document(), content_type="application/json")
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@json_endpoint("GET", "HEAD")
+def jwks(request):
+    response = HttpResponse(keys.jwks_json(), content_type="application/jwk-set+json")
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@json_endpoint("POST")
+def token(request):
+    return server.create_token_response(request)
+
+
+@json_endpoint("POST")
+def introspect(request):
+    return server.create_endpoint_response("introspection", request)
+
+
+@json_endpoint("POST")
+def revoke(request):
+    return server.create_endpoint_response("revocation", request)
+
+
+def _bearer(request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    return request.POST.get("access_token", "") if request.method == "POST" else ""
+
+
+def _unauthorized(error="invalid_token", status=401):
+    return _json({"error": error}, status, {"WWW-Authenticate": f'Bearer error="{error}"'})
+
+
+@json_endpoint("GET", "POST")
+def userinfo(request):
+    access_claims = tokens.read_access_token(_bearer(request))
+    if access_claims is None or "gid" not in access_claims:
+        return _unauthorized()
+    if "openid" not in access_claims.get("scope", "").split():
+        return _unauthorized("insufficient_scope", 403)
+    authorization = (Authorization.objects.select_related("account", "acting_for")
+                     .filter(pk=access_claims["gid"], revoked_at__isnull=True).first())
+    if authorization is None or not authorization.account.is_active:
+        return _unauthorized()
+    return _json(claims.identity_claims(authorization.account, authorization.acting_for))
+
+
+# --- the browser side: authorize and logout ---
+
+def _protocol_error_page(request, error: OAuth2Error):
+    return render(request, "sso/error.html", {"error": error.error, "description": error.description}, status=400)
+
+
+def _login_redirect(request, system, next_url: str):
+    query = urlencode({"tab": access.login_tab(system), "next": next_url})
+    return redirect(f"{reverse('login')}?{query}")
+
+
+def _without(request, *params) -> str:
+    query = request.GET.copy()
+    for name in params:
+        query.pop(name, None)
+    return f"{request.path}?{query.urlencode()}"
+
+
+def authorize(request):
+    account = request.user if request.user.is_authenticated else None
+    try:
+        grant = server.get_consent_grant(request, end_user=account)
+    except OAuth2Error as error:
+        if error.redirect_uri:
+            return server.handle_error_response(server.create_oauth2_request(request), error)
+        return _protocol_error_page(request, error)
+    system = grant.client.model.system
+    if account is None:
+        return _login_redirect(request, system, request.get_full_path())
+    session = sessions.current(request)
+    if getattr(grant, "prompt", None) == "login" or _too_old(request, session):
+        return _login_redirect(request, system, _without(request, "prompt", "max_age"))
+    decision = access.decide(account, system)
+    if decision.needs_realname:
+        messages.warning(request, decision.message)
+        return redirect("profile")
+    if not decision.allowed:
+        return render(request, "sso/refused.html", {"system": system, "decision": decision}, status=403)
+    decided, acting_for = access.chosen_identity(request, system, decision)
+    if not decided:
+        return render(request, "sso/choose.html", {"system": system, "identities": decision.identities,
+                                                   "action": request.get_full_path()})
+    principal = Principal(account, acting_for, session, int(session.auth_time.timestamp()))
+    response = server.create_authorization_response(request, grant_user=principal, grant=grant)
+    if response.status_code == 302 and "code=" in response.get("Location", ""):
+        sessions.join(session, grant.client.model)
+        record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
+               protocol="oidc", acting_for=acting_for.login_name if acting_for else "")
+    return response
+
+
+def _too_old(request, session) -> bool:
+    max_age = request.GET.get("max_age", "")
+    if not max_age.isdigit():
+        return False
+    return (timezone.now() - session.auth_time).total_seconds() > int(max_age)
+
+
+class EndSession(EndSessionEndpoint):
+    def get_server_jwks(self):
+        return keys.public_keys()
+
+    def get_algorithms(self):
+        return ["RS256", "ES256"]
+
+    def resolve_client_from_id_token_claims(self, id_token_claims):
+        aud = id_token_claims.get("aud")
+        if isinstance(aud, list) and len(aud) == 1:  # our ID tokens carry aud as a one-entry list
+            aud = aud[0]
+        return self.server.query_client(aud) if isinstance(aud, str) else None
+
+    def end_session(self, end_session_request):
+        request = end_session_request.request._request
+        if request.user.is_authenticated:
+            record(Event.LOGOUT, account=request.user, actor=request.user, ip=client_ip(request), via="oidc")
+        logout(request)
+
+
+server.register_endpoint(EndSession)
+
+
+@csrf_exempt
+def end_session(request):
+    """RP-initiated logout. Without a valid id_token_hint the user confirms on our page."""
+    try:
+        validated = server.validate_endpoint_request("end_session", request)
+    except OAuth2Error as error:
+        return _protocol_error_page(request, error)
+    hint = validated.id_token_claims
+    if hint is not None and hint.get("iss") != settings.IDP_ISSUER:
+        return render(request, "sso/error.html", {"error": "invalid_request",
+                                                  "description": "id_token_hint 不是本平台签发的"}, status=400)
+    if validated.needs_confirmation:
+        return render(request, "sso/confirm_logout.html", {})
+    response = server.create_endpoint_response("end_session", validated)
+    if response is not None:
+        return response
+    messages.info(request, "您已安全退出登录")
+    return redirect("login")

@@ -1,0 +1,78 @@
+"""Who may sign on to a business system, and as whom (SPEC 4, 6).
+
+Shared by the OIDC authorize step and CAS login: the account's own kind must be admitted,
+or a natural person must hold a delegation grant for the system; systems that need real-name
+verification refuse unverified accounts, which are sent to 我的信息.
+"""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from idp.accounts.models import Account, AccountKind
+from idp.catalog.models import BusinessSystem
+from idp.delegation.selectors import organisations_for
+
+PRESELECT_KEY = "sso_acting_for"  # {system code: "self" | organisation pk}, set by 办理入口
+
+
+@dataclass
+class Access:
+    identities: list = field(default_factory=list)  # None = oneself, or organisation accounts
+    message: str = ""
+    action_label: str = ""
+    action_url: str = ""
+    needs_realname: bool = False
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.identities)
+
+
+def login_tab(system: BusinessSystem) -> str:
+    """The login window to offer first: natural persons also enter organisation systems by grant."""
+    return AccountKind.NATURAL if system.allow_natural or system.delegable else AccountKind.LEGAL
+
+
+def decide(account: Account, system: BusinessSystem) -> Access:
+    identities: list = [None] if system.admits(account.kind) else []
+    if account.is_natural and system.delegable:
+        identities += list(organisations_for(person=account, system=system))
+    if not identities:
+        other = AccountKind.LEGAL if account.is_natural else AccountKind.NATURAL
+        hint = ("如需代单位办理,请单位管理员在“用户授权管理”中为您授权该业务系统。"
+                if account.is_natural and system.delegable else "")
+        window = "法人登录" if other == AccountKind.LEGAL else "自然人登录"
+        kind = "法人" if other == AccountKind.LEGAL else "自然人"
+        return Access(message=f"当前账号不能进入“{system.name}”。{hint}请退出后使用{kind}账号在“{window}”窗口登录。",
+                      action_label=f"退出并前往{window}",
+                      action_url=f"{reverse('login')}?{urlencode({'tab': other})}")
+    if system.requires_realname and not account.is_realname_verified:
+        return Access(needs_realname=True,
+                      message=f"进入“{system.name}”需要先完成实名认证,当前状态:"
+                              f"{account.get_realname_status_display()}。请在“我的信息”中完成实名认证后再进入。")
+    return Access(identities=identities)
+
+
+def preselect(request, system: BusinessSystem, acting_for: Account | None) -> None:
+    """办理入口 already asked whom the user acts for: the sign-on step will not ask again."""
+    chosen = request.session.get(PRESELECT_KEY, {})
+    chosen[system.code] = "self" if acting_for is None else str(acting_for.pk)
+    request.session[PRESELECT_KEY] = chosen
+
+
+def chosen_identity(request, system: BusinessSystem, access: Access):
+    """(True, identity) when the user chose (now, by form, or before, at 办理入口); else (False, None).
+    Someone who may only act as themselves is not asked."""
+    options = {("self" if who is None else str(who.pk)): who for who in access.identities}
+    if list(options) == ["self"]:
+        return True, None
+    posted = request.POST.get("acting_for") if request.method == "POST" else None
+    earlier = request.session.get(PRESELECT_KEY, {}).pop(system.code, None)
+    if earlier is not None:
+        request.session.modified = True
+    for choice in (posted, earlier):
+        if choice in options:
+            return True, options[choice]
+    return False, None

@@ -1,0 +1,134 @@
+"""Registering business systems as relying parties, and looking them up on the hot paths.
+
+Secrets are 256-bit random strings shown once; only an HMAC of them is stored. Look-ups are
+cached in each process for CACHE_SECONDS, so a changed secret or a deactivated system takes
+effect everywhere within that time.
+"""
+
+import hmac
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from idp.catalog.models import BusinessSystem, Protocol
+from idp.core import crypto
+from idp.sso.models import Client
+
+CACHE_SECONDS = 30
+
+
+class RegistrationError(ValueError):
+    pass
+
+
+def new_secret() -> tuple[str, str]:
+    secret = secrets.token_urlsafe(32)
+    return secret, crypto.keyed_digest("client-secret:" + secret)
+
+
+def secret_matches(client: Client, secret: str) -> bool:
+    if not client.secret_digest or not secret:
+        return False
+    return hmac.compare_digest(client.secret_digest, crypto.keyed_digest("client-secret:" + secret))
+
+
+def check_service_pattern(pattern: str) -> None:
+    """An operator's pattern: an exact URL, or an anchored regular expression ^…$."""
+    if not pattern:
+        return
+    if pattern.startswith("^"):
+        if not pattern.endswith("$"):
+            raise RegistrationError("正则表达式必须以 ^ 开头并以 $ 结尾(锚定匹配)")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise RegistrationError(f"正则表达式无效:{exc}") from None
+    elif not re.match(r"^https?://[^\s]+$", pattern):
+        raise RegistrationError("服务地址必须是 http(s) 地址,或以 ^ 开头、$ 结尾的正则表达式")
+
+
+def service_matches(client: Client, service: str) -> bool:
+    pattern = client.service_pattern
+    if not pattern or not service:
+        return False
+    if pattern.startswith("^"):
+        return re.fullmatch(pattern, service) is not None
+    return service == pattern
+
+
+@dataclass
+class Registration:
+    system: BusinessSystem
+    client: Client
+    secret: str | None
+
+
+def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), service_pattern: str = "",
+             backchannel_logout_uri: str = "", post_logout_redirect_uris=(), public: bool = False,
+             id_token_alg: str = "RS256", **system_fields) -> Registration:
+    """Create (or re-key) a business system and its client. Returns the secret once."""
+    if protocol not in Protocol.values:
+        raise RegistrationError(f"protocol 必须是 {' 或 '.join(Protocol.values)}")
+    for uri in list(redirect_uris) + list(post_logout_redirect_uris):
+        if not re.match(r"^https?://[^\s#]+$", uri):
+            raise RegistrationError(f"回调地址无效:{uri}")
+    check_service_pattern(service_pattern)
+    if protocol == Protocol.CAS and not service_pattern:
+        raise RegistrationError("CAS 业务系统需要服务地址(--service)")
+    code = code or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or secrets.token_hex(4)
+    secret, digest = (None, "") if public else new_secret()
+    with transaction.atomic():
+        system, _ = BusinessSystem.objects.update_or_create(
+            code=code, defaults={"name": name, "protocol": protocol, **system_fields})
+        client = Client.objects.filter(system=system).first() or Client(system=system, client_id=code)
+        client.secret_digest = digest
+        client.redirect_uris = "\n".join(redirect_uris)
+        client.post_logout_redirect_uris = "\n".join(post_logout_redirect_uris)
+        client.backchannel_logout_uri = backchannel_logout_uri
+        client.service_pattern = service_pattern
+        client.id_token_alg = id_token_alg
+        client.save()
+    invalidate()
+    return Registration(system, client, secret)
+
+
+# --- per-process cache for the protocol endpoints ---
+_cache: dict = {}
+_cache_lock = threading.Lock()
+
+
+def _cached(key, load):
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit and hit[0] > now:
+        return hit[1]
+    value = load()
+    with _cache_lock:
+        _cache[key] = (now + CACHE_SECONDS, value)
+    return value
+
+
+def invalidate() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def by_client_id(client_id: str) -> Client | None:
+    if not client_id or len(client_id) > 64:
+        return None
+    return _cached(("id", client_id), lambda: Client.objects.select_related("system").filter(
+        client_id=client_id, system__is_active=True).first())
+
+
+def cas_clients() -> list[Client]:
+    return _cached(("cas",), lambda: list(Client.objects.select_related("system").filter(
+        system__is_active=True, system__protocol=Protocol.CAS).exclude(service_pattern="")))
+
+
+def for_service(service: str) -> Client | None:
+    """The CAS business system whose pattern matches this service URL exactly."""
+    return next((c for c in cas_clients() if service_matches(c, service)), None)

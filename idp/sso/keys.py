@@ -1,0 +1,130 @@
+"""Signing keys: RS256 (every ID token unless the client asked for ES256) and ES256 (access
+tokens, and ID tokens of clients that chose it), with rotation.
+
+Each process keeps the key ring in memory and reloads it every RELOAD_SECONDS, so a rotation
+reaches every worker within that time; `rotate()` publishes new keys IDP_KEY_PUBLISH_SECONDS
+before they sign, which must be longer than both that and the clients' JWKS cache.
+"""
+
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from joserfc.jwk import ECKey, KeySet, RSAKey
+
+from idp.sso.models import IdTokenAlg, SigningKey
+
+RELOAD_SECONDS = 60
+
+
+def _generate(alg: str, kid: str):
+    params = {"kid": kid, "alg": alg, "use": "sig"}
+    if alg == IdTokenAlg.RS256:
+        return RSAKey.generate_key(2048, parameters=params, private=True)
+    return ECKey.generate_key("P-256", parameters=params, private=True)
+
+
+def _create(alg: str, active_from) -> SigningKey:
+    kid = f"{alg.lower()}-{timezone.now():%Y%m%d}-{secrets.token_hex(4)}"
+    key = _generate(alg, kid)
+    return SigningKey.objects.create(kid=kid, alg=alg, active_from=active_from,
+                                     private_jwk=json.dumps(key.as_dict(private=True)))
+
+
+def longest_token_seconds() -> int:
+    return max(settings.IDP_ID_TOKEN_SECONDS, settings.IDP_ACCESS_TOKEN_SECONDS)
+
+
+def ensure_keys() -> None:
+    """A signing key for each algorithm, usable now (first start)."""
+    now = timezone.now()
+    with transaction.atomic():
+        for alg in IdTokenAlg.values:
+            usable = SigningKey.objects.select_for_update().filter(alg=alg, active_from__lte=now).exclude(
+                retired_at__lte=now)
+            if not usable.exists():
+                _create(alg, now)
+
+
+def rotate(*, lead_seconds: int | None = None) -> list[SigningKey]:
+    """New keys that sign after `lead_seconds`; the current ones retire then and stay
+    published until their last token expires. Keys past that are deleted."""
+    lead = settings.IDP_KEY_PUBLISH_SECONDS if lead_seconds is None else lead_seconds
+    now = timezone.now()
+    switch = now + timedelta(seconds=lead)
+    created = []
+    with transaction.atomic():
+        SigningKey.objects.filter(expires_at__lte=now).delete()
+        for alg in IdTokenAlg.values:
+            SigningKey.objects.filter(alg=alg, retired_at__isnull=True).update(
+                retired_at=switch, expires_at=switch + timedelta(seconds=longest_token_seconds() + 60))
+            created.append(_create(alg, switch))
+    reload()
+    return created
+
+
+@dataclass(frozen=True)
+class _Ring:
+    signing: dict  # alg -> joserfc key
+    public: KeySet
+    jwks_json: bytes
+    loaded_at: float
+    next_change: float  # monotonic time when a scheduled switch makes the ring stale
+
+
+_ring: _Ring | None = None
+_lock = threading.Lock()
+
+
+def _load() -> _Ring:
+    ensure_keys()
+    now = timezone.now()
+    rows = list(SigningKey.objects.exclude(expires_at__lte=now).order_by("-active_from"))
+    signing, public, switches = {}, [], []
+    for row in rows:
+        key = (RSAKey if row.alg == IdTokenAlg.RS256 else ECKey).import_key(json.loads(row.private_jwk))
+        public.append(key)
+        in_use = row.active_from <= now and (row.retired_at is None or row.retired_at > now)
+        if in_use and row.alg not in signing:
+            signing[row.alg] = key
+        switches += [t for t in (row.active_from, row.retired_at, row.expires_at) if t and t > now]
+    keyset = KeySet(public)
+    jwks = json.dumps(keyset.as_dict(private=False), separators=(",", ":")).encode()
+    mono = time.monotonic()
+    soonest = min(((t - now).total_seconds() for t in switches), default=RELOAD_SECONDS)
+    return _Ring(signing, keyset, jwks, mono, mono + min(soonest, RELOAD_SECONDS))
+
+
+def ring() -> _Ring:
+    global _ring
+    current = _ring
+    if current is None or time.monotonic() >= current.next_change:
+        with _lock:
+            if _ring is current:
+                _ring = _load()
+            current = _ring
+    return current
+
+
+def reload() -> None:
+    global _ring
+    with _lock:
+        _ring = None
+
+
+def signing_key(alg: str):
+    return ring().signing[alg]
+
+
+def public_keys() -> KeySet:
+    return ring().public
+
+
+def jwks_json() -> bytes:
+    return ring().jwks_json

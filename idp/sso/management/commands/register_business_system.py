@@ -1,0 +1,47 @@
+"""CONTRACT.md: register a business system (relying party) and print its client id/secret."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from idp.sso import clients
+
+
+class Command(BaseCommand):
+    help = "登记业务系统(OIDC 客户端或 CAS 服务),输出 client_id 与 client_secret(仅显示一次)"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--name", required=True, help="业务系统名称,例如 高企认定")
+        parser.add_argument("--protocol", required=True, choices=["oidc", "cas"])
+        parser.add_argument("--code", default="", help="代码(也是 client_id);默认由名称生成")
+        parser.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris",
+                            help="OIDC 回调地址,完全匹配;可重复")
+        parser.add_argument("--post-logout-redirect-uri", action="append", default=[],
+                            dest="post_logout_redirect_uris", help="OIDC 退出后回调地址;可重复")
+        parser.add_argument("--backchannel-logout-uri", default="", help="OIDC 后端通道退出地址")
+        parser.add_argument("--service", default="", dest="service_pattern",
+                            help="CAS 服务地址(完全匹配),或以 ^ 开头、$ 结尾的锚定正则表达式")
+        parser.add_argument("--public", action="store_true", help="公开客户端(无密钥,必须 PKCE)")
+        parser.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
+        parser.add_argument("--entrance-url", default="", help="业务系统首页(服务事项的办理入口)")
+        parser.add_argument("--no-realname", action="store_true", help="不要求实名认证")
+        parser.add_argument("--kinds", default="natural,legal", help="可进入的用户类型:natural,legal")
+        parser.add_argument("--delegable", action="store_true", help="法人可授权自然人代办")
+
+    def handle(self, *args, **opts):
+        kinds = {k.strip() for k in opts["kinds"].split(",") if k.strip()}
+        if not kinds or not kinds <= {"natural", "legal"}:
+            raise CommandError("--kinds 只能是 natural、legal 或两者")
+        try:
+            registration = clients.register(
+                name=opts["name"], protocol=opts["protocol"], code=opts["code"],
+                redirect_uris=opts["redirect_uris"], post_logout_redirect_uris=opts["post_logout_redirect_uris"],
+                backchannel_logout_uri=opts["backchannel_logout_uri"], service_pattern=opts["service_pattern"],
+                public=opts["public"], id_token_alg=opts["id_token_alg"], entrance_url=opts["entrance_url"],
+                requires_realname=not opts["no_realname"], allow_natural="natural" in kinds,
+                allow_legal="legal" in kinds, delegable=opts["delegable"])
+        except clients.RegistrationError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"business_system: {registration.system.name} ({registration.system.code})")
+        self.stdout.write(f"protocol: {registration.system.protocol}")
+        self.stdout.write(f"client_id: {registration.client.client_id}")
+        if registration.secret:
+            self.stdout.write(f"client_secret: {registration.secret}")

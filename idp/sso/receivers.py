@@ -1,0 +1,37 @@
+"""Ties the platform session to the SSO session: login starts one; logout, a password reset
+and an account lock end it (and so log the user out of every business system)."""
+
+import time
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from idp.accounts.models import Account
+from idp.accounts.signals import credentials_reset
+from idp.sso import sessions
+
+
+@receiver(user_logged_in)
+def _start(sender, request, user, **kwargs):
+    sessions.start(request, user)
+    request.session[sessions.FRESH_LOGIN_KEY] = time.time()
+
+
+@receiver(user_logged_out)
+def _end(sender, request, user, **kwargs):
+    sid = request.session.get(sessions.SESSION_KEY) if request is not None else None
+    session = sessions.SsoSession.objects.filter(sid=sid, ended_at__isnull=True).first() if sid else None
+    if session is not None:
+        sessions.end(session, reason="logout")
+
+
+@receiver(credentials_reset)
+def _reset(sender, account, **kwargs):
+    sessions.end_for_account(account, reason="password_reset")
+
+
+@receiver(post_save, sender=Account)
+def _locked(sender, instance, **kwargs):
+    if not instance.is_active:
+        sessions.end_for_account(instance, reason="account_locked")

@@ -1,0 +1,57 @@
+"""Short-lived single-use items (authorization codes, CAS tickets): Redis when IDP_REDIS_URL
+is set, the database otherwise. `take` is atomic, so an item is handed out at most once
+even to concurrent requests."""
+
+import json
+from datetime import timedelta
+from functools import lru_cache
+
+import redis
+from django.conf import settings
+from django.utils import timezone
+
+from idp.sso.models import Ephemeral
+
+_PREFIX = "idp:sso:"
+
+
+@lru_cache(maxsize=2)
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+def _client():
+    return _redis(settings.REDIS_URL) if settings.REDIS_URL else None
+
+
+def put(key: str, value: dict, ttl: int) -> None:
+    if r := _client():
+        r.set(_PREFIX + key, json.dumps(value, separators=(",", ":")), ex=ttl)
+        return
+    Ephemeral.objects.update_or_create(
+        key=key, defaults={"value": value, "expires_at": timezone.now() + timedelta(seconds=ttl)})
+
+
+def take(key: str) -> dict | None:
+    """The item, removed; None when absent, expired or already taken."""
+    if r := _client():
+        raw = r.getdel(_PREFIX + key)
+        return json.loads(raw) if raw is not None else None
+    row = Ephemeral.objects.filter(key=key).first()
+    # Only the request whose DELETE removed the row may use it.
+    if row is None or Ephemeral.objects.filter(key=key).delete()[0] != 1:
+        return None
+    return row.value if row.expires_at > timezone.now() else None
+
+
+def get(key: str) -> dict | None:
+    if r := _client():
+        raw = r.get(_PREFIX + key)
+        return json.loads(raw) if raw is not None else None
+    row = Ephemeral.objects.filter(key=key, expires_at__gt=timezone.now()).first()
+    return row.value if row else None
+
+
+def purge_expired() -> int:
+    """Database mode only (Redis expires keys itself)."""
+    return Ephemeral.objects.filter(expires_at__lte=timezone.now()).delete()[0]

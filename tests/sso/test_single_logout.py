@@ -1,0 +1,182 @@
+"""The platform session is the SSO session: logging out, a password reset or an account
+lock ends it and notifies every business system of it, from the worker, with retries."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from joserfc import jwt
+
+from idp.accounts.signals import credentials_reset
+from idp.sso import claims, keys, logout, sessions
+from idp.sso.models import LogoutDelivery, SsoSession
+from tests import factories
+from tests.sso import helpers
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_systems(receiver):
+    oidc = helpers.oidc_client("slo-oidc", backchannel_logout_uri=receiver.url + "/backchannel",
+                               post_logout_redirect_uris=["https://rp.example.test/bye"])
+    cas = helpers.cas_client("slo-cas", service=receiver.url + "/cas-app/")
+    return oidc, cas
+
+
+def _sign_on_both(client, oidc, cas, receiver):
+    verifier, challenge = helpers.pkce_pair()
+    code = helpers.query_of(helpers.authorize(client, oidc, challenge=challenge)["Location"])["code"]
+    tokens = client.post("/oidc/token", {"grant_type": "authorization_code", "code": code,
+                                         "redirect_uri": helpers.REDIRECT, "code_verifier": verifier},
+                         HTTP_AUTHORIZATION=helpers.basic(oidc)).json()
+    ticket = helpers.query_of(client.get("/cas/login", {"service": receiver.url + "/cas-app/"})["Location"])["ticket"]
+    return tokens, ticket
+
+
+def test_logout_notifies_every_business_system_of_the_session(client, two_systems, receiver):
+    oidc, cas = two_systems
+    person = factories.natural_account()
+    client.force_login(person)
+    tokens, ticket = _sign_on_both(client, oidc, cas, receiver)
+    sid = client.session[sessions.SESSION_KEY]
+
+    response = client.post("/logout/")
+    assert response.status_code == 302 and receiver.posts == []  # nothing sent while the user waits
+    assert SsoSession.objects.get(sid=sid).end_reason == "logout"
+    assert logout.deliver_due() == 2
+
+    posts = dict(receiver.posts)
+    token = jwt.decode(posts["/backchannel"]["logout_token"], keys.public_keys(), algorithms=["RS256"])
+    assert token.header["typ"] == "logout+jwt" and token.header["kid"]
+    body = token.claims
+    assert body["iss"] == "http://127.0.0.1:8000" and body["aud"] == "slo-oidc" and body["sid"] == sid
+    assert body["sub"] == claims.subject(person)
+    assert body["events"] == {"http://schemas.openid.net/event/backchannel-logout": {}}
+    assert "nonce" not in body and body["exp"] > body["iat"] and body["jti"]
+
+    saml = ET.fromstring(posts["/cas-app/"]["logoutRequest"])
+    index = saml.find("{urn:oasis:names:tc:SAML:2.0:protocol}SessionIndex")
+    assert index.text == ticket
+    assert logout.deliver_due() == 0
+
+
+def test_a_dead_business_system_is_retried_then_given_up(client, two_systems, receiver):
+    oidc, cas = two_systems
+    client.force_login(factories.natural_account())
+    _sign_on_both(client, oidc, cas, receiver)
+    receiver.status = 500
+    client.post("/logout/")
+    assert logout.deliver_due() == 0
+    pending = LogoutDelivery.objects.filter(delivered_at__isnull=True)
+    assert pending.count() == 2 and all(d.attempts == 1 and d.next_attempt_at > timezone.now() for d in pending)
+    assert "HTTP 500" in pending.first().last_error
+    for _ in logout.RETRY_DELAYS:
+        pending.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+        logout.deliver_due()
+    assert LogoutDelivery.objects.filter(failed_at__isnull=False).count() == 2
+
+    receiver.status = 200
+    client.force_login(factories.natural_account())
+    _sign_on_both(client, oidc, cas, receiver)
+    client.post("/logout/")
+    assert logout.deliver_due() == 2
+
+
+def test_password_reset_and_account_lock_end_the_sso_sessions(client, two_systems, receiver):
+    oidc, cas = two_systems
+    person = factories.natural_account()
+    client.force_login(person)
+    _sign_on_both(client, oidc, cas, receiver)
+    credentials_reset.send(sender=type(person), account=person)
+    assert SsoSession.objects.get(account=person).end_reason == "password_reset"
+    assert logout.deliver_due() == 2
+
+    client.force_login(person)
+    _sign_on_both(client, oidc, cas, receiver)
+    person.is_active = False
+    person.save()
+    assert SsoSession.objects.filter(account=person, ended_at__isnull=True).count() == 0
+    assert SsoSession.objects.filter(end_reason="account_locked").count() == 1
+
+
+def test_logging_in_again_keeps_the_session(client):
+    person = factories.natural_account()
+    client.force_login(person)
+    sid = client.session[sessions.SESSION_KEY]
+    client.force_login(person)
+    assert client.session[sessions.SESSION_KEY] == sid
+    assert SsoSession.objects.count() == 1
+
+
+def test_rp_initiated_logout_with_id_token_hint(client, two_systems, receiver):
+    oidc, cas = two_systems
+    client.force_login(factories.natural_account())
+    tokens, _ = _sign_on_both(client, oidc, cas, receiver)
+    response = client.get("/oidc/logout", {"id_token_hint": tokens["id_token"], "state": "bye-1",
+                                           "post_logout_redirect_uri": "https://rp.example.test/bye"})
+    assert response.status_code == 302 and response["Location"] == "https://rp.example.test/bye?state=bye-1"
+    assert "_auth_user_id" not in client.session
+    assert LogoutDelivery.objects.count() == 2
+
+
+def test_rp_initiated_logout_never_redirects_to_unregistered_uris(client, two_systems, receiver):
+    oidc, cas = two_systems
+    client.force_login(factories.natural_account())
+    tokens, _ = _sign_on_both(client, oidc, cas, receiver)
+    response = client.get("/oidc/logout", {"id_token_hint": tokens["id_token"],
+                                           "post_logout_redirect_uri": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/login/"
+
+
+def test_rp_initiated_logout_without_a_hint_asks_first(client):
+    client.force_login(factories.natural_account())
+    response = client.get("/oidc/logout")
+    assert response.status_code == 200 and "确认退出登录" in response.content.decode()
+    assert "_auth_user_id" in client.session
+    bad = client.get("/oidc/logout", {"id_token_hint": "not.a.jwt"})
+    assert bad.status_code == 400
+
+
+def test_cas_logout_ends_everything_and_returns_to_a_registered_service(client, two_systems, receiver):
+    oidc, cas = two_systems
+    client.force_login(factories.natural_account())
+    _sign_on_both(client, oidc, cas, receiver)
+    response = client.get("/cas/logout", {"service": receiver.url + "/cas-app/"})
+    assert response["Location"] == receiver.url + "/cas-app/"
+    assert LogoutDelivery.objects.count() == 2
+    assert client.get("/cas/logout", {"service": "https://evil.example/"})["Location"] == "/login/"
+
+
+def test_a_ticket_not_yet_validated_dies_with_the_session(client, two_systems, receiver):
+    oidc, cas = two_systems
+    client.force_login(factories.natural_account())
+    ticket = helpers.query_of(client.get("/cas/login", {"service": receiver.url + "/cas-app/"})["Location"])["ticket"]
+    client.post("/logout/")
+    response = client.get("/cas/serviceValidate", {"service": receiver.url + "/cas-app/", "ticket": ticket})
+    assert b"INVALID_TICKET" in response.content
+
+
+def test_the_worker_command_delivers(client, two_systems, receiver):
+    oidc, cas = two_systems
+    client.force_login(factories.natural_account())
+    _sign_on_both(client, oidc, cas, receiver)
+    client.post("/logout/")
+    call_command("logout_worker", "--once")
+    assert len(receiver.posts) == 2
+
+
+def test_register_business_system_command(capsys):
+    call_command("register_business_system", "--name", "示例系统", "--protocol", "oidc", "--code", "demo-x",
+                 "--redirect-uri", "https://x.example/cb")
+    out = capsys.readouterr().out
+    assert "client_id: demo-x" in out
+    secret = out.split("client_secret: ")[1].split()[0]
+    assert len(secret) >= 43
+    from idp.sso.clients import by_client_id, secret_matches
+
+    client = by_client_id("demo-x")
+    assert secret_matches(client, secret) and not secret_matches(client, secret[:-1] + "x")
+    assert secret not in client.secret_digest
