@@ -3,30 +3,32 @@
 The legacy migration relies on the codes of 高企认定 and 科小企评价 (case R4 grants).
 """
 
+from config import env
 from idp.catalog.models import BusinessSystem, ServiceItem
 
 HIGH_TECH = "gqrd"  # 高企认定
 TECH_SME = "kxqpj"  # 科小企评价
+# The two demo business systems `make run` starts next to the platform (demos/).
+DEMO_OIDC_URL = env.get("IDP_DEMO_OIDC_URL").rstrip("/")
+DEMO_CAS_URL = env.get("IDP_DEMO_CAS_URL").rstrip("/")
 
 SYSTEMS = [
     {"code": HIGH_TECH, "name": "高企认定", "delegable": True, "allow_natural": False,
-     "entrance_url": "https://gqrd.example.gov.cn",
+     "entrance_url": DEMO_OIDC_URL, "protocol": "oidc",
      "description": "高新技术企业认定管理工作网:企业申报、地方审核、认定结果公示。",
      "items": [("高新技术企业认定申报", "legal", "/apply"),
                ("高新技术企业更名申请", "legal", "/rename"),
                ("高新技术企业认定结果查询", "legal", "/results")]},
     {"code": TECH_SME, "name": "科小企评价", "delegable": True, "allow_natural": False,
-     "entrance_url": "https://kxqpj.example.gov.cn",
+     "entrance_url": DEMO_CAS_URL, "protocol": "cas",
      "description": "科技型中小企业评价服务:企业自主评价、入库登记编号查询。",
      "items": [("科技型中小企业评价信息填报", "legal", "/fill"),
                ("科技型中小企业入库登记编号查询", "legal", "/query")]},
     {"code": "hgrag", "name": "人类遗传资源行政审批", "delegable": True,
-     "entrance_url": "https://hgrag.example.gov.cn",
      "description": "中国人类遗传资源采集、保藏、国际合作科学研究审批与备案。",
      "items": [("人类遗传资源国际合作科学研究审批", "legal", "/intl"), ("国际合作临床试验备案", "legal", "/filing"),
                ("人类遗传资源行政许可审批进度查询", "natural", "/progress")]},
     {"code": "kjjhsb", "name": "科技计划项目申报", "delegable": False,
-     "entrance_url": "https://kjjhsb.example.gov.cn",
      "description": "国家科技计划项目申报与管理:项目申报、任务书填报、专家评审。",
      "items": [("国家重点研发计划项目申报", "natural", "/declare"), ("项目任务书填报", "natural", "/tasks"),
                ("单位科研管理信息维护", "legal", "/unit")]},

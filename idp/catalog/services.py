@@ -1,8 +1,8 @@
 """Entering a business system from a service item (办理入口, SPEC 6).
 
 entry_decision() says whether the account may enter and as whom, or exactly what to do
-first; enter() records the visit. Until single sign-on exists, entering ends on a page
-that says so.
+first; enter() records the visit. The view then sends the user to the business system's
+address, where single sign-on takes over without asking again whom they act for.
 """
 
 from dataclasses import dataclass, field

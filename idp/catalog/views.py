@@ -9,6 +9,7 @@ from idp.accounts.models import AccountKind
 from idp.catalog import services
 from idp.catalog.models import Follow, ServiceItem, SystemVisit
 from idp.core.http import client_ip
+from idp.sso import access
 
 
 def _item(pk) -> ServiceItem:
@@ -47,9 +48,13 @@ def enter(request, pk):
         choice = request.POST.get("acting_for", "self")
         identities = {("self" if who is None else str(who.pk)): who for who in decision.identities}
         if choice in identities:
-            services.enter(account=request.user, item=item, acting_for=identities[choice],
-                           ip=client_ip(request))
-            return render(request, "catalog/entered.html", {"item": item, "acting_for": identities[choice]})
+            acting_for = identities[choice]
+            services.enter(account=request.user, item=item, acting_for=acting_for, ip=client_ip(request))
+            if item.system.entrance_url:
+                # Single sign-on will not ask again whom the user acts for.
+                access.preselect(request, item.system, acting_for)
+                return redirect(item.system.entrance_url.rstrip("/") + item.entrance_path)
+            return render(request, "catalog/entered.html", {"item": item, "acting_for": acting_for})
         messages.error(request, "请选择办理身份")
     return render(request, "catalog/enter.html", {"item": item, "decision": decision})
 

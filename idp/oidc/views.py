@@ -189,6 +189,14 @@ def authorize(request):
     if not decided:
         return render(request, "sso/choose.html", {"system": system, "identities": decision.identities,
                                                    "action": request.get_full_path()})
+    if not grant.client.model.first_party:
+        # A third-party system asks first; platform systems (first_party) skip this step.
+        answer = request.POST.get("consent") if request.method == "POST" else None
+        if answer == "deny":
+            return server.create_authorization_response(request, grant_user=None, grant=grant)
+        if answer != "allow":
+            return render(request, "sso/consent.html", {"system": system, "acting_for": acting_for,
+                                                        "action": request.get_full_path()})
     principal = Principal(account, acting_for, session, int(session.auth_time.timestamp()))
     response = server.create_authorization_response(request, grant_user=principal, grant=grant)
     if response.status_code == 302 and "code=" in response.get("Location", ""):

@@ -342,3 +342,38 @@ def test_logout_revokes_the_sessions_tokens(client, rp, person):
     client.post("/logout/")
     assert _introspect(client, rp, body["access_token"]) == {"active": False}
     assert RefreshToken.objects.get().authorization.revoke_reason == "session_ended"
+
+
+def test_third_party_systems_ask_for_consent_first_party_do_not(client, person):
+    rp = helpers.oidc_client("rp-third")
+    rp.client.first_party = False
+    rp.client.save()
+    from idp.sso import clients as registry
+
+    registry.invalidate()
+    _, challenge = helpers.pkce_pair()
+    page = helpers.authorize(client, rp, challenge=challenge)
+    assert page.status_code == 200 and "请求使用您的身份信息" in page.content.decode()
+    url = page.wsgi_request.get_full_path()
+    denied = client.post(url, {"acting_for": "self", "consent": "deny"})
+    assert helpers.query_of(denied["Location"])["error"] == "access_denied"
+    allowed = client.post(url, {"acting_for": "self", "consent": "allow"})
+    assert "code" in helpers.query_of(allowed["Location"])
+
+
+def test_the_choice_made_at_the_service_entrance_is_not_asked_again(client):
+    from idp.delegation.services import create_grants
+    from idp.sso import access
+
+    rp = helpers.oidc_client("rp-entrance", allow_natural=False, delegable=True)
+    person = factories.verified(factories.natural_account())
+    org = factories.verified(factories.legal_account())
+    create_grants(organisation=org, person=person, systems=[rp.system], expires_on=None, actor=org)
+    client.force_login(person)
+    session = client.session
+    session[access.PRESELECT_KEY] = {rp.system.code: str(org.pk)}
+    session.save()
+    _, challenge = helpers.pkce_pair()
+    response = helpers.authorize(client, rp, challenge=challenge)
+    assert response.status_code == 302 and "code=" in response["Location"]
+    assert helpers.authorize(client, rp, challenge=challenge).status_code == 200  # asked next time

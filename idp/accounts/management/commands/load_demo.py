@@ -6,7 +6,11 @@ from django.db import transaction
 
 from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisation, set_document
 from idp.catalog import demo as catalog_demo
+from idp.catalog.models import BusinessSystem
+from idp.delegation.selectors import organisations_for
+from idp.delegation.services import create_grants
 from idp.realname import services as realname
+from idp.sso import demo as sso_demo
 
 REVIEWER = ("reviewer", "Review@2026")
 PERSON = ("demo_person", "Demo@2026a")
@@ -51,4 +55,17 @@ class Command(BaseCommand):
             realname.check_automatically(account=account, actor=None)  # both are in the registry
         systems = catalog_demo.load()
         self.stdout.write("demo business systems: " + (", ".join(systems) if systems else "already present"))
+        sso_demo.register_demo_clients()  # new secrets each run, written to var/demo-clients.json
+        self._grant_demo_person()
         self.stdout.write("demo accounts: " + (", ".join(created) if created else "already present"))
+
+    def _grant_demo_person(self):
+        """demo_org authorises demo_person in the two demo systems (act for an organisation)."""
+        person = Account.objects.filter(login_name__lower=PERSON[0]).first()
+        org = Account.objects.filter(login_name__lower=ORGANISATION[0]).first()
+        if person is None or org is None:
+            return
+        systems = BusinessSystem.objects.filter(code__in=[catalog_demo.HIGH_TECH, catalog_demo.TECH_SME])
+        missing = [s for s in systems if org not in organisations_for(person=person, system=s)]
+        if missing:
+            create_grants(organisation=org, person=person, systems=missing, expires_on=None, actor=org)

@@ -1,0 +1,81 @@
+"""Operators register business systems as relying parties here (console → 系统管理 → 接入配置).
+A new client's secret, and a regenerated one, is shown once in the message bar."""
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+
+from idp.sso import clients
+from idp.sso.models import Client, LogoutDelivery
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["system", "client_id", "redirect_uris", "post_logout_redirect_uris", "backchannel_logout_uri",
+                  "id_token_alg", "service_pattern", "first_party"]
+
+    def clean_redirect_uris(self):
+        return self._uri_lines("redirect_uris")
+
+    def clean_post_logout_redirect_uris(self):
+        return self._uri_lines("post_logout_redirect_uris")
+
+    def _uri_lines(self, field):
+        lines = [line.strip() for line in self.cleaned_data[field].splitlines() if line.strip()]
+        for line in lines:
+            if not re.match(r"^https?://[^\s#]+$", line):
+                raise forms.ValidationError(f"地址无效:{line}")
+        return "\n".join(lines)
+
+    def clean_service_pattern(self):
+        pattern = self.cleaned_data["service_pattern"].strip()
+        try:
+            clients.check_service_pattern(pattern)
+        except clients.RegistrationError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return pattern
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    form = ClientForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["system", "client_id", "is_public", "id_token_alg", "service_pattern"]
+    search_fields = ["client_id", "system__name"]
+    readonly_fields = ["created_at"]
+    actions = ["regenerate_secret"]
+
+    @admin.display(boolean=True, description="公开客户端")
+    def is_public(self, obj):
+        return obj.is_public
+
+    def save_model(self, request, obj, form, change):
+        secret = None
+        if not change:
+            secret, obj.secret_digest = clients.new_secret()
+        super().save_model(request, obj, form, change)
+        clients.invalidate()
+        if secret:
+            messages.warning(request, f"client_id: {obj.client_id}  client_secret: {secret}"
+                                      "(只显示这一次,请立即交给业务系统)")
+
+    @admin.action(description="重新生成 client_secret(旧密钥立即失效)")
+    def regenerate_secret(self, request, queryset):
+        for client in queryset:
+            secret, client.secret_digest = clients.new_secret()
+            client.save(update_fields=["secret_digest"])
+            messages.warning(request, f"{client.client_id}: client_secret: {secret}(只显示这一次)")
+        clients.invalidate()
+
+
+@admin.register(LogoutDelivery)
+class LogoutDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "client", "url", "attempts", "delivered_at", "failed_at", "last_error"]
+    list_filter = ["kind", "delivered_at", "failed_at"]
+    readonly_fields = [f.name for f in LogoutDelivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

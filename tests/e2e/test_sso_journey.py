@@ -1,0 +1,102 @@
+"""Browser journey (issue 6): log in once through the 高企认定 demo (OIDC), enter the 科小企评价
+demo (CAS) without logging in again, act for an organisation that delegated to you, then log
+out of the platform and find both demos logged out (back-channel and CAS single logout)."""
+
+import threading
+
+import pytest
+from playwright.sync_api import expect
+
+from demos.cas_demo import CasDemo
+from demos.common import serve
+from demos.oidc_demo import OidcDemo
+from idp.delegation.services import create_grants
+from idp.sso import demo as sso_demo
+from idp.sso import logout
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def running():
+    """Start WSGI apps on free ports in threads; stop them afterwards."""
+    servers = []
+
+    def start(make_app):
+        apps = []
+        server = serve(lambda environ, start_response: apps[0](environ, start_response), "127.0.0.1", 0)
+        base = f"http://127.0.0.1:{server.server_port}"
+        apps.append(make_app(base))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return base, apps[0]
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def logout_worker():
+    stop = threading.Event()
+    thread = threading.Thread(target=logout.run_worker, kwargs={"idle_sleep": 0.1, "stop": stop}, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=5)
+
+
+def test_one_login_two_business_systems_act_for_an_organisation_single_logout(
+        page, live_server, settings, running, logout_worker):
+    settings.IDP_ISSUER = live_server.url
+    systems = factories.demo_systems()
+    person = factories.verified(factories.natural_account("chen_jing", name="陈静"))
+    org = factories.verified(factories.legal_account("xinghuo", name="星火新材料有限公司"))
+    create_grants(organisation=org, person=person, systems=[systems["gqrd"], systems["kxqpj"]],
+                  expires_on=None, actor=org)
+
+    oidc_url, oidc_app = running(lambda base: OidcDemo(issuer=live_server.url, base_url=base,
+                                                       client_id="", client_secret=""))
+    cas_url, _ = running(lambda base: CasDemo(platform_url=live_server.url, base_url=base))
+    registered = sso_demo.register_demo_clients(oidc_url, cas_url, write=False)["oidc"]
+    oidc_app.client_id, oidc_app.client_secret = registered["client_id"], registered["client_secret"]
+
+    # 高企认定 (OIDC): the entrance sends us to the platform's login window.
+    page.goto(oidc_url + "/apply")
+    expect(page.get_by_role("tab", name="自然人登录")).to_be_visible()
+    assert page.url.startswith(live_server.url + "/login/?")
+    page.get_by_label("登录名").fill("chen_jing")
+    page.get_by_label("密码", exact=True).fill(factories.PASSWORD)
+    page.get_by_label("验证码").fill("PASSED")
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_label("代 星火新材料有限公司 办理").check()
+    page.get_by_role("button", name="进入业务系统").click()
+    expect(page.get_by_role("heading", name="高企认定(演示)")).to_be_visible()
+    expect(page.locator('[data-field="当前用户"]')).to_have_text("陈静")
+    expect(page.locator('[data-field="单位名称"]')).to_have_text("星火新材料有限公司")
+    expect(page.locator('[data-field="统一社会信用代码"]')).to_have_text(org.organisation.uscc)
+
+    # 科小企评价 (CAS): no password this time — only whom we act for.
+    page.goto(cas_url + "/fill")
+    expect(page.get_by_role("heading", name="进入“科小企评价”")).to_be_visible()
+    expect(page.get_by_label("登录名")).to_have_count(0)
+    page.get_by_label("代 星火新材料有限公司 办理").check()
+    page.get_by_role("button", name="进入业务系统").click()
+    expect(page.get_by_role("heading", name="科小企评价(演示)")).to_be_visible()
+    expect(page.locator('[data-field="办理身份"]')).to_have_text("代 星火新材料有限公司 办理")
+    expect(page.locator('[data-field="当前用户"]')).to_have_text("陈静")
+
+    # Log out of the platform: the worker tells both systems.
+    page.goto(live_server.url + "/online/")
+    page.get_by_role("button", name="退出登录").click()
+    expect(page.get_by_text("您已安全退出登录")).to_be_visible()
+    for url in (oidc_url + "/", cas_url + "/"):
+        page.goto(url)
+        for _ in range(40):  # the notification may still be on its way: reload until it arrived
+            if page.get_by_role("status").inner_text() == "未登录":
+                break
+            page.wait_for_timeout(250)
+            page.reload()
+        expect(page.get_by_role("status")).to_have_text("未登录")

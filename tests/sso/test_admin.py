@@ -1,0 +1,51 @@
+"""系统管理 → 接入配置: operators register relying parties in the console."""
+
+import base64
+import re
+
+import pytest
+from django.contrib.messages import get_messages
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator(client):
+    account = factories.natural_account("operator")
+    account.is_staff = account.is_superuser = True
+    account.save()
+    client.force_login(account)
+    return account
+
+
+def _form(system, **fields):
+    data = {"system": system.pk, "client_id": "kjcg", "redirect_uris": "https://kjcg.example.gov.cn/cb",
+            "post_logout_redirect_uris": "", "backchannel_logout_uri": "", "id_token_alg": "RS256",
+            "service_pattern": "", "first_party": "on"}
+    data.update(fields)
+    return data
+
+
+def test_operator_adds_a_client_and_sees_its_secret_once(client, operator):
+    system = factories.demo_systems()["hgrag"]
+    response = client.post("/admin/sso/client/add/", _form(system))
+    assert response.status_code == 302
+    text = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    secret = re.search(r"client_secret: (\S+?)(/|\(|$)", text).group(1)
+    basic = "Basic " + base64.b64encode(f"kjcg:{secret}".encode()).decode()
+    token = client.post("/oidc/token", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=basic)
+    assert token.status_code == 200
+
+
+@pytest.mark.parametrize("field,value", [
+    ("service_pattern", "^https://a.example/.*"),   # not anchored at the end
+    ("service_pattern", "https://a.example/ x"),
+    ("redirect_uris", "javascript:alert(1)"),
+])
+def test_bad_patterns_and_uris_are_refused_by_field(client, operator, field, value):
+    system = factories.demo_systems()["hgrag"]
+    response = client.post("/admin/sso/client/add/", _form(system, **{field: value}))
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
