@@ -90,6 +90,11 @@ class DatabaseUrl:
             }
         if parsed.scheme in {"postgres", "postgresql"}:
             options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+            # The hot protocol statements (idp/oidc/families.py) are prepared once per connection;
+            # Django's own queries are bound client-side and never prepared. Behind a pooler that
+            # cannot keep prepared statements, pass ?prepare_threshold=none.
+            threshold = options.get("prepare_threshold", "5").lower()
+            options["prepare_threshold"] = None if threshold in {"", "none"} else int(threshold)
             return {
                 "ENGINE": "django.db.backends.postgresql",
                 "NAME": unquote(parsed.path.lstrip("/")) or "postgres",

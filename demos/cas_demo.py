@@ -18,6 +18,9 @@ class CasDemo:
         self.cas = CASClient(version=3, service_url=self.service_url, server_url=platform_url.rstrip("/") + "/cas/")
         self.sessions = common.Sessions()
 
+    def close(self) -> None:
+        self.cas.session.close()
+
     def __call__(self, environ, start_response):
         request = common.Request(environ)
         key, session = self.sessions.load(environ)

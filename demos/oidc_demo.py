@@ -95,8 +95,9 @@ class OidcDemo:
 
     def start_login(self, session: dict, next_path: str) -> str:
         verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
-        url, state = self.oauth().create_authorization_url(self.metadata()["authorization_endpoint"],
-                                                           code_verifier=verifier, nonce=nonce)
+        with self.oauth() as oauth:
+            url, state = oauth.create_authorization_url(self.metadata()["authorization_endpoint"],
+                                                        code_verifier=verifier, nonce=nonce)
         session.update(pending={"state": state, "verifier": verifier, "nonce": nonce,
                                 "next": next_path if next_path.startswith("/") else "/"})
         return url
@@ -107,8 +108,9 @@ class OidcDemo:
             message = request.query.get("error_description") or request.query.get("error") or "登录请求已失效"
             return reply("400 Bad Request", common.page(self.title, f"<p>登录失败:{html.escape(message)}</p>"
                                                        '<p><a class="button" href="/login">重新登录</a></p>'))
-        token = self.oauth().fetch_token(self.metadata()["token_endpoint"], code=request.query.get("code"),
-                                         code_verifier=pending["verifier"], state=pending["state"])
+        with self.oauth() as oauth:
+            token = oauth.fetch_token(self.metadata()["token_endpoint"], code=request.query.get("code"),
+                                      code_verifier=pending["verifier"], state=pending["state"])
         claims = self.check_id_token(token["id_token"], pending["nonce"])
         session.update(claims=claims, sid=claims.get("sid"), id_token=token["id_token"])
         return reply("302 Found", location=pending["next"])

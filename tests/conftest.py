@@ -5,12 +5,15 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from idp.oidc import revocation
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_outbox_and_storage(settings, tmp_path):
     """Rate-limit counters, the SMS outbox and the private upload storage start empty."""
     settings.IDP_PRIVATE_STORAGE = str(tmp_path / "private")
     cache.clear()
+    revocation.clear_local_copy()
     Path(settings.IDP_SMS_OUTBOX).unlink(missing_ok=True)
     yield
     cache.clear()

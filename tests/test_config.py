@@ -52,7 +52,10 @@ def test_secret_from_file(tmp_path, monkeypatch):
 def test_database_urls():
     pg = env.DatabaseUrl("postgresql://u:p%40ss@db.local:5433/idp?sslmode=require").django()
     assert pg["ENGINE"].endswith("postgresql") and pg["NAME"] == "idp" and pg["PASSWORD"] == "p@ss"
-    assert pg["PORT"] == "5433" and pg["OPTIONS"] == {"sslmode": "require"} and pg["CONN_MAX_AGE"]
+    assert pg["PORT"] == "5433" and pg["CONN_MAX_AGE"]
+    assert pg["OPTIONS"] == {"sslmode": "require", "prepare_threshold": 5}
+    pooled = env.DatabaseUrl("postgresql://db.local/idp?prepare_threshold=none").django()
+    assert pooled["OPTIONS"] == {"prepare_threshold": None}
     absolute = env.DatabaseUrl("sqlite:////tmp/x.sqlite3").django()
     assert absolute["NAME"] == "/tmp/x.sqlite3"
     relative = env.DatabaseUrl("sqlite:///var/y.sqlite3").django()

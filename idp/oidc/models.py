@@ -28,11 +28,16 @@ class RefreshToken(models.Model):
     """Stored as SHA-256 of a 256-bit random token. Rotation: each use marks it used and
     issues the next one; presenting a used token again revokes the family."""
 
-    digest = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(max_length=64)
     authorization = models.ForeignKey(Authorization, on_delete=models.CASCADE, related_name="refresh_tokens")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # A constraint, not unique=True: on PostgreSQL that would add a second (pattern-ops)
+        # index to every insert, and digests are only ever compared for equality.
+        constraints = [models.UniqueConstraint(fields=["digest"], name="refresh_token_digest_unique")]
 
     def __str__(self):
         return f"refresh token of #{self.authorization_id}"

@@ -6,6 +6,7 @@ ID-token assembly. This module supplies the storage and identity answers it asks
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,12 +20,12 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core.grants import OpenIDCode
 from django.conf import settings
 from django.http import HttpResponse
+from django.http.request import HttpHeaders
 
-from idp.accounts.models import Account
 from idp.delegation.selectors import organisations_for
-from idp.oidc import tokens
-from idp.oidc.models import Authorization
+from idp.oidc import families, tokens
 from idp.sso import claims, clients, keys
+from idp.sso.claims import Party
 from idp.sso.models import Client, SsoSession
 
 SCOPES = ["openid", "profile"]
@@ -74,11 +75,12 @@ class OAuthClient(ClientMixin):
 class Principal:
     """The signed-in account, and the organisation it acts for (None: itself)."""
 
-    account: Account
-    acting_for: Account | None
+    account: Party
+    acting_for: Party | None
     session: SsoSession | None
     auth_time: int
-    authorization: Authorization | None = None
+    family_pk: int | None = None
+    refresh_token: str | None = None  # stored with the family in the same statement
 
 
 class IssuedCode(AuthorizationCodeMixin):
@@ -134,17 +136,18 @@ class IssuedToken(TokenMixin):
         return None
 
 
-def _principal_for(authorization: Authorization) -> Principal | None:
-    """The principal of a family, if the account may still use it (active; grant still held)."""
-    account = authorization.account
-    if not account.is_active:
+def _principal_for(family: families.Family, client: Client, refresh_token: str,
+                   session: SsoSession | None = None) -> Principal | None:
+    """The principal of a family, if it may still be used: live family, active account, and
+    for an organisation a grant still in force."""
+    if family.revoked or not family.account.is_active:
         return None
-    acting_for = authorization.acting_for
-    if acting_for is not None and acting_for not in organisations_for(person=account,
-                                                                      system=authorization.client.system):
+    acting_for = family.acting_for
+    if acting_for is not None and not (acting_for.is_active and organisations_for(
+            person=family.account.pk, system=client.system).filter(pk=acting_for.pk).exists()):
         return None
-    return Principal(account, acting_for, authorization.session,
-                     int(authorization.auth_time.timestamp()), authorization)
+    return Principal(family.account, acting_for, session, int(family.auth_time.timestamp()), family.pk,
+                     refresh_token)
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):
@@ -176,12 +179,13 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         session = SsoSession.objects.filter(sid=data["sid"]).first() if data["sid"] else None
         if session is not None and session.ended_at:
             return None  # logged out between the redirect and the exchange
-        authorization = Authorization.objects.create(
-            client=self.request.client.model, account_id=data["account"], acting_for_id=data["acting_for"],
-            session=session, scope=data["scope"],
-            auth_time=datetime.fromtimestamp(data["auth_time"], tz=UTC))
-        tokens.mark_code_used(authorization_code.code, authorization)
-        return _principal_for(authorization)
+        refresh_token, refresh_digest = tokens.new_refresh_token()
+        family = families.open_family(
+            client_pk=self.request.client.model.pk, account_pk=data["account"], acting_for_pk=data["acting_for"],
+            session_pk=session.pk if session else None, scope=data["scope"],
+            auth_time=datetime.fromtimestamp(data["auth_time"], tz=UTC), refresh_digest=refresh_digest)
+        tokens.mark_code_used(authorization_code.code, family.pk)
+        return _principal_for(family, self.request.client.model, refresh_token, session)
 
 
 class Pkce(CodeChallenge):
@@ -193,14 +197,14 @@ class Pkce(CodeChallenge):
 
 
 class RefreshCredential(TokenMixin):
-    def __init__(self, row):
-        self.row = row
+    def __init__(self, family: families.Family, successor: str):
+        self.family, self.successor = family, successor
 
     def check_client(self, client):
-        return self.row.authorization.client_id == client.model.pk
+        return self.family.client_pk == client.model.pk
 
     def get_scope(self):
-        return self.row.authorization.scope
+        return self.family.scope
 
     def get_expires_in(self):
         return settings.IDP_REFRESH_TOKEN_SECONDS
@@ -217,14 +221,13 @@ class RefreshGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        row = tokens.use_refresh_token(refresh_token, self.request.client.model.pk)
-        return RefreshCredential(row) if row else None
+        spent = tokens.use_refresh_token(refresh_token, self.request.client.model.pk)
+        return RefreshCredential(*spent) if spent else None
 
     def authenticate_user(self, credential: RefreshCredential):
-        authorization = credential.row.authorization
-        principal = _principal_for(authorization)
+        principal = _principal_for(credential.family, self.request.client.model, credential.successor)
         if principal is None:
-            tokens.revoke_authorization(authorization, reason="access_withdrawn")
+            tokens.revoke_family(credential.family.pk, reason="access_withdrawn")
             raise InvalidGrantError("The account may no longer use this grant.")
         return principal
 
@@ -308,7 +311,7 @@ class Revocation(RevocationEndpoint):
         if token.access is not None:
             tokens.revoke_access_token(token.access)
         else:
-            tokens.revoke_authorization(token.refresh.authorization, reason="revoked_by_client")
+            tokens.revoke_family(token.refresh.authorization_id, reason="revoked_by_client")
 
 
 class _Payload(OAuth2Payload):
@@ -330,9 +333,33 @@ class _Payload(OAuth2Payload):
         return merged
 
 
+class _Headers(Mapping):
+    """Request headers read straight from the WSGI environ (Authlib asks for one or two)."""
+
+    def __init__(self, meta):
+        self.meta = meta
+
+    @staticmethod
+    def _key(name: str) -> str:
+        key = name.upper().replace("-", "_")
+        return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
+
+    def __getitem__(self, name):
+        return self.meta[self._key(name)]
+
+    def get(self, name, default=None):
+        return self.meta.get(self._key(name), default)
+
+    def __iter__(self):
+        return iter(HttpHeaders(self.meta))
+
+    def __len__(self):
+        return len(HttpHeaders(self.meta))
+
+
 class _Request(OAuth2Request):
     def __init__(self, request):
-        super().__init__(request.method, settings.IDP_ISSUER + request.get_full_path(), headers=request.headers)
+        super().__init__(request.method, settings.IDP_ISSUER + request.get_full_path(), headers=_Headers(request.META))
         self.payload = _Payload(request)
         self._request = request
 
@@ -401,10 +428,10 @@ class Server(_AuthorizationServer):
             identity = claims.identity_claims(user.account, user.acting_for)
             access, lifetime = tokens.issue_access_token(
                 client_id=client.client_id, scope=scope, subject=identity["sub"], identity=identity,
-                gid=user.authorization.pk)
+                gid=user.family_pk)
             token = {"token_type": "Bearer", "access_token": access, "expires_in": lifetime}
             if include_refresh_token:
-                token["refresh_token"] = tokens.issue_refresh_token(user.authorization)
+                token["refresh_token"] = user.refresh_token
         if scope:
             token["scope"] = scope
         return token

@@ -8,14 +8,12 @@ the Authorization they were issued under (absent for client_credentials).
 Refresh tokens are opaque 256-bit strings stored as SHA-256 digests, rotated on each use;
 a used one presented again revokes its Authorization (the family) — RFC 9700 §4.14.2.
 
-Revocation state is written to the database and mirrored in Redis (when configured) so the
-check on every introspection/userinfo call is one MGET; without Redis it is one query.
+Revocation is checked on every introspection and userinfo call (revocation.py).
 """
 
 import hashlib
 import secrets
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +21,8 @@ from django.utils import timezone
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from idp.oidc.models import Authorization, RefreshToken, RevokedAccessToken
+from idp.oidc import families, revocation
+from idp.oidc.models import Authorization, RefreshToken
 from idp.sso import keys, store
 
 ACCESS_ALG = "ES256"
@@ -50,50 +49,67 @@ def issue_access_token(*, client_id: str, scope: str, subject: str, identity: di
     return token, lifetime
 
 
-def read_access_token(token: str) -> dict | None:
-    """The claims of a valid, unexpired, unrevoked access token of this platform; else None."""
-    if not token or len(token) > 8192 or token.count(".") != 2:
-        return None
+_verified: dict[str, tuple[str, dict]] = {}  # token -> (kid, claims) whose signature was checked
+VERIFIED_CACHE_SIZE = 20000
+
+
+def _verified_claims(token: str) -> dict | None:
+    """The claims of a token signed by one of our published keys. A business system presents
+    the same token many times; its signature is checked once per process (the cache forgets
+    a token whose key left the JWKS)."""
+    hit = _verified.get(token)
+    if hit is not None and hit[0] in keys.ring().kids:
+        return hit[1]
     try:
         decoded = jwt.decode(token, keys.public_keys(), algorithms=[ACCESS_ALG])
     except (JoseError, ValueError, TypeError):
         return None
-    claims = decoded.claims
-    if decoded.header.get("typ") != "at+jwt" or claims.get("iss") != settings.IDP_ISSUER:
+    if decoded.header.get("typ") != "at+jwt" or decoded.claims.get("iss") != settings.IDP_ISSUER:
+        return None
+    if len(_verified) >= VERIFIED_CACHE_SIZE:
+        _verified.clear()
+    _verified[token] = (decoded.header.get("kid"), decoded.claims)
+    return decoded.claims
+
+
+def read_access_token(token: str) -> dict | None:
+    """The claims of a valid, unexpired, unrevoked access token of this platform; else None."""
+    if not token or len(token) > 8192 or token.count(".") != 2:
+        return None
+    claims = _verified_claims(token)
+    if claims is None:
         return None
     exp = claims.get("exp")
     if not isinstance(exp, int) or exp <= time.time() or not isinstance(claims.get("jti"), str):
         return None
-    if is_revoked(claims["jti"], claims.get("gid")):
+    if revocation.is_revoked(claims["jti"], claims.get("gid")):
         return None
     return claims
 
 
 # --- refresh tokens ---
 
-def issue_refresh_token(authorization: Authorization) -> str:
+def new_refresh_token() -> tuple[str, str]:
+    """A refresh token and the digest that is stored of it."""
     token = secrets.token_urlsafe(32)
-    RefreshToken.objects.create(digest=digest(token), authorization=authorization,
-                                expires_at=timezone.now() + timedelta(seconds=settings.IDP_REFRESH_TOKEN_SECONDS))
-    return token
+    return token, digest(token)
 
 
-def use_refresh_token(token: str, client_pk: int) -> RefreshToken | None:
-    """Spend a refresh token (compare-and-set). A token spent before — or raced — revokes its
-    family and gives None, as do unknown, expired, revoked or other clients' tokens."""
+def use_refresh_token(token: str, client_pk: int) -> tuple[families.Family, str] | None:
+    """Spend a refresh token: its family and its successor, or None. A token spent before —
+    or raced — also revokes its family."""
     if not token or len(token) > 200:
         return None
-    row = RefreshToken.objects.select_related("authorization").filter(digest=digest(token)).first()
-    if row is None or row.authorization.client_id != client_pk:
+    successor, successor_digest = new_refresh_token()
+    family = families.rotate(spent_digest=digest(token), successor_digest=successor_digest, client_pk=client_pk)
+    if family is None:
+        spent_before = (RefreshToken.objects.filter(digest=digest(token), used_at__isnull=False,
+                                                    authorization__client_id=client_pk)
+                        .values_list("authorization_id", flat=True).first())
+        if spent_before is not None:
+            revoke_family(spent_before, reason="refresh_reuse")
         return None
-    family = row.authorization
-    if family.revoked_at or row.expires_at <= timezone.now():
-        return None
-    if row.used_at or not RefreshToken.objects.filter(pk=row.pk, used_at__isnull=True).update(
-            used_at=timezone.now()):
-        revoke_authorization(family, reason="refresh_reuse")
-        return None
-    return row
+    return family, successor
 
 
 def active_refresh_token(token: str) -> RefreshToken | None:
@@ -107,66 +123,25 @@ def active_refresh_token(token: str) -> RefreshToken | None:
     return row
 
 
-# --- revocation ---
-
-def _redis():
-    return store._client()
-
-
-_LOADED = "idp:rv:loaded"
-
-
-def _mirror_jti(r, jti: str, ttl: int):
-    r.set(f"idp:rv:j:{jti}", 1, ex=max(ttl, 1))
-
-
-def _mirror_gid(r, gid: int):
-    r.set(f"idp:rv:g:{gid}", 1, ex=settings.IDP_ACCESS_TOKEN_SECONDS + 60)
-
-
-def _rebuild_mirror(r) -> None:
-    """After a Redis restart: copy the revocations that still matter from the database."""
-    now = timezone.now()
-    for jti, expires in RevokedAccessToken.objects.filter(expires_at__gt=now).values_list("jti", "expires_at"):
-        _mirror_jti(r, jti, int((expires - now).total_seconds()))
-    recent = now - timedelta(seconds=settings.IDP_ACCESS_TOKEN_SECONDS + 60)
-    for gid in Authorization.objects.filter(revoked_at__gt=recent).values_list("pk", flat=True):
-        _mirror_gid(r, gid)
-    r.set(_LOADED, 1)
-
-
-def is_revoked(jti: str, gid) -> bool:
-    r = _redis()
-    if r is not None:
-        marker, by_jti, by_gid = r.mget(_LOADED, f"idp:rv:j:{jti}", f"idp:rv:g:{gid}")
-        if marker is not None:
-            return by_jti is not None or (gid is not None and by_gid is not None)
-        _rebuild_mirror(r)
-    if RevokedAccessToken.objects.filter(jti=jti).exists():
-        return True
-    return gid is not None and Authorization.objects.filter(pk=gid, revoked_at__isnull=False).exists()
-
+# --- revocation (the checks live in revocation.py) ---
 
 def revoke_access_token(claims: dict) -> None:
-    expires = timezone.now() + timedelta(seconds=max(int(claims["exp"] - time.time()), 0))
-    RevokedAccessToken.objects.get_or_create(jti=claims["jti"], defaults={"expires_at": expires})
-    if (r := _redis()) is not None:
-        _mirror_jti(r, claims["jti"], int(claims["exp"] - time.time()))
+    revocation.revoke_jti(claims["jti"], claims["exp"])
 
 
-def revoke_authorization(authorization: Authorization, *, reason: str) -> None:
+def revoke_family(family_pk: int, *, reason: str) -> None:
     """The whole family: its refresh tokens and the access tokens issued under it."""
-    Authorization.objects.filter(pk=authorization.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoke_reason=reason)
-    if (r := _redis()) is not None:
-        _mirror_gid(r, authorization.pk)
+    if Authorization.objects.filter(pk=family_pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoke_reason=reason):
+        revocation.revoke_gid(family_pk)
 
 
 def revoke_for_session(sender, session, **kwargs) -> None:
     """The SSO session ended: its tokens end with it."""
     with transaction.atomic():
-        for authorization in Authorization.objects.filter(session=session, revoked_at__isnull=True):
-            revoke_authorization(authorization, reason="session_ended")
+        for family_pk in Authorization.objects.filter(session=session, revoked_at__isnull=True).values_list(
+                "pk", flat=True):
+            revoke_family(family_pk, reason="session_ended")
 
 
 # --- authorization codes (single use; the used marker lets a replay revoke the family) ---
@@ -184,13 +159,12 @@ def take_code(code: str) -> dict | None:
     key = digest(code)
     data = store.take("code:" + key)
     if data is None:
-        replay = store.get("code-used:" + key)
-        if replay and (family := Authorization.objects.filter(pk=replay["gid"]).first()):
-            revoke_authorization(family, reason="code_reuse")
+        if replay := store.get("code-used:" + key):
+            revoke_family(replay["gid"], reason="code_reuse")
     return data
 
 
-def mark_code_used(code: str, authorization: Authorization) -> None:
-    store.put("code-used:" + digest(code), {"gid": authorization.pk}, 10 * CODE_SECONDS)
+def mark_code_used(code: str, family_pk: int) -> None:
+    store.put("code-used:" + digest(code), {"gid": family_pk}, 10 * CODE_SECONDS)
 
 

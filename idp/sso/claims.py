@@ -6,34 +6,57 @@ person is the actor (`act`, modelled on RFC 8693): the business system works for
 organisation and knows who did it.
 """
 
-from idp.accounts.models import Account
+from dataclasses import dataclass
+
+from idp.accounts.models import PASSING_STATUSES, Account, AccountKind
 from idp.core import crypto
 
 
-def subject(account: Account) -> str:
+@dataclass(frozen=True)
+class Party:
+    """An account as business systems see it (built from an Account, or straight from SQL)."""
+
+    pk: int
+    kind: str
+    name: str
+    realname_status: str
+    is_active: bool = True
+    org_name: str = ""
+    uscc: str = ""
+    legal_type: str = ""
+
+    @classmethod
+    def of(cls, account: Account) -> "Party":
+        org = account.organisation if account.is_legal else None
+        return cls(account.pk, account.kind, account.display_name, account.realname_status, account.is_active,
+                   org.name if org else "", org.uscc if org else "", org.legal_type if org else "")
+
+
+def subject(who: Account | Party) -> str:
     """A stable identifier that is not the login name and reveals nothing about the account."""
-    return crypto.blind_index("subject", str(account.pk))[:32]
+    return crypto.blind_index("subject", str(who.pk))[:32]
 
 
-def _own_claims(account: Account) -> dict:
+def _own_claims(who: Party) -> dict:
     claims = {
-        "sub": subject(account),
-        "account_type": account.kind,
-        "name": account.display_name,
-        "realname_status": account.realname_status,
-        "realname_verified": account.is_realname_verified,
+        "sub": subject(who),
+        "account_type": who.kind,
+        "name": who.name,
+        "realname_status": who.realname_status,
+        "realname_verified": who.realname_status in PASSING_STATUSES,
     }
-    if account.is_legal:
-        org = account.organisation
-        claims.update(org_name=org.name, uscc=org.uscc, legal_type=org.legal_type)
+    if who.kind == AccountKind.LEGAL:
+        claims.update(org_name=who.org_name, uscc=who.uscc, legal_type=who.legal_type)
     return claims
 
 
-def identity_claims(account: Account, acting_for: Account | None = None) -> dict:
+def identity_claims(who: Account | Party, acting_for: Account | Party | None = None) -> dict:
+    who = who if isinstance(who, Party) else Party.of(who)
     if acting_for is None:
-        return _own_claims(account)
+        return _own_claims(who)
+    acting_for = acting_for if isinstance(acting_for, Party) else Party.of(acting_for)
     claims = _own_claims(acting_for)
-    actor = _own_claims(account)
+    actor = _own_claims(who)
     claims["act"] = {k: actor[k] for k in ("sub", "account_type", "name", "realname_status")}
     return claims
 

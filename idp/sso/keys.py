@@ -73,6 +73,7 @@ def rotate(*, lead_seconds: int | None = None) -> list[SigningKey]:
 class _Ring:
     signing: dict  # alg -> joserfc key
     public: KeySet
+    kids: frozenset
     jwks_json: bytes
     loaded_at: float
     next_change: float  # monotonic time when a scheduled switch makes the ring stale
@@ -98,7 +99,8 @@ def _load() -> _Ring:
     jwks = json.dumps(keyset.as_dict(private=False), separators=(",", ":")).encode()
     mono = time.monotonic()
     soonest = min(((t - now).total_seconds() for t in switches), default=RELOAD_SECONDS)
-    return _Ring(signing, keyset, jwks, mono, mono + min(soonest, RELOAD_SECONDS))
+    kids = frozenset(key.kid for key in public)
+    return _Ring(signing, keyset, kids, jwks, mono, mono + min(soonest, RELOAD_SECONDS))
 
 
 def ring() -> _Ring:

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def running():
     """Start WSGI apps on free ports in threads; stop them afterwards."""
-    servers = []
+    servers, apps_started = [], []
 
     def start(make_app):
         apps = []
@@ -30,12 +30,16 @@ def running():
         apps.append(make_app(base))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
+        apps_started.append(apps[0])
         return base, apps[0]
 
     yield start
     for server in servers:
         server.shutdown()
         server.server_close()
+    for app in apps_started:
+        if hasattr(app, "close"):
+            app.close()  # no keep-alive connection to the live server outlives the test
 
 
 @pytest.fixture

@@ -25,10 +25,14 @@ def form_inputs(html: str) -> dict:
     return parser.values
 
 
-def follow_until(session: requests.Session, url: str, stop_prefix: str, *, login_name: str, password: str,
-                 choose: str | None = None) -> str:
+def follow_until(url: str, stop_prefix: str, *, login_name: str, password: str, choose: str | None = None) -> str:
     """Follow redirects from `url`, logging in and choosing whom to act for when asked, until
     a redirect leaves for `stop_prefix`; returns that URL."""
+    with requests.Session() as session:  # closed: no keep-alive connection outlives the test
+        return _follow(session, url, stop_prefix, login_name=login_name, password=password, choose=choose)
+
+
+def _follow(session, url, stop_prefix, *, login_name, password, choose):
     for _ in range(10):
         response = session.get(url, allow_redirects=False)
         if response.status_code in (301, 302, 303):

@@ -30,16 +30,27 @@ def discovery(platform):
     return response.json()
 
 
-def _session(rp, auth_method="client_secret_basic"):
-    return OAuth2Session(rp.client.client_id, rp.secret, scope="openid profile", redirect_uri=helpers.REDIRECT,
-                         code_challenge_method="S256", token_endpoint_auth_method=auth_method)
+@pytest.fixture
+def sessions(live_server):
+    """HTTP sessions of the clients, closed before the live server stops."""
+    made = []
+    yield made
+    for session in made:
+        session.close()
+
+
+def _session(sessions, rp, auth_method="client_secret_basic"):
+    oauth = OAuth2Session(rp.client.client_id, rp.secret, scope="openid profile", redirect_uri=helpers.REDIRECT,
+                          code_challenge_method="S256", token_endpoint_auth_method=auth_method)
+    sessions.append(oauth)
+    return oauth
 
 
 def _sign_in(platform, discovery, oauth, person, nonce="nonce-42"):
     verifier = "v" * 20 + factories.uscc()[:10] + "x" * 20
     url, state = oauth.create_authorization_url(discovery["authorization_endpoint"], code_verifier=verifier,
                                                 nonce=nonce)
-    callback = follow_until(requests.Session(), url, helpers.REDIRECT, login_name=person.login_name,
+    callback = follow_until(url, helpers.REDIRECT, login_name=person.login_name,
                             password=factories.PASSWORD)
     token = oauth.fetch_token(discovery["token_endpoint"], authorization_response=callback,
                               code_verifier=verifier, state=state)
@@ -47,10 +58,10 @@ def _sign_in(platform, discovery, oauth, person, nonce="nonce-42"):
 
 
 @pytest.mark.parametrize("auth_method", ["client_secret_basic", "client_secret_post"])
-def test_authlib_client_code_pkce_and_the_id_token_checked_by_joserfc(platform, discovery, auth_method):
+def test_authlib_client_code_pkce_and_the_id_token_checked_by_joserfc(platform, discovery, sessions, auth_method):
     rp = helpers.oidc_client()
     person = factories.natural_account(name="钱七")
-    token = _sign_in(platform, discovery, _session(rp, auth_method), person)
+    token = _sign_in(platform, discovery, _session(sessions, rp, auth_method), person)
 
     jwks = requests.get(discovery["jwks_uri"]).json()
     decoded = jwt.decode(token["id_token"], KeySet.import_key_set(jwks),
@@ -63,9 +74,9 @@ def test_authlib_client_code_pkce_and_the_id_token_checked_by_joserfc(platform, 
     assert decoded.claims["sub"] == claims.subject(person) and decoded.claims["name"] == "钱七"
 
 
-def test_authlib_client_refresh_introspect_revoke(platform, discovery):
+def test_authlib_client_refresh_introspect_revoke(platform, discovery, sessions):
     rp = helpers.oidc_client()
-    oauth = _session(rp)
+    oauth = _session(sessions, rp)
     token = _sign_in(platform, discovery, oauth, factories.natural_account())
     refreshed = oauth.refresh_token(discovery["token_endpoint"], refresh_token=token["refresh_token"])
     assert refreshed["refresh_token"] != token["refresh_token"]
@@ -81,9 +92,10 @@ def test_authlib_client_refresh_introspect_revoke(platform, discovery):
     assert inactive == {"active": False}
 
 
-def test_authlib_client_credentials(platform, discovery):
+def test_authlib_client_credentials(platform, discovery, sessions):
     rp = helpers.oidc_client()
     oauth = OAuth2Session(rp.client.client_id, rp.secret)
+    sessions.append(oauth)
     token = oauth.fetch_token(discovery["token_endpoint"], grant_type="client_credentials")
     assert token["token_type"] == "Bearer" and token["expires_in"] > 0
     active = oauth.introspect_token(discovery["introspection_endpoint"], token=token["access_token"]).json()
@@ -101,12 +113,13 @@ def test_no_redirects_and_json_errors_on_back_channel_endpoints(platform, discov
 
 
 @pytest.mark.parametrize("version", [2, 3])
-def test_python_cas_validates_tickets(platform, version):
+def test_python_cas_validates_tickets(platform, sessions, version):
     service = "https://cas-rp.example.test/app/"
     helpers.cas_client(service=service)
     person = factories.natural_account(name="孙八")
     cas = CASClient(version=version, service_url=service, server_url=platform + "/cas/")
-    redirected = follow_until(requests.Session(), cas.get_login_url(), service, login_name=person.login_name,
+    sessions.append(cas.session)
+    redirected = follow_until(cas.get_login_url(), service, login_name=person.login_name,
                               password=factories.PASSWORD)
     ticket = redirected.split("ticket=")[1]
     user, attributes, pgtiou = cas.verify_ticket(ticket)
