@@ -72,7 +72,7 @@ REDIS_URL = env.get("IDP_REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "idp.core.cache.PlatformRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "idp",
         }

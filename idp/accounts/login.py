@@ -27,13 +27,13 @@ def _name_key(login_name: str) -> str:
 def check_not_locked(*, login_name: str, ip: str) -> None:
     """Raise LoginRefused while the name or the IP is locked or cooling down."""
     name = _name_key(login_name)
-    wait = max(ratelimit.remaining("login-lock", name), ratelimit.remaining("login-ip-lock", ip))
-    if wait:
+    lock, ip_lock, cooldown = ratelimit.remaining_many(
+        [("login-lock", name), ("login-ip-lock", ip), ("login-cooldown", name)])
+    if wait := max(lock, ip_lock):
         minutes = (wait + 59) // 60
         raise LoginRefused(f"登录失败次数过多,已暂时锁定,请 {minutes} 分钟后再试")
-    wait = ratelimit.remaining("login-cooldown", name)
-    if wait:
-        raise LoginRefused(f"登录尝试过于频繁,请 {wait} 秒后再试")
+    if cooldown:
+        raise LoginRefused(f"登录尝试过于频繁,请 {cooldown} 秒后再试")
 
 
 def record_failure(*, login_name: str, ip: str) -> bool:

@@ -39,3 +39,11 @@ def remaining(scope: str, ident: str) -> int:
     """Seconds left until the deadline set by set_until, 0 when none."""
     until = cache.get(_key(scope, ident))
     return max(0, int(until - time.time() + 0.999)) if until else 0
+
+
+def remaining_many(pairs: list[tuple[str, str]]) -> list[int]:
+    """remaining() for several (scope, ident) pairs in one cache round trip."""
+    keys = [_key(scope, ident) for scope, ident in pairs]
+    found = cache.get_many(keys)
+    now = time.time()
+    return [max(0, int(found[k] - now + 0.999)) if found.get(k) else 0 for k in keys]

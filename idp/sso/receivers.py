@@ -20,7 +20,7 @@ def _start(sender, request, user, **kwargs):
 
 @receiver(user_logged_out)
 def _end(sender, request, user, **kwargs):
-    sid = request.session.get(sessions.SESSION_KEY) if request is not None else None
+    sid = sessions.current_sid(request) if request is not None else None
     session = sessions.SsoSession.objects.filter(sid=sid, ended_at__isnull=True).first() if sid else None
     if session is not None:
         sessions.end(session, reason="logout")

@@ -3,6 +3,7 @@ receives a code or a ticket, ended by logout, password reset or an account lock 
 queues a logout notification for every participant (sent by the worker in logout.py)."""
 
 import secrets
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -10,39 +11,51 @@ from django.utils import timezone
 
 from idp.sso.models import Client, LogoutDelivery, Participant, SsoSession
 
-SESSION_KEY = "sso_sid"
+SESSION_KEY = "sso"  # {"sid", "pk", "account", "auth_time"} of the SSO session, in the platform session
 FRESH_LOGIN_KEY = "fresh_login_at"  # when the password was last typed (CAS renew=true)
 
 # Sent with `session` once it has ended; the OIDC provider revokes the session's tokens.
 session_ended = Signal()
 
 
+def _remember(request, session: SsoSession) -> SsoSession:
+    request.session[SESSION_KEY] = {"sid": session.sid, "pk": session.pk, "account": session.account_id,
+                                    "auth_time": session.auth_time.timestamp()}
+    return session
+
+
+def current_sid(request) -> str | None:
+    return (request.session.get(SESSION_KEY) or {}).get("sid")
+
+
 def start(request, account) -> SsoSession:
     """A login: a new SSO session — or, when the same account logs in again in this browser
     (prompt=login, max_age, renew), the same session with a new auth_time."""
-    sid = request.session.get(SESSION_KEY)
+    sid = current_sid(request)
     now = timezone.now()
     if sid and SsoSession.objects.filter(sid=sid, account=account, ended_at__isnull=True).update(auth_time=now):
-        return SsoSession.objects.get(sid=sid)
-    session = SsoSession.objects.create(sid=secrets.token_urlsafe(24), account=account, auth_time=now)
-    request.session[SESSION_KEY] = session.sid
-    return session
+        return _remember(request, SsoSession.objects.get(sid=sid))
+    return _remember(request, SsoSession.objects.create(sid=secrets.token_urlsafe(24), account=account,
+                                                        auth_time=now))
 
 
 def current(request) -> SsoSession | None:
-    """The open SSO session of this browser's platform login."""
+    """The open SSO session of this browser's platform login, read from the platform session
+    without a query: whatever ends an SSO session (logout, password reset, account lock) also
+    ends the platform sessions that carry it."""
     if not request.user.is_authenticated:
         return None
-    sid = request.session.get(SESSION_KEY)
-    session = SsoSession.objects.filter(sid=sid, ended_at__isnull=True).first() if sid else None
-    if session is None or session.account_id != request.user.pk:
-        # A login made before single sign-on existed, or a stale key: start afresh.
-        session = start(request, request.user)
-    return session
+    known = request.session.get(SESSION_KEY)
+    if not isinstance(known, dict) or known.get("account") != request.user.pk:
+        return start(request, request.user)  # a login from before single sign-on: start one
+    return SsoSession(pk=known["pk"], sid=known["sid"], account_id=known["account"],
+                      auth_time=datetime.fromtimestamp(known["auth_time"], tz=UTC))
 
 
 def join(session: SsoSession, client: Client, *, service: str = "", ticket: str = "") -> None:
-    Participant.objects.get_or_create(session=session, client=client, service=service, ticket=ticket)
+    # One INSERT … ON CONFLICT DO NOTHING (the unique constraint), not a look-up and a savepoint.
+    Participant.objects.bulk_create([Participant(session=session, client=client, service=service, ticket=ticket)],
+                                    ignore_conflicts=True)
 
 
 def end(session: SsoSession, *, reason: str) -> bool:
