@@ -37,8 +37,11 @@ run: demo
 test: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
 
+# Single sign-on throughput on one core (needs PostgreSQL and Redis on 127.0.0.1, and wrk).
 bench: install
+	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/hashing.py
+	$(BIN)/python bench/sso.py
 
 bench-migration: install
 	$(BIN)/python bench/migration.py

@@ -1,6 +1,7 @@
 """make bench: single sign-on throughput on one core.
 
-The platform runs as ONE granian WSGI worker process pinned to core 0 (taskset), on
+The platform runs as ONE granian WSGI worker process (4 threads, so that one request's
+database or Redis wait overlaps another's Python work) pinned to core 0 (taskset), on
 PostgreSQL + Redis; wrk drives it from core 1 (PostgreSQL and Redis are pinned to core 1 for
 the run and given both cores back afterwards). Each scenario runs BENCH_SECONDS (default 10)
 with 2 threads × 16 connections, and prints requests/s, p50 and p99:
@@ -320,7 +321,7 @@ def pin(pattern: str, cpus: str) -> None:
 def start_server() -> subprocess.Popen:
     granian = str(Path(sys.executable).with_name("granian"))
     server = subprocess.Popen(["taskset", "-c", "0", granian, "--interface", "wsgi", "--workers", "1",
-                               "--blocking-threads", os.environ.get("IDP_BENCH_THREADS", "1"),
+                               "--blocking-threads", os.environ.get("IDP_BENCH_THREADS", "4"),
                                "--host", "127.0.0.1", "--port", str(PORT), "--no-ws", "--log-level", "warning",
                                "config.wsgi:application"], cwd=ROOT, env=os.environ.copy())
     for _ in range(100):

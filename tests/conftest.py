@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from idp.oidc import revocation
+from idp.sso import clients, keys
 
 
 @pytest.fixture(autouse=True)
@@ -13,7 +14,10 @@ def _fresh_cache_outbox_and_storage(settings, tmp_path):
     """Rate-limit counters, the SMS outbox and the private upload storage start empty."""
     settings.IDP_PRIVATE_STORAGE = str(tmp_path / "private")
     cache.clear()
+    # Process-wide copies of database rows must not outlive the test's rolled-back data.
     revocation.clear_local_copy()
+    keys.reload()
+    clients.invalidate()
     Path(settings.IDP_SMS_OUTBOX).unlink(missing_ok=True)
     yield
     cache.clear()

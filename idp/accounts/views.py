@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -113,18 +114,21 @@ def login_view(request):
     error = None
     if request.method == "POST":
         form = forms.LoginForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                account = authenticate_at_tab(
-                    request, kind=data["kind"], login_name=data["login_name"],
-                    password=data["password"], ip=client_ip(request),
-                )
-            except LoginRefused as exc:
-                error = str(exc)
-            else:
-                login(request, account)
-                return redirect(next_url or "online")
+        # One transaction: the captcha, the audit entry, last_login and the SSO session are
+        # written with one commit.
+        with transaction.atomic():
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    account = authenticate_at_tab(
+                        request, kind=data["kind"], login_name=data["login_name"],
+                        password=data["password"], ip=client_ip(request),
+                    )
+                except LoginRefused as exc:
+                    error = str(exc)
+                else:
+                    login(request, account)
+                    return redirect(next_url or "online")
     else:
         form = forms.LoginForm(initial={"kind": tab})
     return render(request, "accounts/login.html",

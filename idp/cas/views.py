@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 
 from django.contrib import messages
 from django.contrib.auth import logout as platform_logout
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -155,9 +156,10 @@ def login(request):
     identity = claims.identity_claims(account, acting_for)
     ticket = tickets.issue_service_ticket(service=service, client=client, session=session, identity=identity,
                                           attributes=claims.cas_attributes(identity), renewed=renewed)
-    sessions.join(session, client, service=service, ticket=ticket)
-    record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
-           protocol="cas", acting_for=acting_for.login_name if acting_for else "")
+    with transaction.atomic():
+        sessions.join(session, client, service=service, ticket=ticket)
+        record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
+               protocol="cas", acting_for=acting_for.login_name if acting_for else "")
     return redirect(tickets.with_ticket(service, ticket))
 
 

@@ -10,6 +10,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -199,9 +200,10 @@ def authorize(request):
     principal = Principal(account, acting_for, session, int(session.auth_time.timestamp()))
     response = server.create_authorization_response(request, grant_user=principal, grant=grant)
     if response.status_code == 302 and "code=" in response.get("Location", ""):
-        sessions.join(session, grant.client.model)
-        record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
-               protocol="oidc", acting_for=acting_for.login_name if acting_for else "")
+        with transaction.atomic():
+            sessions.join(session, grant.client.model)
+            record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
+                   protocol="oidc", acting_for=acting_for.login_name if acting_for else "")
     return response
 
 

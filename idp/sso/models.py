@@ -131,6 +131,8 @@ class LogoutDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "单点退出通知"
+        verbose_name_plural = "单点退出通知"
         indexes = [models.Index(fields=["next_attempt_at"], name="logout_due",
                                 condition=models.Q(delivered_at__isnull=True, failed_at__isnull=True))]
 
