@@ -9,9 +9,11 @@ middleware stack would add; every other path goes through Django as usual.
 
 import logging
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import close_old_connections
 from django.db.utils import DatabaseError
+from django.http import UnreadablePostError
 from django.urls import resolve
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,8 @@ class FastPath:
         request = WSGIRequest(environ)
         try:
             response = view(request)
+        except (SuspiciousOperation, BadRequest, UnreadablePostError):  # e.g. a body over the size limit
+            return self._error(start_response, "400 Bad Request", b'{"error":"invalid_request"}')
         except DatabaseError:
             log.exception("database error on %s", request.path)
             close_old_connections()  # a broken connection is replaced on the next request
@@ -61,12 +65,15 @@ class FastPath:
             log.exception("error on %s", request.path)
             response = None
         if response is None:
-            body = b'{"error":"server_error"}'
-            start_response("500 Internal Server Error", [("Content-Type", "application/json"),
-                                                         ("Content-Length", str(len(body)))])
-            return [body]
+            return self._error(start_response, "500 Internal Server Error", b'{"error":"server_error"}')
         headers = [*response.items(), *COMMON_HEADERS]
         for cookie in response.cookies.values():
             headers.append(("Set-Cookie", cookie.output(header="")))
         start_response(f"{response.status_code} {response.reason_phrase}", headers)
         return [response.content]
+
+    @staticmethod
+    def _error(start_response, status: str, body: bytes):
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                                *COMMON_HEADERS])
+        return [body]

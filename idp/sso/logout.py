@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from joserfc import jwt
 
-from idp.sso import claims, keys
+from idp.sso import claims, keys, store
 from idp.sso.models import LogoutDelivery, SsoSession
 
 log = logging.getLogger(__name__)
@@ -112,9 +112,14 @@ def deliver_due(*, limit: int = 50, timeout: float = 5.0) -> int:
 
 
 def run_worker(*, idle_sleep: float = 0.5, stop=None) -> None:
-    """Deliver forever (or until `stop` is set): the `logout_worker` command."""
+    """Deliver forever (or until `stop` is set): the `logout_worker` command. Without Redis it
+    also clears expired codes and tickets from the database once a minute."""
+    purged_at = 0.0
     while stop is None or not stop.is_set():
         try:
+            if time.monotonic() - purged_at > 60:
+                store.purge_expired()
+                purged_at = time.monotonic()
             if not deliver_due():
                 time.sleep(idle_sleep)
         except Exception:  # the database went away for a moment: keep the worker alive

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from idp.sso.models import Client, LogoutDelivery, Participant, SsoSession
+from idp.sso.models import Client, Participant, SsoSession
 
 SESSION_KEY = "sso"  # {"sid", "pk", "account", "auth_time"} of the SSO session, in the platform session
 FRESH_LOGIN_KEY = "fresh_login_at"  # when the password was last typed (CAS renew=true)
@@ -77,7 +77,3 @@ def end_for_account(account, *, reason: str, keep_sid: str | None = None) -> int
     if keep_sid:
         sessions = sessions.exclude(sid=keep_sid)
     return sum(end(s, reason=reason) for s in sessions)
-
-
-def pending_deliveries():
-    return LogoutDelivery.objects.filter(delivered_at__isnull=True, failed_at__isnull=True)

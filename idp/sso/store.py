@@ -53,5 +53,7 @@ def get(key: str) -> dict | None:
 
 
 def purge_expired() -> int:
-    """Database mode only (Redis expires keys itself)."""
+    """Remove expired rows (database mode; Redis expires keys itself)."""
+    if _client():
+        return 0
     return Ephemeral.objects.filter(expires_at__lte=timezone.now()).delete()[0]

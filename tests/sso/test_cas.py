@@ -191,3 +191,41 @@ def test_acting_for_an_organisation_in_cas(client):
     assert success["attributes"]["org_name"] == ["长风材料股份有限公司"]
     assert success["attributes"]["act_name"] == ["赵六"]
     assert success["attributes"]["act_sub"] == [claims.subject(person)]
+
+
+def test_proxy_granting_tickets_over_https(client, person, https_receiver, settings):
+    """pgtUrl is called with pgtId and pgtIou; the PGT then buys proxy tickets, which only
+    proxyValidate accepts, listing the proxy."""
+    from urllib.parse import parse_qs, urlsplit
+
+    settings.IDP_CAS_PROXY_VERIFY_TLS = False  # the test's certificate is self-signed
+    service = https_receiver.url + "/app/"
+    helpers.cas_client("rp-proxy", service=service)
+    helpers.cas_client("rp-backend", service="https://backend.example.test/api")
+    ticket = _ticket(client, service)
+    pgt_url = https_receiver.url + "/pgt"
+    root = _xml(client.get("/cas/serviceValidate", {"service": service, "ticket": ticket, "pgtUrl": pgt_url}))
+    iou = root.find("cas:authenticationSuccess/cas:proxyGrantingTicket", NS).text
+    callback = parse_qs(urlsplit(https_receiver.gets[0]).query)
+    assert callback["pgtIou"] == [iou] and callback["pgtId"][0].startswith("PGT-")
+
+    def proxy_ticket():
+        answer = _xml(client.get("/cas/proxy", {"pgt": callback["pgtId"][0],
+                                                "targetService": "https://backend.example.test/api"}))
+        return answer.find("cas:proxySuccess/cas:proxyTicket", NS).text
+
+    first = proxy_ticket()
+    assert first.startswith("PT-")
+    refused = client.get("/cas/serviceValidate", {"service": "https://backend.example.test/api", "ticket": first})
+    assert _failure_code(refused) == "INVALID_TICKET_SPEC"
+    ok = _xml(client.get("/cas/proxyValidate", {"service": "https://backend.example.test/api",
+                                                "ticket": proxy_ticket()}))
+    success = ok.find("cas:authenticationSuccess", NS)
+    assert success.find("cas:user", NS).text == claims.subject(person)
+    assert [p.text for p in success.find("cas:proxies", NS)] == [pgt_url]
+
+    https_receiver.status = 500  # a callback that fails gets no PGT, but the ticket is valid
+    failing = _xml(client.get("/cas/serviceValidate", {"service": service, "ticket": _ticket(client, service),
+                                                       "pgtUrl": pgt_url}))
+    assert failing.find("cas:authenticationSuccess", NS) is not None
+    assert failing.find("cas:authenticationSuccess/cas:proxyGrantingTicket", NS) is None

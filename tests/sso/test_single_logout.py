@@ -180,3 +180,15 @@ def test_register_business_system_command(capsys):
     client = by_client_id("demo-x")
     assert secret_matches(client, secret) and not secret_matches(client, secret[:-1] + "x")
     assert secret not in client.secret_digest
+
+
+def test_the_worker_clears_expired_codes_and_tickets_without_redis(settings):
+    from idp.sso import store
+    from idp.sso.models import Ephemeral
+
+    settings.REDIS_URL = ""
+    store.put("cas:ST-old", {"x": 1}, ttl=60)
+    Ephemeral.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    store.put("cas:ST-new", {"x": 2}, ttl=60)
+    assert store.purge_expired() == 1
+    assert store.take("cas:ST-new") == {"x": 2} and store.take("cas:ST-old") is None
