@@ -284,14 +284,10 @@ class Introspection(IntrospectionEndpoint):
             payload["token_type"] = "Bearer"
             return {"active": True, **payload}
         authorization = token.refresh.authorization
-        return {"active": True, "token_type": "refresh_token", "client_id": self.server_client_id(token),
+        return {"active": True, "token_type": "refresh_token", "client_id": authorization.client.client_id,
                 "scope": authorization.scope, "exp": int(token.refresh.expires_at.timestamp()),
                 "iat": int(token.refresh.created_at.timestamp()), "iss": settings.IDP_ISSUER,
                 **claims.identity_claims(authorization.account, authorization.acting_for)}
-
-    @staticmethod
-    def server_client_id(token):
-        return token.refresh.authorization.client.client_id
 
 
 class Revocation(RevocationEndpoint):
