@@ -6,6 +6,8 @@ import json
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 
 from config.wsgi import application
 from tests.sso import helpers
@@ -26,10 +28,17 @@ def call(method, path, body=b"", **headers):
     def start_response(status, response_headers, exc_info=None):
         captured["status"], captured["headers"] = int(status.split()[0]), dict(response_headers)
 
-    chunks = application(environ, start_response)
-    content = b"".join(chunks)
-    if hasattr(chunks, "close"):
-        chunks.close()
+    # As Django's test client does: the test's database connection must survive the request.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        chunks = application(environ, start_response)
+        content = b"".join(chunks)
+        if hasattr(chunks, "close"):
+            chunks.close()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return captured["status"], captured["headers"], content
 
 
