@@ -5,3 +5,8 @@ from django.dispatch import Signal
 # sign-on connects a receiver here to revoke the account's refresh tokens and end its SSO
 # sessions at the business systems.
 credentials_reset = Signal()
+
+# Sent with `account` and `request` after the account holder changed the password (我的信息).
+# The account's other platform sessions end (Django's session hash); single sign-on ends the
+# other SSO sessions, and so logs the other browsers out of the business systems too.
+password_changed = Signal()

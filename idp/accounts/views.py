@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from idp.accounts import forms, services
 from idp.accounts.login import LoginRefused, authenticate_at_tab
 from idp.accounts.models import AccountKind
+from idp.accounts.signals import password_changed
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core.http import client_ip
@@ -209,6 +210,7 @@ def password_change(request):
                                      new_password=form.cleaned_data["password"],
                                      ip=client_ip(request))
             update_session_auth_hash(request, request.user)
+            password_changed.send(sender=type(request.user), account=request.user, request=request)
             messages.success(request, "密码已修改,其他设备上的登录已失效")
             return redirect("profile")
     else:

@@ -8,7 +8,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from idp.accounts.models import Account
-from idp.accounts.signals import credentials_reset
+from idp.accounts.signals import credentials_reset, password_changed
 from idp.sso import sessions
 
 
@@ -29,6 +29,11 @@ def _end(sender, request, user, **kwargs):
 @receiver(credentials_reset)
 def _reset(sender, account, **kwargs):
     sessions.end_for_account(account, reason="password_reset")
+
+
+@receiver(password_changed)
+def _password_changed(sender, account, request, **kwargs):
+    sessions.end_for_account(account, reason="password_changed", keep_sid=sessions.current_sid(request))
 
 
 @receiver(post_save, sender=Account)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 from joserfc import jwt
 
@@ -192,3 +193,19 @@ def test_the_worker_clears_expired_codes_and_tickets_without_redis(settings):
     store.put("cas:ST-new", {"x": 2}, ttl=60)
     assert store.purge_expired() == 1
     assert store.take("cas:ST-new") == {"x": 2} and store.take("cas:ST-old") is None
+
+
+def test_changing_the_password_logs_the_other_browsers_out_of_the_business_systems(client, two_systems, receiver):
+    oidc, cas = two_systems
+    person = factories.natural_account()
+    other = Client()
+    other.force_login(person)
+    _sign_on_both(other, oidc, cas, receiver)
+    client.force_login(person)
+    mine = client.session[sessions.SESSION_KEY]["sid"]
+    response = client.post("/online/password/", {"old_password": factories.PASSWORD, "password": "NewPassw0rd",
+                                                 "password_confirm": "NewPassw0rd"})
+    assert response.status_code == 302
+    assert SsoSession.objects.get(sid=mine).ended_at is None
+    assert SsoSession.objects.exclude(sid=mine).get().end_reason == "password_changed"
+    assert logout.deliver_due() == 2
