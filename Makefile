@@ -28,11 +28,7 @@ demo: migrate
 # The platform, the single-logout worker and the two demo business systems (README, "Run").
 run: export IDP_ISSUER ?= http://127.0.0.1:$(PORT)
 run: demo
-	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/python manage.py logout_worker & \
-	$(BIN)/python -m demos.oidc_demo & \
-	$(BIN)/python -m demos.cas_demo & \
-	$(BIN)/python manage.py runserver --insecure --noreload 127.0.0.1:$(PORT)
+	$(BIN)/python scripts/run_platform.py $(PORT)
 
 test: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
