@@ -81,6 +81,8 @@ def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), serv
         raise RegistrationError("CAS 业务系统需要服务地址(--service)")
     code = code or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or secrets.token_hex(4)
     secret, digest = (None, "") if public else new_secret()
+    if BusinessSystem.objects.filter(name=name).exclude(code=code).exists():
+        raise RegistrationError(f"名称“{name}”已被另一个业务系统使用")
     with transaction.atomic():
         system, _ = BusinessSystem.objects.update_or_create(
             code=code, defaults={"name": name, "protocol": protocol, **system_fields})

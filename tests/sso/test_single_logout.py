@@ -209,3 +209,26 @@ def test_changing_the_password_logs_the_other_browsers_out_of_the_business_syste
     assert SsoSession.objects.get(sid=mine).ended_at is None
     assert SsoSession.objects.exclude(sid=mine).get().end_reason == "password_changed"
     assert logout.deliver_due() == 2
+
+
+def test_register_business_system_refuses_bad_input_by_name():
+    from django.core.management.base import CommandError
+
+    from idp.catalog.models import BusinessSystem
+
+    factories.demo_systems()
+    for args, message in [
+        (["--name", "高企认定", "--protocol", "oidc", "--code", "other"], "已被另一个业务系统使用"),
+        (["--name", "X", "--protocol", "saml"], "invalid choice"),
+        (["--name", "X", "--protocol", "cas"], "服务地址"),
+        (["--name", "X", "--protocol", "cas", "--service", "^https://x/.*"], "$"),
+        (["--name", "X", "--protocol", "oidc", "--redirect-uri", "ftp://x"], "回调地址无效"),
+    ]:
+        with pytest.raises(CommandError) as raised:
+            call_command("register_business_system", *args)
+        assert message in str(raised.value)
+    gqrd = BusinessSystem.objects.get(code="gqrd")
+    call_command("register_business_system", "--name", "高企认定", "--protocol", "oidc", "--code", "gqrd",
+                 "--redirect-uri", "https://gqrd.example/cb")
+    gqrd.refresh_from_db()
+    assert gqrd.allow_natural is False and gqrd.delegable is True  # re-keying keeps the settings

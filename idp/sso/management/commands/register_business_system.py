@@ -21,23 +21,32 @@ class Command(BaseCommand):
                             help="CAS 服务地址(完全匹配),或以 ^ 开头、$ 结尾的锚定正则表达式")
         parser.add_argument("--public", action="store_true", help="公开客户端(无密钥,必须 PKCE)")
         parser.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
-        parser.add_argument("--entrance-url", default="", help="业务系统首页(服务事项的办理入口)")
-        parser.add_argument("--no-realname", action="store_true", help="不要求实名认证")
-        parser.add_argument("--kinds", default="natural,legal", help="可进入的用户类型:natural,legal")
+        # System settings: a new system gets the defaults; re-keying an existing one changes only
+        # the settings given here.
+        parser.add_argument("--entrance-url", default=None, help="业务系统首页(服务事项的办理入口)")
+        parser.add_argument("--no-realname", action="store_true", help="不要求实名认证(默认要求)")
+        parser.add_argument("--kinds", default=None, help="可进入的用户类型:natural,legal(默认两者)")
         parser.add_argument("--delegable", action="store_true", help="法人可授权自然人代办")
 
     def handle(self, *args, **opts):
-        kinds = {k.strip() for k in opts["kinds"].split(",") if k.strip()}
-        if not kinds or not kinds <= {"natural", "legal"}:
-            raise CommandError("--kinds 只能是 natural、legal 或两者")
+        settings = {}
+        if opts["kinds"] is not None:
+            kinds = {k.strip() for k in opts["kinds"].split(",") if k.strip()}
+            if not kinds or not kinds <= {"natural", "legal"}:
+                raise CommandError("--kinds 只能是 natural、legal 或两者")
+            settings.update(allow_natural="natural" in kinds, allow_legal="legal" in kinds)
+        if opts["entrance_url"] is not None:
+            settings["entrance_url"] = opts["entrance_url"]
+        if opts["no_realname"]:
+            settings["requires_realname"] = False
+        if opts["delegable"]:
+            settings["delegable"] = True
         try:
             registration = clients.register(
                 name=opts["name"], protocol=opts["protocol"], code=opts["code"],
                 redirect_uris=opts["redirect_uris"], post_logout_redirect_uris=opts["post_logout_redirect_uris"],
                 backchannel_logout_uri=opts["backchannel_logout_uri"], service_pattern=opts["service_pattern"],
-                public=opts["public"], id_token_alg=opts["id_token_alg"], entrance_url=opts["entrance_url"],
-                requires_realname=not opts["no_realname"], allow_natural="natural" in kinds,
-                allow_legal="legal" in kinds, delegable=opts["delegable"])
+                public=opts["public"], id_token_alg=opts["id_token_alg"], **settings)
         except clients.RegistrationError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"business_system: {registration.system.name} ({registration.system.code})")
