@@ -69,7 +69,7 @@ class Registration:
 
 def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), service_pattern: str = "",
              backchannel_logout_uri: str = "", post_logout_redirect_uris=(), public: bool = False,
-             id_token_alg: str = "RS256", **system_fields) -> Registration:
+             id_token_alg: str = "RS256", first_party: bool | None = None, **system_fields) -> Registration:
     """Create (or re-key) a business system and its client. Returns the secret once."""
     if protocol not in Protocol.values:
         raise RegistrationError(f"protocol 必须是 {' 或 '.join(Protocol.values)}")
@@ -93,6 +93,8 @@ def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), serv
         client.backchannel_logout_uri = backchannel_logout_uri
         client.service_pattern = service_pattern
         client.id_token_alg = id_token_alg
+        if first_party is not None:
+            client.first_party = first_party
         client.save()
     invalidate()
     return Registration(system, client, secret)

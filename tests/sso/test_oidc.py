@@ -345,12 +345,7 @@ def test_logout_revokes_the_sessions_tokens(client, rp, person):
 
 
 def test_third_party_systems_ask_for_consent_first_party_do_not(client, person):
-    rp = helpers.oidc_client("rp-third")
-    rp.client.first_party = False
-    rp.client.save()
-    from idp.sso import clients as registry
-
-    registry.invalidate()
+    rp = helpers.oidc_client("rp-third", first_party=False)
     _, challenge = helpers.pkce_pair()
     page = helpers.authorize(client, rp, challenge=challenge)
     assert page.status_code == 200 and "请求使用您的身份信息" in page.content.decode()

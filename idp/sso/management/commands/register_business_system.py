@@ -21,6 +21,8 @@ class Command(BaseCommand):
                             help="CAS 服务地址(完全匹配),或以 ^ 开头、$ 结尾的锚定正则表达式")
         parser.add_argument("--public", action="store_true", help="公开客户端(无密钥,必须 PKCE)")
         parser.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
+        parser.add_argument("--third-party", action="store_true",
+                            help="非平台自有系统:用户首次进入时须确认授权(默认免确认)")
         # System settings: a new system gets the defaults; re-keying an existing one changes only
         # the settings given here.
         parser.add_argument("--entrance-url", default=None, help="业务系统首页(服务事项的办理入口)")
@@ -46,7 +48,8 @@ class Command(BaseCommand):
                 name=opts["name"], protocol=opts["protocol"], code=opts["code"],
                 redirect_uris=opts["redirect_uris"], post_logout_redirect_uris=opts["post_logout_redirect_uris"],
                 backchannel_logout_uri=opts["backchannel_logout_uri"], service_pattern=opts["service_pattern"],
-                public=opts["public"], id_token_alg=opts["id_token_alg"], **settings)
+                public=opts["public"], id_token_alg=opts["id_token_alg"],
+                first_party=False if opts["third_party"] else None, **settings)
         except clients.RegistrationError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"business_system: {registration.system.name} ({registration.system.code})")
