@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--public", action="store_true", help="公开客户端(无密钥,必须 PKCE)")
         parser.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
         parser.add_argument("--third-party", action="store_true",
-                            help="非平台自有系统:用户首次进入时须确认授权(默认免确认)")
+                            help="非平台自有系统:用户每次登录时须确认授权(默认免确认)")
         # System settings: a new system gets the defaults; re-keying an existing one changes only
         # the settings given here.
         parser.add_argument("--entrance-url", default=None, help="业务系统首页(服务事项的办理入口)")
