@@ -5,13 +5,15 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 
 from idp.sso import clients
 from idp.sso.models import Client, LogoutDelivery
 
 
 class ClientForm(forms.ModelForm):
+    backchannel_logout_uri = forms.URLField(label="后端通道退出地址 backchannel_logout_uri", required=False,
+                                            assume_scheme="https")
+
     class Meta:
         model = Client
         fields = ["system", "client_id", "redirect_uris", "post_logout_redirect_uris", "backchannel_logout_uri",
@@ -42,7 +44,6 @@ class ClientForm(forms.ModelForm):
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
     form = ClientForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["system", "client_id", "is_public", "id_token_alg", "service_pattern"]
     search_fields = ["client_id", "system__name"]
     readonly_fields = ["created_at"]

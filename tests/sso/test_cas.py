@@ -193,6 +193,7 @@ def test_acting_for_an_organisation_in_cas(client):
     assert success["attributes"]["act_sub"] == [claims.subject(person)]
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # self-signed on purpose
 def test_proxy_granting_tickets_over_https(client, person, https_receiver, settings):
     """pgtUrl is called with pgtId and pgtIou; the PGT then buys proxy tickets, which only
     proxyValidate accepts, listing the proxy."""
