@@ -31,9 +31,9 @@ class FastPath:
         from idp.sso import keys
 
         self.documents = {
-            "/.well-known/openid-configuration": (
-                lambda: oidc_views.discovery_document(), "application/json", "public, max-age=3600"),
-            "/oidc/jwks": (lambda: keys.jwks_json(), "application/jwk-set+json", "public, max-age=300"),
+            "/.well-known/openid-configuration": (oidc_views.discovery_document, "application/json",
+                                                  "public, max-age=3600"),
+            "/oidc/jwks": (keys.jwks_json, "application/jwk-set+json", "public, max-age=300"),
         }
 
     def __call__(self, environ, start_response):

@@ -1,5 +1,6 @@
 """Ties the platform session to the SSO session: login starts one; logout, a password reset
-and an account lock end it (and so log the user out of every business system)."""
+and an account lock end it (and so log the user out of every business system); a password
+change ends the account's SSO sessions in other browsers."""
 
 import time
 
@@ -10,6 +11,7 @@ from django.dispatch import receiver
 from idp.accounts.models import Account
 from idp.accounts.signals import credentials_reset, password_changed
 from idp.sso import sessions
+from idp.sso.models import SsoSession
 
 
 @receiver(user_logged_in)
@@ -21,7 +23,7 @@ def _start(sender, request, user, **kwargs):
 @receiver(user_logged_out)
 def _end(sender, request, user, **kwargs):
     sid = sessions.current_sid(request) if request is not None else None
-    session = sessions.SsoSession.objects.filter(sid=sid, ended_at__isnull=True).first() if sid else None
+    session = SsoSession.objects.filter(sid=sid, ended_at__isnull=True).first() if sid else None
     if session is not None:
         sessions.end(session, reason="logout")
 
