@@ -230,3 +230,12 @@ def test_proxy_granting_tickets_over_https(client, person, https_receiver, setti
                                                        "pgtUrl": pgt_url}))
     assert failing.find("cas:authenticationSuccess", NS) is not None
     assert failing.find("cas:authenticationSuccess/cas:proxyGrantingTicket", NS) is None
+
+
+def test_unverified_users_go_to_my_profile_instead_of_getting_a_ticket(client, person):
+    helpers.cas_client("rp-cas-verified", service="https://verified.example.test/", requires_realname=True)
+    response = client.get("/cas/login", {"service": "https://verified.example.test/"})
+    assert response.status_code == 302 and response["Location"] == "/online/profile/"
+    assert "需要先完成实名认证" in client.get("/online/profile/").content.decode()
+    factories.verified(person)
+    assert "ticket=ST-" in client.get("/cas/login", {"service": "https://verified.example.test/"})["Location"]
