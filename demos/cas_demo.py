@@ -4,7 +4,6 @@ honours CAS single logout (the platform's SAML LogoutRequest names the service t
     python -m demos.cas_demo   (make run starts it on IDP_DEMO_CAS_URL)
 """
 
-import html
 
 from cas import CASClient
 
@@ -53,15 +52,7 @@ class CasDemo:
         if "user" not in session and request.path != "/":
             session["next"] = request.full_path
             return reply("302 Found", location=self.cas.get_login_url())
-        return reply("200 OK", self.home(session, request.path))
-
-    def home(self, session: dict, path: str) -> str:
-        if "user" not in session:
-            return common.page(self.title, '<p role="status">未登录</p>'
-                               '<p><a class="button" href="/login">使用统一身份认证登录</a></p>')
-        where = f'<p class="muted">当前事项入口:{html.escape(path)}</p>' if path != "/" else ""
-        return common.page(self.title, common.identity_html(session["claims"]) + where
-                           + '<p><a class="button" href="/logout">退出登录</a></p>')
+        return reply("200 OK", common.home_page(self.title, session.get("claims"), request.path))
 
 
 def main():

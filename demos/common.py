@@ -94,6 +94,15 @@ def identity_html(claims: dict) -> str:
     return f'<p role="status">已登录</p><dl>{cells}</dl>'
 
 
+def home_page(title: str, claims: dict | None, path: str) -> str:
+    """The demo's page: who is signed in and for whom, or a sign-in button."""
+    if claims is None:
+        return page(title, '<p role="status">未登录</p>'
+                           '<p><a class="button" href="/login">使用统一身份认证登录</a></p>')
+    where = f'<p class="muted">当前事项入口:{html.escape(path)}</p>' if path != "/" else ""
+    return page(title, identity_html(claims) + where + '<p><a class="button" href="/logout">退出登录</a></p>')
+
+
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 

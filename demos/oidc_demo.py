@@ -91,7 +91,7 @@ class OidcDemo:
         if "claims" not in session and request.path != "/":
             # A service item's entrance: sign on straight away (the platform knows the user).
             return reply("302 Found", location=self.start_login(session, request.full_path))
-        return reply("200 OK", self.home(session, request.path))
+        return reply("200 OK", common.home_page(self.title, session.get("claims"), request.path))
 
     def start_login(self, session: dict, next_path: str) -> str:
         verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
@@ -114,14 +114,6 @@ class OidcDemo:
         claims = self.check_id_token(token["id_token"], pending["nonce"])
         session.update(claims=claims, sid=claims.get("sid"), id_token=token["id_token"])
         return reply("302 Found", location=pending["next"])
-
-    def home(self, session: dict, path: str) -> str:
-        if "claims" not in session:
-            return common.page(self.title, '<p role="status">未登录</p>'
-                               '<p><a class="button" href="/login">使用统一身份认证登录</a></p>')
-        where = f'<p class="muted">当前事项入口:{html.escape(path)}</p>' if path != "/" else ""
-        return common.page(self.title, common.identity_html(session["claims"]) + where
-                           + '<p><a class="button" href="/logout">退出登录</a></p>')
 
 
 def main():

@@ -3,7 +3,6 @@ format=JSON; login and logout are browser pages."""
 
 import json
 import time
-from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 from django.contrib import messages
@@ -11,7 +10,6 @@ from django.contrib.auth import logout as platform_logout
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -19,7 +17,7 @@ from idp.audit.log import record
 from idp.audit.models import Event
 from idp.cas import tickets
 from idp.core.http import client_ip
-from idp.sso import access, claims, clients, sessions
+from idp.sso import claims, clients, sessions, steps
 
 FRESH_SECONDS = 120  # renew=true accepts a login made this recently, once
 NS = 'xmlns:cas="http://www.yale.edu/tp/cas"'
@@ -110,10 +108,6 @@ def proxy(request):
 
 # --- browser side ---
 
-def _login_redirect(request, system, next_url: str):
-    return redirect(f"{reverse('login')}?{urlencode({'tab': access.login_tab(system), 'next': next_url})}")
-
-
 def _fresh(request) -> bool:
     at = request.session.pop(sessions.FRESH_LOGIN_KEY, None)
     return at is not None and time.time() - at <= FRESH_SECONDS
@@ -131,26 +125,19 @@ def login(request):
     if not request.user.is_authenticated:
         if gateway:
             return redirect(service)
-        return _login_redirect(request, system, request.get_full_path())
+        return steps.login_redirect(system, request.get_full_path())
     renewed = False
     if renew:
         # The chooser's POST comes back after the fresh login was spent on the first visit.
         renewed = _fresh(request) or (request.method == "POST"
                                       and request.session.get("cas_renewed_for") == service)
         if not renewed:
-            return redirect(service) if gateway else _login_redirect(request, system, request.get_full_path())
+            return redirect(service) if gateway else steps.login_redirect(system, request.get_full_path())
         request.session["cas_renewed_for"] = service
     account = request.user
-    decision = access.decide(account, system)
-    if decision.needs_realname:
-        messages.warning(request, decision.message)
-        return redirect("profile")
-    if not decision.allowed:
-        return render(request, "sso/refused.html", {"system": system, "decision": decision}, status=403)
-    decided, acting_for = access.chosen_identity(request, system, decision)
-    if not decided:
-        return render(request, "sso/choose.html", {"system": system, "identities": decision.identities,
-                                                   "action": request.get_full_path()})
+    step, acting_for = steps.whom(request, system)
+    if step is not None:
+        return step
     request.session.pop("cas_renewed_for", None)
     session = sessions.current(request)
     identity = claims.identity_claims(account, acting_for)

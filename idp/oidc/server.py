@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from authlib.oauth2 import AuthorizationServer as _AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, OAuth2Request, grants
 from authlib.oauth2.rfc6749.models import AuthorizationCodeMixin, TokenMixin
-from authlib.oauth2.rfc6749.requests import JsonPayload, JsonRequest, OAuth2Payload
+from authlib.oauth2.rfc6749.requests import OAuth2Payload
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -368,15 +368,6 @@ class _Request(OAuth2Request):
         return self._request.POST
 
 
-class _JsonPayload(JsonPayload):
-    def __init__(self, request):
-        self._request = request
-
-    @property
-    def data(self):
-        return json.loads(self._request.body or b"{}")
-
-
 class Server(_AuthorizationServer):
     def __init__(self):
         super().__init__()  # unknown scopes are dropped (get_allowed_scope), not refused
@@ -396,11 +387,6 @@ class Server(_AuthorizationServer):
 
     def create_oauth2_request(self, request):
         return request if isinstance(request, OAuth2Request) else _Request(request)
-
-    def create_json_request(self, request):
-        json_request = JsonRequest(request.method, settings.IDP_ISSUER + request.get_full_path(), request.headers)
-        json_request.payload = _JsonPayload(request)
-        return json_request
 
     def handle_response(self, status_code, payload, headers):
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False) if isinstance(payload, dict) \

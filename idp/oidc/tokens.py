@@ -100,10 +100,11 @@ def use_refresh_token(token: str, client_pk: int) -> tuple[families.Family, str]
     or raced — also revokes its family."""
     if not token or len(token) > 200:
         return None
+    spent_digest = digest(token)
     successor, successor_digest = new_refresh_token()
-    family = families.rotate(spent_digest=digest(token), successor_digest=successor_digest, client_pk=client_pk)
+    family = families.rotate(spent_digest=spent_digest, successor_digest=successor_digest, client_pk=client_pk)
     if family is None:
-        spent_before = (RefreshToken.objects.filter(digest=digest(token), used_at__isnull=False,
+        spent_before = (RefreshToken.objects.filter(digest=spent_digest, used_at__isnull=False,
                                                     authorization__client_id=client_pk)
                         .values_list("authorization_id", flat=True).first())
         if spent_before is not None:

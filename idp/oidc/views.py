@@ -3,7 +3,6 @@ errors included, and are exempt from CSRF (INTEROP.md)."""
 
 import json
 from functools import wraps
-from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oidc.rpinitiated import EndSessionEndpoint
@@ -22,7 +21,7 @@ from idp.audit.models import Event
 from idp.core.http import client_ip
 from idp.oidc import families, tokens
 from idp.oidc.server import SCOPES, Principal, server
-from idp.sso import access, claims, keys, sessions
+from idp.sso import claims, keys, sessions, steps
 
 
 def _json(data, status=200, headers=None) -> HttpResponse:
@@ -153,11 +152,6 @@ def _protocol_error_page(request, error: OAuth2Error):
     return render(request, "sso/error.html", {"error": error.error, "description": error.description}, status=400)
 
 
-def _login_redirect(request, system, next_url: str):
-    query = urlencode({"tab": access.login_tab(system), "next": next_url})
-    return redirect(f"{reverse('login')}?{query}")
-
-
 def _without(request, *params) -> str:
     query = request.GET.copy()
     for name in params:
@@ -175,20 +169,13 @@ def authorize(request):
         return _protocol_error_page(request, error)
     system = grant.client.model.system
     if account is None:
-        return _login_redirect(request, system, request.get_full_path())
+        return steps.login_redirect(system, request.get_full_path())
     session = sessions.current(request)
     if getattr(grant, "prompt", None) == "login" or _too_old(request, session):
-        return _login_redirect(request, system, _without(request, "prompt", "max_age"))
-    decision = access.decide(account, system)
-    if decision.needs_realname:
-        messages.warning(request, decision.message)
-        return redirect("profile")
-    if not decision.allowed:
-        return render(request, "sso/refused.html", {"system": system, "decision": decision}, status=403)
-    decided, acting_for = access.chosen_identity(request, system, decision)
-    if not decided:
-        return render(request, "sso/choose.html", {"system": system, "identities": decision.identities,
-                                                   "action": request.get_full_path()})
+        return steps.login_redirect(system, _without(request, "prompt", "max_age"))
+    step, acting_for = steps.whom(request, system)
+    if step is not None:
+        return step
     if not grant.client.model.first_party:
         # A third-party system asks first; platform systems (first_party) skip this step.
         answer = request.POST.get("consent") if request.method == "POST" else None

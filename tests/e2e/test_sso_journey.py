@@ -5,6 +5,7 @@ out of the platform and find both demos logged out (back-channel and CAS single 
 import threading
 
 import pytest
+from django.db import connection
 from playwright.sync_api import expect
 
 from demos.cas_demo import CasDemo
@@ -45,38 +46,69 @@ def running():
 @pytest.fixture
 def logout_worker():
     stop = threading.Event()
-    thread = threading.Thread(target=logout.run_worker, kwargs={"idle_sleep": 0.1, "stop": stop}, daemon=True)
+
+    def work():
+        try:
+            logout.run_worker(idle_sleep=0.1, stop=stop)
+        finally:
+            connection.close()  # the thread's own connection must not outlive the test's database
+
+    thread = threading.Thread(target=work, daemon=True)
     thread.start()
     yield
     stop.set()
     thread.join(timeout=5)
 
 
-def test_one_login_two_business_systems_act_for_an_organisation_single_logout(
-        page, live_server, settings, running, logout_worker):
+@pytest.fixture
+def demos(live_server, settings, running, logout_worker):
+    """The two demo business systems against the live platform, and a person whom an
+    organisation authorised in both. Returns (OIDC demo URL, CAS demo URL, organisation)."""
     settings.IDP_ISSUER = live_server.url
     systems = factories.demo_systems()
     person = factories.verified(factories.natural_account("chen_jing", name="陈静"))
     org = factories.verified(factories.legal_account("xinghuo", name="星火新材料有限公司"))
     create_grants(organisation=org, person=person, systems=[systems["gqrd"], systems["kxqpj"]],
                   expires_on=None, actor=org)
-
     oidc_url, oidc_app = running(lambda base: OidcDemo(issuer=live_server.url, base_url=base,
                                                        client_id="", client_secret=""))
     cas_url, _ = running(lambda base: CasDemo(platform_url=live_server.url, base_url=base))
     registered = sso_demo.register_demo_clients(oidc_url, cas_url, write=False)["oidc"]
     oidc_app.client_id, oidc_app.client_secret = registered["client_id"], registered["client_secret"]
+    return oidc_url, cas_url, org
+
+
+def log_in_at_the_platform(page):
+    page.get_by_label("登录名").fill("chen_jing")
+    page.get_by_label("密码", exact=True).fill(factories.PASSWORD)
+    page.get_by_label("验证码").fill("PASSED")
+    page.get_by_role("button", name="登录", exact=True).click()
+
+
+def act_for_the_organisation(page):
+    page.get_by_label("代 星火新材料有限公司 办理").check()
+    page.get_by_role("button", name="进入业务系统").click()
+
+
+def expect_logged_out(page, url):
+    page.goto(url)
+    for _ in range(40):  # the notification may still be on its way: reload until it arrived
+        if page.get_by_role("status").inner_text() == "未登录":
+            break
+        page.wait_for_timeout(250)
+        page.reload()
+    expect(page.get_by_role("status")).to_have_text("未登录")
+
+
+def test_one_login_two_business_systems_act_for_an_organisation_single_logout(page, live_server, demos):
+    oidc_url, cas_url, org = demos
 
     # 高企认定 (OIDC): the entrance sends us to the platform's login window.
     page.goto(oidc_url + "/apply")
     expect(page.get_by_role("tab", name="自然人登录")).to_be_visible()
     assert page.url.startswith(live_server.url + "/login/?")
-    page.get_by_label("登录名").fill("chen_jing")
-    page.get_by_label("密码", exact=True).fill(factories.PASSWORD)
-    page.get_by_label("验证码").fill("PASSED")
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.get_by_label("代 星火新材料有限公司 办理").check()
-    page.get_by_role("button", name="进入业务系统").click()
+    log_in_at_the_platform(page)
+    act_for_the_organisation(page)
     expect(page.get_by_role("heading", name="高企认定(演示)")).to_be_visible()
     expect(page.locator('[data-field="当前用户"]')).to_have_text("陈静")
     expect(page.locator('[data-field="单位名称"]')).to_have_text("星火新材料有限公司")
@@ -86,8 +118,7 @@ def test_one_login_two_business_systems_act_for_an_organisation_single_logout(
     page.goto(cas_url + "/fill")
     expect(page.get_by_role("heading", name="进入“科小企评价”")).to_be_visible()
     expect(page.get_by_label("登录名")).to_have_count(0)
-    page.get_by_label("代 星火新材料有限公司 办理").check()
-    page.get_by_role("button", name="进入业务系统").click()
+    act_for_the_organisation(page)
     expect(page.get_by_role("heading", name="科小企评价(演示)")).to_be_visible()
     expect(page.locator('[data-field="办理身份"]')).to_have_text("代 星火新材料有限公司 办理")
     expect(page.locator('[data-field="当前用户"]')).to_have_text("陈静")
@@ -96,11 +127,31 @@ def test_one_login_two_business_systems_act_for_an_organisation_single_logout(
     page.goto(live_server.url + "/online/")
     page.get_by_role("button", name="退出登录").click()
     expect(page.get_by_text("您已安全退出登录")).to_be_visible()
-    for url in (oidc_url + "/", cas_url + "/"):
-        page.goto(url)
-        for _ in range(40):  # the notification may still be on its way: reload until it arrived
-            if page.get_by_role("status").inner_text() == "未登录":
-                break
-            page.wait_for_timeout(250)
-            page.reload()
-        expect(page.get_by_role("status")).to_have_text("未登录")
+    expect_logged_out(page, oidc_url + "/")
+    expect_logged_out(page, cas_url + "/")
+
+
+def test_logging_out_in_a_business_system_logs_out_of_the_platform_and_the_other_system(
+        page, live_server, demos):
+    oidc_url, cas_url, _ = demos
+    page.goto(oidc_url + "/apply")
+    log_in_at_the_platform(page)
+    act_for_the_organisation(page)
+    page.goto(cas_url + "/fill")
+    act_for_the_organisation(page)
+
+    # 退出登录 in the CAS demo: CAS logout ends the platform session, back to the demo.
+    page.get_by_role("link", name="退出登录").click()
+    expect(page.get_by_role("heading", name="科小企评价(演示)")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("未登录")
+    expect_logged_out(page, oidc_url + "/")
+
+    # 退出登录 in the OIDC demo: RP-initiated logout with the ID token, back to the demo.
+    page.goto(oidc_url + "/apply")
+    log_in_at_the_platform(page)
+    act_for_the_organisation(page)
+    page.get_by_role("link", name="退出登录").click()
+    expect(page.get_by_role("heading", name="高企认定(演示)")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("未登录")
+    page.goto(live_server.url + "/online/profile/")
+    expect(page.get_by_role("tab", name="自然人登录")).to_be_visible()  # the platform asks to log in again
