@@ -148,7 +148,7 @@ def refresh_tokens(accounts, n) -> list[str]:
 def _pipeline_put(items: list[tuple[str, dict]], ttl: int) -> None:
     from idp.sso import store
 
-    pipe = store._client().pipeline(transaction=False)
+    pipe = store.redis_client().pipeline(transaction=False)
     for key, value in items:
         pipe.set("idp:sso:" + key, json.dumps(value, separators=(",", ":")), ex=ttl)
     pipe.execute()

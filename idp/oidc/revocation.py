@@ -116,7 +116,7 @@ def _rebuild_keys(r) -> None:
 
 
 def is_revoked(jti: str, gid) -> bool:
-    r = store._client()
+    r = store.redis_client()
     if r is None:
         if RevokedAccessToken.objects.filter(jti=jti).exists():
             return True
@@ -134,7 +134,7 @@ def is_revoked(jti: str, gid) -> bool:
 def _announce(kind: str, value, ttl: int) -> None:
     until = time.time() + ttl
     _mirror.add(kind, value, until)  # this process at once (also inside a transaction: fail safe)
-    r = store._client()
+    r = store.redis_client()
     if r is None:
         return
 

@@ -1,8 +1,6 @@
 """Operators register business systems as relying parties here (console → 系统管理 → 接入配置).
 A new client's secret, and a regenerated one, is shown once in the message bar."""
 
-import re
-
 from django import forms
 from django.contrib import admin, messages
 
@@ -28,8 +26,10 @@ class ClientForm(forms.ModelForm):
     def _uri_lines(self, field):
         lines = [line.strip() for line in self.cleaned_data[field].splitlines() if line.strip()]
         for line in lines:
-            if not re.match(r"^https?://[^\s#]+$", line):
-                raise forms.ValidationError(f"地址无效:{line}")
+            try:
+                clients.check_uri(line)
+            except clients.RegistrationError as exc:
+                raise forms.ValidationError(str(exc)) from None
         return "\n".join(lines)
 
     def clean_service_pattern(self):

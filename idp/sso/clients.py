@@ -36,6 +36,12 @@ def secret_matches(client: Client, secret: str) -> bool:
     return hmac.compare_digest(client.secret_digest, crypto.keyed_digest("client-secret:" + secret))
 
 
+def check_uri(uri: str) -> None:
+    """A redirect or logout URI: an absolute http(s) address without a fragment."""
+    if not re.match(r"^https?://[^\s#]+$", uri):
+        raise RegistrationError(f"地址无效:{uri}")
+
+
 def check_service_pattern(pattern: str) -> None:
     """An operator's pattern: an exact URL, or an anchored regular expression ^…$."""
     if not pattern:
@@ -73,9 +79,8 @@ def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), serv
     """Create (or re-key) a business system and its client. Returns the secret once."""
     if protocol not in Protocol.values:
         raise RegistrationError(f"protocol 必须是 {' 或 '.join(Protocol.values)}")
-    for uri in list(redirect_uris) + list(post_logout_redirect_uris):
-        if not re.match(r"^https?://[^\s#]+$", uri):
-            raise RegistrationError(f"回调地址无效:{uri}")
+    for uri in [*redirect_uris, *post_logout_redirect_uris]:
+        check_uri(uri)
     check_service_pattern(service_pattern)
     if protocol == Protocol.CAS and not service_pattern:
         raise RegistrationError("CAS 业务系统需要服务地址(--service)")

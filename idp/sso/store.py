@@ -20,12 +20,13 @@ def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
-def _client():
+def redis_client():
+    """The Redis client when IDP_REDIS_URL is set, else None."""
     return _redis(settings.REDIS_URL) if settings.REDIS_URL else None
 
 
 def put(key: str, value: dict, ttl: int) -> None:
-    if r := _client():
+    if r := redis_client():
         r.set(_PREFIX + key, json.dumps(value, separators=(",", ":")), ex=ttl)
         return
     Ephemeral.objects.update_or_create(
@@ -34,7 +35,7 @@ def put(key: str, value: dict, ttl: int) -> None:
 
 def take(key: str) -> dict | None:
     """The item, removed; None when absent, expired or already taken."""
-    if r := _client():
+    if r := redis_client():
         raw = r.getdel(_PREFIX + key)
         return json.loads(raw) if raw is not None else None
     row = Ephemeral.objects.filter(key=key).first()
@@ -45,7 +46,7 @@ def take(key: str) -> dict | None:
 
 
 def get(key: str) -> dict | None:
-    if r := _client():
+    if r := redis_client():
         raw = r.get(_PREFIX + key)
         return json.loads(raw) if raw is not None else None
     row = Ephemeral.objects.filter(key=key, expires_at__gt=timezone.now()).first()
@@ -54,6 +55,6 @@ def get(key: str) -> dict | None:
 
 def purge_expired() -> int:
     """Remove expired rows (database mode; Redis expires keys itself)."""
-    if _client():
+    if redis_client():
         return 0
     return Ephemeral.objects.filter(expires_at__lte=timezone.now()).delete()[0]

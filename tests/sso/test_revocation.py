@@ -38,7 +38,7 @@ def test_a_revoked_token_is_refused_and_the_record_is_kept():
 
 @needs_redis
 def test_a_revocation_announced_by_another_process_reaches_this_one():
-    r = store._client()
+    r = store.redis_client()
     assert revocation.is_revoked("nothing", None) is False  # starts this process's listener
     assert _until(lambda: revocation._mirror.ready), "the listener did not subscribe"
     other_process = type(r).from_url(settings.REDIS_URL)
@@ -52,8 +52,8 @@ def test_after_a_redis_restart_the_keys_are_rebuilt_from_the_database():
     token, _ = tokens.issue_access_token(client_id="c", scope="", subject="c")
     claims = tokens.read_access_token(token)
     RevokedAccessToken.objects.create(jti=claims["jti"], expires_at=timezone.now() + timedelta(minutes=10))
-    store._client().flushdb()  # Redis lost everything; this process's copy is gone too
+    store.redis_client().flushdb()  # Redis lost everything; this process's copy is gone too
     revocation.clear_local_copy()
     revocation._mirror.ready = False
     assert tokens.read_access_token(token) is None
-    assert store._client().exists(revocation.LOADED)
+    assert store.redis_client().exists(revocation.LOADED)

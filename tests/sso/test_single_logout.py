@@ -222,7 +222,7 @@ def test_register_business_system_refuses_bad_input_by_name():
         (["--name", "X", "--protocol", "saml"], "invalid choice"),
         (["--name", "X", "--protocol", "cas"], "服务地址"),
         (["--name", "X", "--protocol", "cas", "--service", "^https://x/.*"], "$"),
-        (["--name", "X", "--protocol", "oidc", "--redirect-uri", "ftp://x"], "回调地址无效"),
+        (["--name", "X", "--protocol", "oidc", "--redirect-uri", "ftp://x"], "地址无效"),
     ]:
         with pytest.raises(CommandError) as raised:
             call_command("register_business_system", *args)
