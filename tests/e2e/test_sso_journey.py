@@ -5,7 +5,7 @@ out of the platform and find both demos logged out (back-channel and CAS single 
 import threading
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from playwright.sync_api import expect
 
 from demos.cas_demo import CasDemo
@@ -45,19 +45,30 @@ def running():
 
 @pytest.fixture
 def logout_worker():
+    """The single-logout worker in a thread. On SQLite the test database lives in memory, and
+    the thread shares the test's connection, as Django's live server thread does; a second
+    connection would meet shared-cache table locks."""
     stop = threading.Event()
+    shared = connection if connection.vendor == "sqlite" else None
+    if shared is not None:
+        shared.inc_thread_sharing()
 
     def work():
+        if shared is not None:
+            connections[DEFAULT_DB_ALIAS] = shared
         try:
             logout.run_worker(idle_sleep=0.1, stop=stop)
         finally:
-            connection.close()  # the thread's own connection must not outlive the test's database
+            if shared is None:
+                connection.close()  # the thread's own connection must not outlive the test
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
     yield
     stop.set()
     thread.join(timeout=5)
+    if shared is not None:
+        shared.dec_thread_sharing()
 
 
 @pytest.fixture
