@@ -80,11 +80,18 @@ def outbox_messages() -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def last_code(phone_number: str, purpose: str | None = None) -> str:
-    for message in reversed(outbox_messages()):
-        if message["phone"] == phone_number and (purpose is None or message["purpose"] == purpose):
-            return message["code"]
-    raise AssertionError(f"no SMS to {phone_number} in the outbox")
+def last_code(phone_number: str, purpose: str | None = None, *, wait: float = 0) -> str:
+    """The code of the newest SMS to `phone_number`; `wait` seconds for one sent after the
+    response (a live server's deferred work may finish just after the page shows)."""
+    import time
+    deadline = time.monotonic() + wait
+    while True:
+        for message in reversed(outbox_messages()):
+            if message["phone"] == phone_number and (purpose is None or message["purpose"] == purpose):
+                return message["code"]
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"no SMS to {phone_number} in the outbox")
+        time.sleep(0.05)
 
 
 # --- real-name verification -------------------------------------------------------------------

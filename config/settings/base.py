@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "idp.core.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -155,6 +156,8 @@ IDP_RESET_LINK_HOURS = int(env.get("IDP_RESET_LINK_HOURS"))
 IDP_RESET_LOOKUPS_PER_IP = 20  # 检索用户 / 检索单位名 per IP per 10 minutes
 IDP_RESET_FAILURES_PER_ACCOUNT = 5  # mismatches per account per hour before a pause
 IDP_RESET_FAILURES_PER_IP = 20  # mismatches per IP per hour
+IDP_RESET_SENDS_PER_ACCOUNT = 5  # 获取短信验证码 presses per account per hour, right or wrong phone
+IDP_RESET_SENDS_PER_IP = 20  # the same per IP per hour
 IDP_ALLOW_TEST_HOOKS = env.get_bool("IDP_ALLOW_TEST_HOOKS")
 IDP_CAPTCHA = env.get("IDP_CAPTCHA")
 if IDP_CAPTCHA.startswith("fixed:") and not IDP_ALLOW_TEST_HOOKS:

@@ -22,6 +22,11 @@ class LookupForm(forms.Form):
     captcha = PlatformCaptchaField()
 
 
+class SendCodeForm(forms.Form):
+    """获取短信验证码 on the 重置密码 step: every send needs a fresh image captcha."""
+
+    captcha = PlatformCaptchaField(label="图片验证码", help_text="每次获取短信验证码前,请输入图片中的验证码")
+
 
 class ResetForm(PasswordPairMixin, forms.Form):
     """重置密码 (SPEC 5.1 step 2); the organisation fields are dropped for natural persons."""

@@ -6,6 +6,7 @@ answer, so recovery cannot be used to learn another account's phone, e-mail or U
 """
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -18,7 +19,7 @@ from idp.accounts.services import change_entry
 from idp.accounts.signals import credentials_reset
 from idp.audit.log import record
 from idp.audit.models import Event
-from idp.core import ratelimit
+from idp.core import after_response, ratelimit
 from idp.identifiers.masking import mask_login_name, mask_phone
 from idp.notify import otp, sms
 from idp.realname import uploads
@@ -26,6 +27,9 @@ from idp.recovery.models import Appeal, AppealFile, AppealKind, AppealStatus, Re
 
 MISMATCH = "填写的信息与账号预留信息不一致,请核对后重试"
 TOO_MANY = "尝试次数过多,请一小时后再试"
+TOO_MANY_SENDS = "获取验证码过于频繁,请一小时后再试"
+log = logging.getLogger(__name__)
+
 NO_SUCH_LINK = "该链接无效或已过期,请重新申请找回密码"
 
 
@@ -59,15 +63,31 @@ def _reserved(account: Account, method: str) -> str:
 
 
 def send_reset_code(*, account: Account, method: str, destination: str, ip: str) -> None:
-    """Send a code to the account's reserved phone (or e-mail) — only if `destination` is it.
+    """获取短信验证码: send a code to the account's reserved phone (or e-mail) — only if
+    `destination` is it.
 
-    The caller tells the user the same thing either way, so this is no oracle.
+    Nothing the caller sees may depend on whether it is (SPEC 9): every press counts against
+    the per-account and per-IP send limits, and the code is created and sent after the
+    response (after_response), where a resend pause, a daily cap or a slow gateway cannot show
+    in the answer, its status or its timing.
     """
+    _check_throttle(account, ip)
+    over_account = ratelimit.hit("reset-send", str(account.pk), window=3600) > settings.IDP_RESET_SENDS_PER_ACCOUNT
+    over_ip = ratelimit.hit("reset-send-ip", ip, window=3600) > settings.IDP_RESET_SENDS_PER_IP
+    if over_account or over_ip:
+        raise RecoveryError(TOO_MANY_SENDS)
     destination = destination.strip().lower() if method == "email" else destination.strip()
-    if not destination or destination != _reserved(account, method):
-        return
+    if destination and destination == _reserved(account, method):
+        after_response.defer(lambda: _deliver_reset_code(account, method, destination, ip))
+
+
+def _deliver_reset_code(account: Account, method: str, destination: str, ip: str) -> None:
     purpose = "reset_password_email" if method == "email" else "reset_password"
-    otp.send_code(phone=destination, purpose=purpose, ip=ip, email=method == "email")
+    try:
+        otp.send_code(phone=destination, purpose=purpose, ip=ip, email=method == "email")
+    except otp.CodeError as refused:  # resend pause, daily cap, gateway down: the user asks again
+        log.warning("reset code not sent", extra={"account": account.pk, "reason": refused.code})
+        return
     record(Event.RESET_CODE_SENT, account=account, ip=ip, method=method)
 
 

@@ -55,17 +55,24 @@ def reset_verify(request):
         return redirect("reset-lookup")
     notice = None
     ip = client_ip(request)
+    send_form = forms.SendCodeForm()
     if request.method == "POST" and "send_code" in request.POST:
         form = forms.ResetForm(initial=request.POST.dict(), legal=account.is_legal)
         method = "email" if request.POST.get("method") == "email" else "phone"
-        try:
-            services.send_reset_code(account=account, method=method,
-                                     destination=request.POST.get(method, ""), ip=ip)
-        except otp.CodeError as error:
-            notice = {"ok": False, "text": str(error)}
+        send_form = forms.SendCodeForm(request.POST)
+        if not send_form.is_valid():
+            notice = {"ok": False, "text": send_form.errors["captcha"][0]}
+            send_form = forms.SendCodeForm()  # a new image for the next try
         else:
-            what = "电子邮箱" if method == "email" else "手机号"
-            notice = {"ok": True, "text": f"如填写的{what}与预留信息一致,验证码已发送,5 分钟内有效"}
+            send_form = forms.SendCodeForm()
+            try:
+                services.send_reset_code(account=account, method=method,
+                                         destination=request.POST.get(method, ""), ip=ip)
+            except services.RecoveryError as error:
+                notice = {"ok": False, "text": str(error)}
+            else:
+                what = "电子邮箱" if method == "email" else "手机号"
+                notice = {"ok": True, "text": f"如填写的{what}与预留信息一致,验证码已发送,5 分钟内有效"}
     else:
         form = forms.ResetForm(request.POST or None, legal=account.is_legal)
         if request.method == "POST" and form.is_valid():
@@ -83,7 +90,8 @@ def reset_verify(request):
                 request.session["reset_done"] = True
                 return redirect("reset-done")
     return render(request, "recovery/reset_verify.html", {
-        "form": form, "account": account, "notice": notice, "steps": _steps(RESET_STEPS, 1)})
+        "form": form, "send_form": send_form, "account": account, "notice": notice,
+        "steps": _steps(RESET_STEPS, 1)})
 
 
 def reset_done(request):

@@ -36,9 +36,10 @@ def reset_data(account, **overrides):
     return data
 
 
-def send_code(client, account, destination=None, method="phone"):
+def send_code(client, account, destination=None, method="phone", answer="PASSED"):
+    key = captcha_key(client, "/password/reset/verify/")
     return client.post("/password/reset/verify/", {"method": method, method: destination or account.phone,
-                                                   "send_code": "1"})
+                                                   "send_code": "1", "captcha_0": key, "captcha_1": answer})
 
 
 @pytest.fixture
@@ -160,10 +161,11 @@ def test_code_problems_are_named_once_the_rest_matches(client, person):
 def test_repeated_mismatches_pause_the_account(client, person, settings):
     settings.IDP_RESET_FAILURES_PER_ACCOUNT = 3
     lookup(client, "forgetful")
+    send_code(client, person)
     for _ in range(3):
         client.post("/password/reset/verify/", reset_data(person, phone="13900000001", phone_confirm="13900000001",
                                                           code="123456"))
-    send_code(client, person)
+    assert services.TOO_MANY in send_code(client, person).content.decode()
     response = client.post("/password/reset/verify/",
                            reset_data(person, code=last_code(person.phone, "reset_password")))
     assert response.context["form"].non_field_errors() == [services.TOO_MANY]
@@ -176,7 +178,7 @@ def test_email_route(client):
     account.email = "Mail.User@example.cn"
     account.save()
     lookup(client, "mail_user")
-    client.post("/password/reset/verify/", {"method": "email", "email": "mail.user@example.cn", "send_code": "1"})
+    send_code(client, account, destination="mail.user@example.cn", method="email")
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["mail.user@example.cn"]
     code = re.search(r"\d{6}", mail.outbox[0].body).group()
     response = client.post("/password/reset/verify/", {
@@ -194,3 +196,87 @@ def test_form_errors_keep_input(client, person):
     errors = response.context["form"].errors
     assert "password" in errors and "reason" in errors
     assert f'value="{person.phone}"' in response.content.decode()
+
+
+# --- Security: the reserved phone cannot be found through 获取短信验证码 (issue 11, item 1) ---
+
+def _normalised(response, typed: str) -> tuple:
+    """What an attacker sees, with the per-response random parts (captcha key, CSRF) and the
+    value they typed blanked."""
+    page = response.content.decode().replace(typed, "TYPED")
+    page = re.sub(r'name="(captcha_0|csrfmiddlewaretoken)" value="[^"]*"', r'name="\1" value=""', page)
+    page = re.sub(r"/captcha/image/[0-9a-f]+/", "/captcha/image/x/", page)
+    varying = ("date", "expires", "set-cookie", "content-length")
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in varying}
+    return response.status_code, tuple(sorted(headers.items())), page
+
+
+def test_a_wrong_phone_and_the_right_one_answer_alike_every_time(client, person, monkeypatch, settings):
+    """The attack: after one lookup, press 获取短信验证码 twice per candidate phone; the right
+    one used to answer "请 N 秒后再重新获取" the second time. Now every answer is the same, and
+    the request does the same database work whichever phone was typed; the SMS is sent after
+    the response."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from idp.core import after_response
+    settings.IDP_RESET_SENDS_PER_ACCOUNT = 6  # all six presses below are within the limit
+    deferred = []
+    monkeypatch.setattr(after_response, "_run", deferred.extend)
+    lookup(client, "forgetful")
+    answers, queries = {}, {}
+    for label, phone in (("wrong", "13955556650"), ("right", person.phone)):
+        for attempt in (1, 2, 3):
+            with CaptureQueriesContext(connection) as captured:
+                response = send_code(client, person, destination=phone)
+            answers[label, attempt] = _normalised(response, phone)
+            queries[label, attempt] = len(captured)
+    assert len(set(answers.values())) == 1, "the answers differ"
+    assert len(set(queries.values())) == 1, "the requests did different work"
+    assert outbox_messages() == []  # nothing sent inside the request
+    for work in deferred:
+        work()
+    assert [m["phone"] for m in outbox_messages()] == [person.phone]  # one code; the resends were paused
+
+
+def test_each_send_needs_a_fresh_captcha(client, person, settings):
+    lookup(client, "forgetful")
+    settings.IDP_CAPTCHA = "image"
+    response = send_code(client, person, answer="wrong")
+    assert "验证码错误" in response.content.decode()
+    key = captcha_key(client, "/password/reset/verify/")
+    response = client.post("/password/reset/verify/", {"method": "phone", "phone": person.phone, "send_code": "1",
+                                                       "captcha_0": key, "captcha_1": "wrong"})
+    client.post("/password/reset/verify/", {"method": "phone", "phone": person.phone, "send_code": "1",
+                                            "captcha_0": key, "captcha_1": "anything"})  # spent key
+    assert outbox_messages() == []
+
+
+def test_every_send_counts_against_the_account_and_ip_limits(client, person, settings):
+    settings.IDP_RESET_SENDS_PER_ACCOUNT = 3
+    lookup(client, "forgetful")
+    for candidate in ("13955556650", "13955556651", "13955556652"):
+        assert "验证码已发送" in send_code(client, person, destination=candidate).content.decode()
+    refused = send_code(client, person).content.decode()  # the right phone, too late
+    assert "获取验证码过于频繁" in refused
+    assert outbox_messages() == []
+    settings.IDP_RESET_SENDS_PER_ACCOUNT = 100
+    settings.IDP_RESET_SENDS_PER_IP = 4
+    other = factories.natural_account("forgetful_2")
+    lookup(client, "forgetful_2")
+    assert "获取验证码过于频繁" in send_code(client, other).content.decode()  # 5th from this IP
+
+
+def test_the_email_route_answers_alike_too(client, monkeypatch):
+    account = factories.natural_account("mail_probe")
+    account.email = "probe@example.cn"
+    account.save()
+    lookup(client, "mail_probe")
+    wrong = _normalised(send_code(client, account, destination="nobody@example.cn", method="email"),
+                        "nobody@example.cn")
+    right = _normalised(send_code(client, account, destination="probe@example.cn", method="email"),
+                        "probe@example.cn")
+    again = _normalised(send_code(client, account, destination="probe@example.cn", method="email"),
+                        "probe@example.cn")
+    assert wrong == right == again
+    assert len(mail.outbox) == 1
