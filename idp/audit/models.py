@@ -25,6 +25,7 @@ class Event(models.TextChoices):
     GRANT_CHANGED = "grant.changed", "修改代办授权"
     GRANT_REVOKED = "grant.revoked", "撤销代办授权"
     GRANT_DECLINED = "grant.declined", "拒绝代办授权"
+    GRANT_LOOKUP_FAILED = "grant.lookup_failed", "授权代办:被授权人信息不符"
     SYSTEM_ENTERED = "system.entered", "进入业务系统"
     SSO_SIGN_ON = "sso.sign_on", "单点登录业务系统"
     RESET_REQUESTED = "reset.requested", "登录名重置密码:检索用户"

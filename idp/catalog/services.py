@@ -17,7 +17,8 @@ from idp.accounts.models import Account, AccountKind
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.catalog.models import Follow, ServiceItem, SystemVisit
-from idp.delegation.selectors import organisations_for, systems_with_grants
+from idp.delegation.policy import ORGANISATIONS_UNVERIFIED, Refusal, who_may_enter
+from idp.delegation.selectors import systems_with_grants
 
 KIND_LABELS = {AccountKind.NATURAL: "自然人", AccountKind.LEGAL: "法人单位"}
 WINDOWS = {AccountKind.NATURAL: "自然人登录", AccountKind.LEGAL: "法人登录"}
@@ -42,30 +43,30 @@ def _login_url(kind: str, item: ServiceItem) -> str:
 
 
 def entry_decision(*, account: Account | None, item: ServiceItem) -> EntryDecision:
+    """The one policy (delegation.policy.who_may_enter) through this item, worded for 办理入口."""
     system, kind = item.system, item.user_kind
     if account is None or not account.is_authenticated:
         return EntryDecision(message=f"办理该事项需要登录,请在“{WINDOWS[kind]}”窗口登录后再进入。",
                              action_label=f"前往{WINDOWS[kind]}", action_url=_login_url(kind, item))
-    identities: list = [None] if account.kind == kind and system.admits(kind) else []
-    if account.is_natural:
-        # SPEC 4: an authorised person chooses whom they act for — themselves or an organisation.
-        identities += list(organisations_for(person=account, system=system))
-    if not identities and account.is_natural and kind == AccountKind.LEGAL:
+    entry = who_may_enter(account, system, item_kind=kind)
+    if entry.refusal is Refusal.WRONG_KIND and account.is_natural and kind == AccountKind.LEGAL:
         return EntryDecision(
             message="该事项面向法人单位。请退出后使用法人账号在“法人登录”窗口登录;"
                     "如需代本单位办理,请单位管理员在“用户授权管理”中为您授权该业务系统。",
             action_label="退出并前往法人登录", action_url=_login_url(AccountKind.LEGAL, item))
-    if not identities:
+    if entry.refusal is Refusal.WRONG_KIND:
         return EntryDecision(
             message=f"该事项面向{KIND_LABELS[kind]},当前账号不能办理。"
                     f"请退出后使用{KIND_LABELS[kind]}账号在“{WINDOWS[kind]}”窗口登录。",
             action_label=f"退出并前往{WINDOWS[kind]}", action_url=_login_url(kind, item))
-    if system.requires_realname and not account.is_realname_verified:
+    if entry.refusal is Refusal.NEEDS_REALNAME:
         return EntryDecision(
             message=f"进入“{system.name}”需要先完成实名认证,当前状态:{account.get_realname_status_display()}。"
                     "请在“我的信息”中完善信息并完成实名认证。",
             action_label="前往我的信息完成实名认证", action_url=reverse("profile"))
-    return EntryDecision(identities=identities)
+    if entry.refusal is Refusal.ORGANISATIONS_UNVERIFIED:
+        return EntryDecision(message=ORGANISATIONS_UNVERIFIED.format(system=system.name))
+    return EntryDecision(identities=list(entry.identities))
 
 
 def enter(*, account: Account, item: ServiceItem, acting_for: Account | None, ip: str = "") -> SystemVisit:

@@ -21,6 +21,11 @@ def hit(scope: str, ident: str, *, window: int) -> int:
         return 1
 
 
+def count(scope: str, ident: str) -> int:
+    """The count of the current window, without counting an event."""
+    return cache.get(_key(scope, ident)) or 0
+
+
 def reset(scope: str, ident: str) -> None:
     cache.delete(_key(scope, ident))
 

@@ -6,6 +6,7 @@ organisation's account and one on the person's.
 
 from datetime import date
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,12 +14,15 @@ from idp.accounts.models import Account, AccountKind
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.catalog.models import BusinessSystem
+from idp.core import ratelimit
 from idp.delegation.models import Grant, GrantSource, GrantStatus
 from idp.delegation.selectors import grants_in_force
 
 # Deliberately one message for every way a look-up can miss, so the form reveals nothing
 # about accounts the organisation does not already know.
 PERSON_NOT_FOUND = "未找到符合条件的已实名认证自然人用户,请核对登录名、姓名和证件号码后四位"
+ORGANISATION_UNVERIFIED = "本单位完成实名认证后才能授权他人代办,请先在“我的信息”中完成实名认证"
+TOO_MANY_MISSES = "核对失败次数过多,请一小时后再试"
 
 
 class DelegationError(Exception):
@@ -34,8 +38,18 @@ class GrantNotFound(DelegationError):
         super().__init__("授权记录不存在")
 
 
-def find_person(*, organisation: Account, login_name: str, name: str, id_suffix: str) -> Account:
-    """The verified natural person with this login name, name and identity-number suffix."""
+def find_person(*, organisation: Account, login_name: str, name: str, id_suffix: str, ip: str = "") -> Account:
+    """The verified natural person with this login name, name and identity-number suffix —
+    the 用户授权管理 way in, open only to verified organisations.
+
+    The last four characters are guessable, so misses are counted per organisation and per IP
+    (and audited); past the limit the form refuses to look anyone up for an hour.
+    """
+    if not organisation.is_realname_verified:
+        raise DelegationError(ORGANISATION_UNVERIFIED)
+    if (ratelimit.count("grant-miss", str(organisation.pk)) >= settings.IDP_GRANT_LOOKUP_MISSES_PER_ORGANISATION
+            or ratelimit.count("grant-miss-ip", ip) >= settings.IDP_GRANT_LOOKUP_MISSES_PER_IP):
+        raise DelegationError(TOO_MANY_MISSES)
     login_name, name, id_suffix = login_name.strip(), name.strip(), id_suffix.strip().upper()
     if login_name.lower() == organisation.login_name.lower():
         raise DelegationError("不能授权给本单位账号,请填写被授权自然人的登录名", field="login_name")
@@ -43,6 +57,10 @@ def find_person(*, organisation: Account, login_name: str, name: str, id_suffix:
                                      is_active=True).select_related("person").first())
     if (person is None or person.person.name != name or len(id_suffix) != 4
             or not person.person.id_number.upper().endswith(id_suffix) or not person.is_realname_verified):
+        ratelimit.hit("grant-miss", str(organisation.pk), window=3600)
+        ratelimit.hit("grant-miss-ip", ip, window=3600)
+        record(Event.GRANT_LOOKUP_FAILED, account=organisation, actor=organisation, ip=ip,
+               login_name_typed=login_name[:64])
         raise DelegationError(PERSON_NOT_FOUND)
     return person
 

@@ -23,7 +23,7 @@ def manage(request):
         data = form.cleaned_data
         try:
             person = services.find_person(organisation=request.user, login_name=data["login_name"],
-                                          name=data["name"], id_suffix=data["id_suffix"])
+                                          name=data["name"], id_suffix=data["id_suffix"], ip=client_ip(request))
             services.create_grants(organisation=request.user, person=person, systems=data["systems"],
                                    expires_on=data["expires_on"], actor=request.user, ip=client_ip(request))
         except services.DelegationError as error:
@@ -34,6 +34,7 @@ def manage(request):
             return redirect("delegation")
     return render(request, "delegation/manage.html", {
         "section": "delegation", "form": form, "grants": selectors.grants_given(request.user),
+        "unverified": None if request.user.is_realname_verified else services.ORGANISATION_UNVERIFIED,
     })
 
 

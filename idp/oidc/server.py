@@ -22,7 +22,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.http.request import HttpHeaders
 
-from idp.delegation.selectors import organisations_for
+from idp.delegation import policy
 from idp.oidc import families, tokens
 from idp.sso import claims, clients, keys
 from idp.sso.claims import Party
@@ -140,12 +140,10 @@ def _principal_for(family: families.Family, client: Client, refresh_token: str,
                    session: SsoSession | None = None) -> Principal | None:
     """The principal of a family, if it may still be used: live family, active account, and
     for an organisation a grant still in force."""
-    if family.revoked or not family.account.is_active:
+    if family.revoked or not policy.may_continue(account=family.account, acting_for=family.acting_for,
+                                                 system=client.system):
         return None
     acting_for = family.acting_for
-    if acting_for is not None and not (acting_for.is_active and organisations_for(
-            person=family.account.pk, system=client.system).filter(pk=acting_for.pk).exists()):
-        return None
     return Principal(family.account, acting_for, session, int(family.auth_time.timestamp()), family.pk,
                      refresh_token)
 

@@ -1,8 +1,7 @@
-"""Who may sign on to a business system, and as whom (SPEC 4, 6).
+"""Who may sign on to a business system, and as whom (SPEC 4, 6), worded for the sign-on step.
 
-Shared by the OIDC authorize step and CAS login: the account's own kind must be admitted,
-or a natural person must hold a delegation grant for the system; systems that need real-name
-verification refuse unverified accounts, which are sent to 我的信息.
+Shared by the OIDC authorize step and CAS login. The rule itself is delegation.policy's, the
+same one 办理入口 uses; unverified accounts are sent to 我的信息.
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from django.utils.http import urlencode
 
 from idp.accounts.models import Account, AccountKind
 from idp.catalog.models import BusinessSystem
-from idp.delegation.selectors import organisations_for
+from idp.delegation.policy import ORGANISATIONS_UNVERIFIED, Refusal, who_may_enter
 
 PRESELECT_KEY = "sso_acting_for"  # {system code: "self" | organisation pk}, set by 办理入口
 
@@ -36,10 +35,9 @@ def login_tab(system: BusinessSystem) -> str:
 
 
 def decide(account: Account, system: BusinessSystem) -> Access:
-    identities: list = [None] if system.admits(account.kind) else []
-    if account.is_natural and system.delegable:
-        identities += list(organisations_for(person=account, system=system))
-    if not identities:
+    """The one policy (delegation.policy.who_may_enter), worded for the sign-on step."""
+    entry = who_may_enter(account, system)
+    if entry.refusal is Refusal.WRONG_KIND:
         other = AccountKind.LEGAL if account.is_natural else AccountKind.NATURAL
         hint = ("如需代单位办理,请单位管理员在“用户授权管理”中为您授权该业务系统。"
                 if account.is_natural and system.delegable else "")
@@ -48,11 +46,13 @@ def decide(account: Account, system: BusinessSystem) -> Access:
         return Access(message=f"当前账号不能进入“{system.name}”。{hint}请退出后使用{kind}账号在“{window}”窗口登录。",
                       action_label=f"退出并前往{window}",
                       action_url=f"{reverse('login')}?{urlencode({'tab': other})}")
-    if system.requires_realname and not account.is_realname_verified:
+    if entry.refusal is Refusal.NEEDS_REALNAME:
         return Access(needs_realname=True,
                       message=f"进入“{system.name}”需要先完成实名认证,当前状态:"
                               f"{account.get_realname_status_display()}。请在“我的信息”中完成实名认证后再进入。")
-    return Access(identities=identities)
+    if entry.refusal is Refusal.ORGANISATIONS_UNVERIFIED:
+        return Access(message=ORGANISATIONS_UNVERIFIED.format(system=system.name))
+    return Access(identities=list(entry.identities))
 
 
 def preselect(request, system: BusinessSystem, acting_for: Account | None) -> None:
