@@ -46,6 +46,10 @@ DEFAULTS = {
     "IDP_EMAIL_HOST": "localhost",
     "IDP_EMAIL_FROM": "noreply@idp.localhost",
     "IDP_RESET_LINK_HOURS": "24",
+    # Reverse proxies whose client-address header is believed (addresses or CIDRs, comma-
+    # separated); `none` says there is no proxy. Production refuses to start without it.
+    "IDP_TRUSTED_PROXIES": "",
+    "IDP_CLIENT_IP_HEADER": "X-Forwarded-For",
     # Where `make run` serves the two demo business systems (demos/), registered by load_demo.
     "IDP_DEMO_OIDC_URL": "http://127.0.0.1:8001",
     "IDP_DEMO_CAS_URL": "http://127.0.0.1:8002",

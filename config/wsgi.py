@@ -5,6 +5,13 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 django_application = get_wsgi_application()
 
+from django.conf import settings  # noqa: E402
+
+if settings.IDP_PRODUCTION:
+    from idp.core.checks import refuse_unsafe_start
+
+    refuse_unsafe_start()
+
 from idp.sso.fastpath import FastPath  # noqa: E402  (needs the configured apps)
 
 application = FastPath(django_application)

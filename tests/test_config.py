@@ -29,16 +29,70 @@ def test_fixed_captcha_refused_without_test_hooks():
     assert ok.returncode == 0, ok.stderr
 
 
-def test_production_refuses_development_keys():
-    result = run_settings("config.settings.production", IDP_ISSUER="https://id.example.cn")
-    assert result.returncode != 0 and "IDP_SECRET_KEY" in result.stderr
-    result = run_settings("config.settings.production", IDP_ISSUER="https://id.example.cn",
-                          IDP_SECRET_KEY="x" * 50)
-    assert result.returncode != 0 and "IDP_DATA_KEY" in result.stderr
-    result = run_settings("config.settings.production", IDP_ISSUER="https://id.example.cn",
-                          IDP_SECRET_KEY="x" * 50,
-                          IDP_DATA_KEY="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+SAFE_PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "IDP_ISSUER": "https://id.example.cn",
+    "IDP_SECRET_KEY": "k7Vq2-pLr9sT0wXy3zAbCdEfGhIjKlMnOpQrStUvWxYz012345",
+    "IDP_DATA_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "IDP_DATABASE_URL": "postgresql://idp@127.0.0.1:5432/idp",
+    "IDP_REDIS_URL": "redis://127.0.0.1:6379/0",
+    "IDP_REALNAME_VERIFIER": "http", "IDP_REALNAME_HTTP_URL": "https://registry.example.cn",
+    "IDP_SMS_BACKEND": "http", "IDP_SMS_HTTP_URL": "https://sms.example.cn",
+    "IDP_TRUSTED_PROXIES": "10.0.0.5,10.0.1.0/24",
+}
+
+
+def check_deploy(**environ):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("IDP_") and k != "DJANGO_SETTINGS_MODULE"}
+    clean.update(environ)
+    return subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=clean,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_passes_on_a_correct_production_configuration():
+    result = check_deploy(**SAFE_PRODUCTION)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("unsafe", "error"), [
+    ({"IDP_SECRET_KEY": None}, "idp.E001"),
+    ({"IDP_SECRET_KEY": "x"}, "idp.E001"),
+    ({"IDP_DATA_KEY": None}, "idp.E002"),
+    ({"IDP_DATA_KEY": "not base64!"}, "idp.E002"),
+    ({"IDP_DATA_KEY": "c2hvcnQ="}, "idp.E002"),
+    ({"IDP_ALLOW_TEST_HOOKS": "1", "IDP_CAPTCHA": "fixed:1"}, "idp.E003"),
+    ({"IDP_ISSUER": "http://id.example.cn"}, "idp.E004"),
+    ({"IDP_REALNAME_VERIFIER": None}, "idp.E005"),
+    ({"IDP_SMS_BACKEND": None}, "idp.E006"),
+    ({"IDP_REDIS_URL": None}, "idp.E007"),
+    ({"IDP_DATABASE_URL": None}, "idp.E008"),
+    ({"IDP_TRUSTED_PROXIES": None}, "idp.E009"),
+    ({"IDP_TRUSTED_PROXIES": "10.0.0.5,proxy.local"}, "idp.E010"),
+])
+def test_check_deploy_fails_on_each_unsafe_setting(unsafe, error):
+    environ = {**SAFE_PRODUCTION, **unsafe}
+    result = check_deploy(**{k: v for k, v in environ.items() if v is not None})
+    assert result.returncode != 0 and error in result.stderr, result.stderr
+
+
+def test_production_server_refuses_to_start_on_unsafe_settings():
+    """The WSGI application itself (what granian loads) refuses, not only the check command."""
+    environ = {k: v for k, v in SAFE_PRODUCTION.items() if k != "IDP_DATA_KEY"}
+    result = run_settings("config.wsgi", **environ)
+    assert result.returncode != 0 and "idp.E002" in result.stderr
+
+
+@pytest.mark.django_db
+def test_demo_passwords_are_refused(settings):
+    from idp.accounts.models import Account, AccountKind
+    from idp.core.checks import no_demo_passwords
+
+    Account.objects.create_user("reviewer", "Review@2026", kind=AccountKind.NATURAL, phone="13800000000")
+    assert [e.id for e in no_demo_passwords(databases=["default"])] == ["idp.E012"]
+    settings.IDP_PRODUCTION = True
+    from django.core.management import CommandError, call_command
+    with pytest.raises(CommandError):
+        call_command("load_demo")
 
 
 def test_secret_from_file(tmp_path, monkeypatch):

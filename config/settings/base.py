@@ -153,6 +153,11 @@ IDP_UPLOAD_MAX_BYTES = int(env.get("IDP_UPLOAD_MAX_BYTES"))
 IDP_PRIVATE_STORAGE = env.get("IDP_PRIVATE_STORAGE")
 # Password recovery: how long an appeal's set-password link stays valid, and the throttles.
 IDP_RESET_LINK_HOURS = int(env.get("IDP_RESET_LINK_HOURS"))
+# Reverse proxies (README, "Security"): [] when unset or `none`.
+IDP_TRUSTED_PROXIES_SETTING = env.get("IDP_TRUSTED_PROXIES").strip()
+IDP_TRUSTED_PROXIES = [] if IDP_TRUSTED_PROXIES_SETTING.lower() in ("", "none") else env.get_list("IDP_TRUSTED_PROXIES")
+IDP_CLIENT_IP_HEADER = env.get("IDP_CLIENT_IP_HEADER")
+IDP_CLIENT_IP_META = "HTTP_" + IDP_CLIENT_IP_HEADER.upper().replace("-", "_")
 IDP_RESET_LOOKUPS_PER_IP = 20  # 检索用户 / 检索单位名 per IP per 10 minutes
 IDP_RESET_FAILURES_PER_ACCOUNT = 5  # mismatches per account per hour before a pause
 IDP_RESET_FAILURES_PER_IP = 20  # mismatches per IP per hour
@@ -160,6 +165,7 @@ IDP_GRANT_LOOKUP_MISSES_PER_ORGANISATION = 5  # 用户授权管理: wrong login 
 IDP_GRANT_LOOKUP_MISSES_PER_IP = 20
 IDP_RESET_SENDS_PER_ACCOUNT = 5  # 获取短信验证码 presses per account per hour, right or wrong phone
 IDP_RESET_SENDS_PER_IP = 20  # the same per IP per hour
+IDP_PRODUCTION = False  # production.py: unsafe settings stop the server (idp/core/checks.py)
 IDP_ALLOW_TEST_HOOKS = env.get_bool("IDP_ALLOW_TEST_HOOKS")
 IDP_CAPTCHA = env.get("IDP_CAPTCHA")
 if IDP_CAPTCHA.startswith("fixed:") and not IDP_ALLOW_TEST_HOOKS:

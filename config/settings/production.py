@@ -1,19 +1,11 @@
-"""Production: secure cookies, HSTS, and refusal to run on development secrets."""
+"""Production: secure cookies, HSTS. Unsafe settings (development keys, test hooks, the
+reference verifier, the SMS outbox, a per-process cache, SQLite, no proxy setting) are system
+checks (idp/core/checks.py): `manage.py check --deploy` fails on them and the WSGI
+application refuses to start."""
 
-from django.core.exceptions import ImproperlyConfigured
-
-from config import env
 from config.settings.base import *  # noqa: F403
 
-if SECRET_KEY == env.DEV_SECRET_KEY:  # noqa: F405
-    raise ImproperlyConfigured("Set IDP_SECRET_KEY: the development key is refused in production.")
-if IDP_DATA_KEY == env.DEV_DATA_KEY:  # noqa: F405
-    raise ImproperlyConfigured("Set IDP_DATA_KEY: the development data key is refused in production.")
-if IDP_ALLOW_TEST_HOOKS:  # noqa: F405
-    raise ImproperlyConfigured("IDP_ALLOW_TEST_HOOKS must not be set in production.")
-if not IDP_ISSUER.startswith("https://"):  # noqa: F405
-    raise ImproperlyConfigured("IDP_ISSUER must be an https:// URL in production.")
-
+IDP_PRODUCTION = True
 DEBUG = False
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -1,4 +1,51 @@
+"""The client's address, also behind reverse proxies (README, "Security": trusted proxies).
+
+Behind a proxy REMOTE_ADDR is the proxy, so every user would share one address and its
+throttles and locks. When the peer is one of IDP_TRUSTED_PROXIES, the address comes from the
+configured header (IDP_CLIENT_IP_HEADER, X-Forwarded-For by default): its entries are read
+right to left, skipping trusted proxies, and the first one that is not a trusted proxy is the
+client — the left part of the header is written by the client and is never believed.
+"""
+
+import ipaddress
+from functools import lru_cache
+
+from django.conf import settings
+
+
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple) -> tuple:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _address(value: str):
+    value = value.strip()
+    if value.startswith("[") and "]" in value:  # [v6]:port
+        value = value[1:value.index("]")]
+    elif value.count(":") == 1:  # v4:port
+        value = value.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def _trusted(address, networks) -> bool:
+    return address is not None and any(address in network for network in networks)
+
+
 def client_ip(request) -> str:
-    """The peer address. A deployment behind a proxy sets REMOTE_ADDR from the proxy header
-    in the proxy or WSGI server, never from a header the client controls."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    networks = _networks(tuple(settings.IDP_TRUSTED_PROXIES))
+    if not networks or not _trusted(_address(remote), networks):
+        return remote
+    header = request.META.get(settings.IDP_CLIENT_IP_META, "")
+    client = remote
+    for entry in reversed(header.split(",") if header else []):
+        address = _address(entry)
+        if address is None:  # garbage: believe no further than the last proxy that vouched
+            return client
+        client = str(address)
+        if not _trusted(address, networks):
+            return client
+    return client

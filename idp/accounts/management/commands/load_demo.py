@@ -22,6 +22,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        from django.conf import settings
+        from django.core.management.base import CommandError
+
+        if settings.IDP_PRODUCTION:
+            raise CommandError("load_demo creates accounts with published passwords: never in production.")
         created = []
         if not Account.objects.filter(login_name__lower=REVIEWER[0]).exists():
             reviewer = Account.objects.create_user(REVIEWER[0], REVIEWER[1], kind=AccountKind.NATURAL,

@@ -1,0 +1,110 @@
+"""System checks for settings that must never reach production (README, "Security").
+
+`manage.py check --deploy` reports them as errors (exit 1); under production settings the
+WSGI application refuses to start while any of them fails (config/wsgi.py). With
+`--database default` the check also refuses demo accounts that still have the README's
+passwords.
+"""
+
+import base64
+import binascii
+import ipaddress
+
+from django.conf import settings
+from django.core import checks
+
+from config import env
+
+DEMO_PASSWORDS = {"reviewer": "Review@2026", "demo_person": "Demo@2026a", "demo_org": "Demo@2026b"}
+
+
+def _error(n: int, message: str, hint: str) -> checks.Error:
+    return checks.Error(message, hint=hint, id=f"idp.E{n:03d}")
+
+
+def data_key_problem(value: str) -> str:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return "is not base64"
+    return "" if len(raw) == 32 else f"decodes to {len(raw)} bytes, not 32"
+
+
+@checks.register(checks.Tags.security)
+def trusted_proxies_are_addresses(app_configs=None, **kwargs):
+    errors = []
+    for proxy in settings.IDP_TRUSTED_PROXIES:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            errors.append(_error(10, f"IDP_TRUSTED_PROXIES: {proxy!r} is not an address or CIDR.",
+                                 "Give the reverse proxies' addresses, e.g. 10.0.0.5,10.0.1.0/24."))
+    return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def production_settings(app_configs=None, **kwargs):
+    errors = []
+    key = settings.SECRET_KEY
+    if key == env.DEV_SECRET_KEY or len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-"):
+        errors.append(_error(1, "IDP_SECRET_KEY is the development key or too weak.",
+                             "Use at least 50 random characters, e.g. python -c \"import secrets;"
+                             "print(secrets.token_urlsafe(48))\"."))
+    if settings.IDP_DATA_KEY == env.DEV_DATA_KEY or data_key_problem(settings.IDP_DATA_KEY):
+        problem = data_key_problem(settings.IDP_DATA_KEY) or "is the development key"
+        errors.append(_error(2, f"IDP_DATA_KEY {problem}.",
+                             "Generate base64 of 32 random bytes (README, Configuration) and escrow it."))
+    if settings.IDP_ALLOW_TEST_HOOKS or settings.IDP_CAPTCHA != "image":
+        errors.append(_error(3, "Test hooks are on (IDP_ALLOW_TEST_HOOKS or IDP_CAPTCHA=fixed:…).",
+                             "Unset IDP_ALLOW_TEST_HOOKS and IDP_CAPTCHA."))
+    if not settings.IDP_ISSUER.startswith("https://"):
+        errors.append(_error(4, "IDP_ISSUER is not an https:// URL.", "Set the public https base URL."))
+    if settings.IDP_REALNAME_VERIFIER == "reference":
+        errors.append(_error(5, "IDP_REALNAME_VERIFIER=reference answers from a fictitious data set.",
+                             "Use IDP_REALNAME_VERIFIER=http with the national registry's URL."))
+    if settings.IDP_SMS_BACKEND == "outbox":
+        errors.append(_error(6, "IDP_SMS_BACKEND=outbox writes codes to a file instead of sending them.",
+                             "Use IDP_SMS_BACKEND=http with the SMS gateway."))
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        errors.append(_error(7, "The cache is per process: throttles, locks and codes would not be shared.",
+                             "Set IDP_REDIS_URL."))
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        errors.append(_error(8, "The database is SQLite.", "Set IDP_DATABASE_URL=postgresql://…"))
+    if not settings.IDP_TRUSTED_PROXIES_SETTING:
+        errors.append(_error(9, "IDP_TRUSTED_PROXIES is not set: behind a proxy every user would share "
+                                "one address, and with it the login locks and SMS caps.",
+                             "Set it to the reverse proxies' addresses or CIDRs, or to `none` if clients "
+                             "connect directly."))
+    if settings.DEBUG:
+        errors.append(_error(11, "IDP_DEBUG is on.", "Unset IDP_DEBUG."))
+    return errors
+
+
+@checks.register(checks.Tags.database, deploy=True)
+def no_demo_passwords(app_configs=None, databases=None, **kwargs):
+    if not databases:
+        return []
+    from idp.accounts.models import Account
+
+    errors = []
+    for account in Account.objects.filter(login_name__in=list(DEMO_PASSWORDS)):
+        if account.check_password(DEMO_PASSWORDS[account.login_name]):
+            errors.append(_error(12, f"The demo account {account.login_name!r} has the README's password.",
+                                 "Delete the demo accounts (load_demo is for development only)."))
+    return errors
+
+
+def refuse_unsafe_start() -> None:
+    """Called by the WSGI application under production settings: any error above stops it.
+    The settings are checked first; the database check runs only if they pass and the
+    database answers (a server may start before its database is up)."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
+
+    errors = [m for m in checks.run_checks(include_deployment_checks=True) if m.level >= checks.ERROR]
+    try:
+        errors = errors or no_demo_passwords(databases=["default"])
+    except DatabaseError:
+        pass
+    if errors:
+        raise ImproperlyConfigured("Refusing to start:\n" + "\n".join(f"{e.id}: {e.msg}" for e in errors))
