@@ -116,11 +116,14 @@ def check_code(*, phone: str, purpose: str, code: str) -> int:
         raise CodeError("验证码已使用,请重新获取", "used")
     if record.expires_at <= timezone.now():
         raise CodeError("验证码已过期,请重新获取", "expired")
-    if record.attempts >= settings.IDP_OTP_MAX_ATTEMPTS:
+    # Count the attempt first, in one conditional update: of any number of parallel guesses
+    # only IDP_OTP_MAX_ATTEMPTS get as far as the comparison.
+    with transaction.atomic():
+        counted = OneTimeCode.objects.filter(pk=record.pk, attempts__lt=settings.IDP_OTP_MAX_ATTEMPTS).update(
+            attempts=F("attempts") + 1)
+    if not counted:
         raise CodeError("验证码输入错误次数过多,请重新获取", "attempts")
     if not secrets.compare_digest(record.code_digest, _digest(phone, purpose, code)):
-        with transaction.atomic():
-            OneTimeCode.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1)
         raise CodeError("短信验证码错误", "wrong")
     return record.pk
 
