@@ -97,6 +97,9 @@ PASSWORD_HASHERS = [
     "idp.migration.hashers.LegacySaltedMD5Hasher",
     "idp.migration.hashers.LegacySHA256Hasher",
     "idp.migration.hashers.LegacyBcryptHasher",
+    "idp.migration.hashers.WrappedUnsaltedMD5Hasher",
+    "idp.migration.hashers.WrappedSaltedMD5Hasher",
+    "idp.migration.hashers.WrappedSHA256Hasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "idp.accounts.passwords.PlatformPasswordValidator"}]
 

@@ -5,6 +5,12 @@ Account.password; the hashers below verify it at login, and Django then re-hashe
 password with the preferred argon2id hasher (none of these is preferred, so must_update
 holds). PBKDF2-SHA256 is stored exactly as the legacy platform wrote it: it is Django's
 own format, verified by Django's PBKDF2PasswordHasher. Hashes are never logged or shown.
+
+The three fast digests (unsalted MD5, salted MD5, SHA-256) are also kept wrapped: argon2id
+over the legacy digest (`wrap_legacy_hashes`, Django's "password upgrading without requiring a
+login"), so no fast digest stays in the database. Until an account is wrapped, a wrong password
+against its fast digest costs one argon2id hash anyway, so a failed login takes as long for an
+imported account as for any other.
 """
 
 import hashlib
@@ -13,7 +19,8 @@ import re
 
 import bcrypt
 from django.contrib.auth.hashers import BasePasswordHasher
-from django.utils.crypto import constant_time_compare
+
+from idp.accounts.hashers import Argon2idHasher
 
 HEX32, HEX64 = re.compile(r"[0-9a-fA-F]{32}"), re.compile(r"[0-9a-fA-F]{64}")
 BCRYPT = re.compile(r"\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}")
@@ -64,36 +71,76 @@ class _LegacyHasher(BasePasswordHasher):
         return {"algorithm": self.algorithm, "hash": "********"}
 
 
-class LegacyUnsaltedMD5Hasher(_LegacyHasher):
+class _FastDigestHasher(_LegacyHasher):
+    """A fast legacy digest: `digest(salt, password)` is the hex string the platform stored."""
+
+    def digest(self, salt: str, password: str) -> str:
+        raise NotImplementedError
+
+    def verify(self, password, encoded):
+        parts = self.decode(encoded)
+        if hmac.compare_digest(self.digest(parts["salt"], password), parts["hash"]):
+            return True
+        Argon2idHasher().encode(password, Argon2idHasher().salt())  # cost like any failed login
+        return False
+
+    def wrap(self, encoded: str) -> str:
+        """The argon2id-wrapped form of a stored hash (no password needed)."""
+        parts = self.decode(encoded)
+        inner = Argon2idHasher().encode(parts["hash"], Argon2idHasher().salt())
+        return f"argon2_{self.algorithm}${parts['salt']}${inner}"
+
+
+class LegacyUnsaltedMD5Hasher(_FastDigestHasher):
     """`unsalted_md5$<hex>`: MD5(password)."""
 
     algorithm = "legacy_unsalted_md5"
 
-    def verify(self, password, encoded):
-        digest = self.decode(encoded)["hash"]
-        return constant_time_compare(hashlib.md5(password.encode()).hexdigest(), digest)
+    def digest(self, salt, password):
+        return hashlib.md5(password.encode()).hexdigest()
 
 
-class LegacySaltedMD5Hasher(_LegacyHasher):
+class LegacySaltedMD5Hasher(_FastDigestHasher):
     """`md5$<salt>$<hex>`: MD5(salt + password)."""
 
     algorithm = "legacy_md5"
 
-    def verify(self, password, encoded):
-        parts = self.decode(encoded)
-        computed = hashlib.md5((parts["salt"] + password).encode()).hexdigest()
-        return constant_time_compare(computed, parts["hash"])
+    def digest(self, salt, password):
+        return hashlib.md5((salt + password).encode()).hexdigest()
 
 
-class LegacySHA256Hasher(_LegacyHasher):
+class LegacySHA256Hasher(_FastDigestHasher):
     """`sha256$<salt>$<hex>`: SHA-256(salt + password)."""
 
     algorithm = "legacy_sha256"
 
+    def digest(self, salt, password):
+        return hashlib.sha256((salt + password).encode()).hexdigest()
+
+
+class _WrappedHasher(_LegacyHasher):
+    """`argon2_<legacy algorithm>$<legacy salt>$<argon2id of the legacy digest>`."""
+
+    inner: type[_FastDigestHasher]
+
     def verify(self, password, encoded):
-        parts = self.decode(encoded)
-        computed = hashlib.sha256((parts["salt"] + password).encode()).hexdigest()
-        return hmac.compare_digest(computed, parts["hash"])
+        _, salt, wrapped = encoded.split("$", 2)
+        return Argon2idHasher().verify(self.inner().digest(salt, password), wrapped)
+
+
+class WrappedUnsaltedMD5Hasher(_WrappedHasher):
+    algorithm, inner = "argon2_legacy_unsalted_md5", LegacyUnsaltedMD5Hasher
+
+
+class WrappedSaltedMD5Hasher(_WrappedHasher):
+    algorithm, inner = "argon2_legacy_md5", LegacySaltedMD5Hasher
+
+
+class WrappedSHA256Hasher(_WrappedHasher):
+    algorithm, inner = "argon2_legacy_sha256", LegacySHA256Hasher
+
+
+FAST_DIGESTS = {h.algorithm: h for h in (LegacyUnsaltedMD5Hasher, LegacySaltedMD5Hasher, LegacySHA256Hasher)}
 
 
 class LegacyBcryptHasher(_LegacyHasher):
