@@ -151,7 +151,12 @@ def login(request):
 
 
 def logout(request):
-    """Ends the platform session — and so every business system's (single logout)."""
+    """Ends the platform session — and so every business system's (single logout).
+
+    A GET only asks: any site can send a browser to /cas/logout, so the logout itself is the
+    confirmation form's POST, which the CSRF check guards."""
+    if request.user.is_authenticated and request.method != "POST":
+        return render(request, "sso/confirm_logout.html", {"action": request.get_full_path()})
     if request.user.is_authenticated:
         record(Event.LOGOUT, account=request.user, actor=request.user, ip=client_ip(request), via="cas")
     platform_logout(request)

@@ -235,7 +235,10 @@ def end_session(request):
     if hint is not None and hint.get("iss") != settings.IDP_ISSUER:
         return render(request, "sso/error.html", {"error": "invalid_request",
                                                   "description": "id_token_hint 不是本平台签发的"}, status=400)
-    if validated.needs_confirmation:
+    # Only a hint from this browser's own SSO session may log it out without asking: an ID
+    # token of another session (anyone's, from anywhere) would make this a cross-site logout.
+    own_session = hint is not None and hint.get("sid") == sessions.current_sid(request)
+    if validated.needs_confirmation or (request.user.is_authenticated and not own_session):
         return render(request, "sso/confirm_logout.html", {})
     response = server.create_endpoint_response("end_session", validated)
     if response is not None:

@@ -151,8 +151,10 @@ def test_logging_out_in_a_business_system_logs_out_of_the_platform_and_the_other
     page.goto(cas_url + "/fill")
     act_for_the_organisation(page)
 
-    # 退出登录 in the CAS demo: CAS logout ends the platform session, back to the demo.
+    # 退出登录 in the CAS demo: CAS logout asks (a GET from anywhere must not log out), then
+    # ends the platform session and returns to the demo.
     page.get_by_role("link", name="退出登录").click()
+    page.get_by_role("button", name="确认退出登录").click()
     expect(page.get_by_role("heading", name="科小企评价(演示)")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("未登录")
     expect_logged_out(page, oidc_url + "/")

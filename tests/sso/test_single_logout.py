@@ -145,7 +145,10 @@ def test_cas_logout_ends_everything_and_returns_to_a_registered_service(client, 
     oidc, cas = two_systems
     client.force_login(factories.natural_account())
     _sign_on_both(client, oidc, cas, receiver)
-    response = client.get("/cas/logout", {"service": receiver.url + "/cas-app/"})
+    asked = client.get("/cas/logout", {"service": receiver.url + "/cas-app/"})
+    assert asked.status_code == 200 and "确认退出登录" in asked.content.decode()  # a GET only asks
+    assert LogoutDelivery.objects.count() == 0
+    response = client.post(f"/cas/logout?service={receiver.url}/cas-app/")
     assert response["Location"] == receiver.url + "/cas-app/"
     assert LogoutDelivery.objects.count() == 2
     assert client.get("/cas/logout", {"service": "https://evil.example/"})["Location"] == "/login/"
