@@ -43,7 +43,8 @@ SAFE_PRODUCTION = {
 
 
 def check_deploy(**environ):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("IDP_") and k != "DJANGO_SETTINGS_MODULE"}
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("IDP_") and k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     clean.update(environ)
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=clean,
                           capture_output=True, text=True, timeout=120)

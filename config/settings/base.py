@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "idp.core.middleware.RequestSizeLimitMiddleware",
     "idp.core.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -45,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "idp.core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -153,6 +155,10 @@ IDP_REALNAME_HTTP_RETRIES = int(env.get("IDP_REALNAME_HTTP_RETRIES"))
 # Manual-verification uploads: size limit per file, and where they are kept (never served
 # as static or media files; only the evidence view reads them).
 IDP_UPLOAD_MAX_BYTES = int(env.get("IDP_UPLOAD_MAX_BYTES"))
+# Whole request bodies: the three documents of an upload form and its fields; refused by
+# Content-Length before anything is read (idp/core/middleware.py).
+IDP_MAX_REQUEST_BYTES = 3 * IDP_UPLOAD_MAX_BYTES + 1024 * 1024
+IDP_UPLOAD_MAX_PIXELS = 30_000_000  # width × height of a document image (a 6000×5000 scan)
 IDP_PRIVATE_STORAGE = env.get("IDP_PRIVATE_STORAGE")
 # Password recovery: how long an appeal's set-password link stays valid, and the throttles.
 IDP_RESET_LINK_HOURS = int(env.get("IDP_RESET_LINK_HOURS"))
@@ -164,6 +170,8 @@ IDP_CLIENT_IP_META = "HTTP_" + IDP_CLIENT_IP_HEADER.upper().replace("-", "_")
 IDP_RESET_LOOKUPS_PER_IP = 20  # 检索用户 / 检索单位名 per IP per 10 minutes
 IDP_RESET_FAILURES_PER_ACCOUNT = 5  # mismatches per account per hour before a pause
 IDP_RESET_FAILURES_PER_IP = 20  # mismatches per IP per hour
+IDP_RECHECKS_PER_ACCOUNT = 3  # 重新核验 per account per hour (each is a paid registry query)
+IDP_RECHECKS_PER_IP = 10
 IDP_GRANT_LOOKUP_MISSES_PER_ORGANISATION = 5  # 用户授权管理: wrong login name/name/last four per hour
 IDP_GRANT_LOOKUP_MISSES_PER_IP = 20
 IDP_RESET_SENDS_PER_ACCOUNT = 5  # 获取短信验证码 presses per account per hour, right or wrong phone

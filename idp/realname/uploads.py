@@ -43,7 +43,9 @@ def check_upload(slot: str, uploaded) -> tuple[bytes, str]:
         return data, "application/pdf"
     try:
         with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
+            kind, (width, height) = image.format, image.size
+            if width * height > settings.IDP_UPLOAD_MAX_PIXELS:  # a tiny file can claim a huge canvas
+                raise InvalidUpload(f"图片尺寸过大({width}×{height}),请缩小后重新上传")
             image.verify()  # walks the whole file: truncated or corrupt images fail here
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise InvalidUpload(f"文件类型不符或文件已损坏,请上传{allowed_types(slot)}") from None
