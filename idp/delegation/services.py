@@ -17,6 +17,7 @@ from idp.catalog.models import BusinessSystem
 from idp.core import ratelimit
 from idp.delegation.models import Grant, GrantSource, GrantStatus
 from idp.delegation.selectors import grants_in_force
+from idp.delegation.signals import grant_ended
 
 # Deliberately one message for every way a look-up can miss, so the form reveals nothing
 # about accounts the organisation does not already know.
@@ -147,6 +148,7 @@ def change_grant(*, organisation: Account, grant_id, expires_on: date | None, ac
 def _end(grant: Grant, status: str, actor: Account) -> None:
     grant.status, grant.ended_at, grant.ended_by = status, timezone.now(), actor
     grant.save(update_fields=["status", "ended_at", "ended_by"])
+    grant_ended.send(sender=Grant, grant=grant)  # tokens acting under it end now, not at expiry
 
 
 def revoke_grant(*, organisation: Account, grant_id, actor: Account, ip: str = "") -> Grant:

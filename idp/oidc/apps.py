@@ -7,7 +7,9 @@ class OidcConfig(AppConfig):
     verbose_name = "OpenID Connect"
 
     def ready(self):
+        from idp.delegation.signals import grant_ended
         from idp.oidc import tokens
         from idp.sso.sessions import session_ended
 
         session_ended.connect(tokens.revoke_for_session, dispatch_uid="oidc-revoke-session")
+        grant_ended.connect(tokens.revoke_for_grant, dispatch_uid="oidc-revoke-grant")

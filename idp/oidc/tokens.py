@@ -145,6 +145,14 @@ def revoke_for_session(sender, session, **kwargs) -> None:
             revoke_family(family_pk, reason="session_ended")
 
 
+def revoke_for_grant(sender, grant, **kwargs) -> None:
+    """A delegation grant was revoked or declined: the families acting under it end."""
+    families = Authorization.objects.filter(account_id=grant.person_id, acting_for_id=grant.organisation_id,
+                                            client__system_id=grant.system_id, revoked_at__isnull=True)
+    for family_pk in families.values_list("pk", flat=True):
+        revoke_family(family_pk, reason="grant_ended")
+
+
 # --- authorization codes (single use; the used marker lets a replay revoke the family) ---
 
 CODE_SECONDS = 60

@@ -135,3 +135,31 @@ def test_the_per_ip_limit_spans_organisations(client, person, settings):
     client.force_login(org)
     answer = client.post("/online/delegation/", grant_form(person, systems["gqrd"]))
     assert "核对失败次数过多" in answer.content.decode()
+
+
+# --- item 14 ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["revoke", "decline"])
+def test_ending_a_grant_ends_the_tokens_acting_under_it_at_once(client, person, how):
+    from idp.delegation import services
+
+    org = factories.verified(factories.legal_account(name="撤销测试科技有限公司"))
+    rp = helpers.oidc_client("rp-grant-end", allow_natural=False, delegable=True)
+    [grant] = create_grants(organisation=org, person=person, systems=[rp.system], expires_on=None, actor=org)
+    client.force_login(person)
+    verifier, challenge = helpers.pkce_pair()
+    url = helpers.authorize(client, rp, challenge=challenge).wsgi_request.get_full_path()
+    code = helpers.query_of(client.post(url, {"acting_for": str(org.pk)})["Location"])["code"]
+    tokens = client.post("/oidc/token", {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+                                         "redirect_uri": helpers.REDIRECT},
+                         HTTP_AUTHORIZATION=helpers.basic(rp)).json()
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens['access_token']}"}
+    assert client.get("/oidc/userinfo", **bearer).status_code == 200
+    if how == "revoke":
+        services.revoke_grant(organisation=org, grant_id=grant.pk, actor=org)
+    else:
+        services.decline_grant(person=person, grant_id=grant.pk, actor=person)
+    assert client.get("/oidc/userinfo", **bearer).status_code == 401
+    introspected = client.post("/oidc/introspect", {"token": tokens["access_token"]},
+                               HTTP_AUTHORIZATION=helpers.basic(rp)).json()
+    assert introspected == {"active": False}
