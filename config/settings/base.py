@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "idp.core.middleware.RequestSizeLimitMiddleware",
     "idp.core.after_response.AfterResponseMiddleware",
+    "idp.sso.params.ProtocolParametersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

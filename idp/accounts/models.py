@@ -48,6 +48,8 @@ class Account(AbstractBaseUser, PermissionsMixin):
     """A login of either kind. Natural persons have `person`, legal persons `organisation`."""
 
     login_name = models.CharField("登录名", max_length=64)
+    # Wider than Django's 128: an argon2id-wrapped legacy digest also keeps the legacy salt (≤ 128).
+    password = models.CharField("密码", max_length=400)
     kind = models.CharField("用户类型", max_length=8, choices=AccountKind.choices)
     # 预留手机号: the person's own mobile, or an organisation's main agent's mobile.
     phone = models.CharField("手机号码", max_length=20, blank=True, db_index=True)

@@ -1,6 +1,9 @@
 import os
+import threading
 
 import pytest
+from django.conf import settings
+from django.test.testcases import LiveServerThread
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
 # the test itself (reading the database to check results) are still synchronous.
@@ -9,6 +12,36 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _serialized(static_handler):
+    """On SQLite the live server's threads share the test's one in-memory connection; two
+    requests at once (a page's two evidence images) would meet shared-cache table locks. Serve
+    one request at a time there — PostgreSQL runs the same journeys fully concurrent."""
+    lock = threading.Lock()
+
+    def make(inner):
+        handler = static_handler(inner)
+
+        def app(environ, start_response):
+            with lock:
+                result = handler(environ, start_response)
+                try:
+                    return [b"".join(result)]
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+        return app
+    return make
+
+
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    _original_init = LiveServerThread.__init__
+
+    def _init(self, host, static_handler, *args, **kwargs):
+        _original_init(self, host, _serialized(static_handler), *args, **kwargs)
+
+    LiveServerThread.__init__ = _init
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ FORMATS = {
     "unsalted_md5": f"unsalted_md5${hashlib.md5(PASSWORD.encode()).hexdigest()}",
     "md5": f"md5$s4lt${hashlib.md5(('s4lt' + PASSWORD).encode()).hexdigest()}",
     "sha256": f"sha256$s4lt${hashlib.sha256(('s4lt' + PASSWORD).encode()).hexdigest()}",
+    "sha256_long_salt": f"sha256${'s' * 128}${hashlib.sha256(('s' * 128 + PASSWORD).encode()).hexdigest()}",
 }
 
 

@@ -15,11 +15,12 @@ from tests.sso import helpers
 pytestmark = pytest.mark.django_db
 
 
-def call(method, path, body=b"", **headers):
+def call(method, path, body=b"", *, query="", content_type=None, **headers):
     environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "wsgi.input": io.BytesIO(body),
-               "CONTENT_LENGTH": str(len(body)), "SERVER_NAME": "127.0.0.1", "HTTP_HOST": "127.0.0.1"}
-    if body:
-        environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+               "CONTENT_LENGTH": str(len(body)), "SERVER_NAME": "127.0.0.1", "HTTP_HOST": "127.0.0.1",
+               "QUERY_STRING": query}
+    if body or content_type:
+        environ["CONTENT_TYPE"] = content_type or "application/x-www-form-urlencoded"
     for name, value in headers.items():
         environ["HTTP_" + name.upper()] = value
     setup_testing_defaults(environ)

@@ -1,0 +1,56 @@
+"""Protocol parameters are checked before any protocol code sees them (README, "Security").
+
+A NUL byte makes PostgreSQL refuse the query (a 500), and a library may choke on characters a
+specification never allows. OAuth 2.0 / OpenID Connect parameters are printable ASCII
+(RFC 6749 Appendix A, VSCHAR); CAS parameters are URLs and tickets, which never hold control
+characters. One check, used by the middleware (browser endpoints) and the fast path (back-
+channel endpoints), so a malformed request is a 400 `invalid_request` wherever it arrives.
+"""
+
+import base64
+import binascii
+import re
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")  # \ufffd: bytes that were not UTF-8
+NOT_VSCHAR = re.compile(r"[^\x20-\x7e]")
+FREE_TEXT = {"login_hint"}  # may name a person in any script
+PROTOCOL_PREFIXES = ("/oidc/", "/cas/")
+
+
+def _fields(request):
+    yield from request.GET.lists()
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        yield from request.POST.lists()
+
+
+def problem(request) -> str | None:
+    """What is wrong with the request's protocol parameters, or None."""
+    oauth = request.path.startswith("/oidc/")
+    for key, values in _fields(request):
+        for text in (key, *values):
+            if CONTROL.search(text) or (oauth and key not in FREE_TEXT and NOT_VSCHAR.search(text)):
+                return f"参数 {NOT_VSCHAR.sub('?', key)[:40]} 含有不允许的字符"
+    authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    if authorization[:6].lower() == "basic ":
+        try:
+            credentials = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+        except (binascii.Error, ValueError):
+            return "Authorization 头格式错误"
+        if CONTROL.search(credentials):
+            return "Authorization 头含有不允许的字符"
+    return None
+
+
+class ProtocolParametersMiddleware:
+    """The browser-facing protocol endpoints (authorize, logout, CAS login/logout/proxy)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(PROTOCOL_PREFIXES) and (reason := problem(request)):
+            from django.shortcuts import render
+
+            return render(request, "sso/error.html", {"error": "invalid_request", "description": reason},
+                          status=400)
+        return self.get_response(request)
