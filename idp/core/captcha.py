@@ -38,7 +38,11 @@ class PlatformCaptchaField(CaptchaField):
         store = CaptchaStore.objects.filter(hashkey=hashkey).first()
         if store is None:
             raise ValidationError(MESSAGES["used"], code="used")
-        store.delete()  # one attempt per image, right or wrong
+        # One attempt per image, right or wrong — and only the request whose delete removed the
+        # row may use it (two parallel requests cannot spend one solved captcha).
+        deleted, _ = CaptchaStore.objects.filter(pk=store.pk).delete()
+        if not deleted:
+            raise ValidationError(MESSAGES["used"], code="used")
         if store.expiration <= timezone.now():
             raise ValidationError(MESSAGES["expired"], code="expired")
         mode = settings.IDP_CAPTCHA

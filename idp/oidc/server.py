@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from authlib.oauth2 import AuthorizationServer as _AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, OAuth2Request, grants
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, InvalidRequestError, OAuth2Request, grants
 from authlib.oauth2.rfc6749.models import AuthorizationCodeMixin, TokenMixin
 from authlib.oauth2.rfc6749.requests import OAuth2Payload
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -262,11 +262,20 @@ class IdToken(OpenIDCode):
         return info
 
 
+def _known_hint(hint):
+    """RFC 7662 §2.1 / RFC 7009 §2.1: a hint the server does not know is ignored, not refused."""
+    return hint if hint in ("access_token", "refresh_token") else None
+
+
 class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH
 
+    def check_params(self, request, client):
+        if "token" not in request.form:
+            raise InvalidRequestError()
+
     def query_token(self, token_string, token_type_hint):
-        if token_type_hint != "refresh_token":
+        if _known_hint(token_type_hint) != "refresh_token":
             if access := tokens.read_access_token(token_string):
                 return IssuedToken(access=access)
         if refresh := tokens.active_refresh_token(token_string):
@@ -291,11 +300,13 @@ class Introspection(IntrospectionEndpoint):
 class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH + ["none"]
 
+    check_params = Introspection.check_params
+
     def authenticate_endpoint_client(self, request):
         return self.server.authenticate_client(request, self.CLIENT_AUTH_METHODS, "token")
 
     def query_token(self, token_string, token_type_hint):
-        if token_type_hint != "refresh_token" and (access := tokens.read_access_token(token_string)):
+        if _known_hint(token_type_hint) != "refresh_token" and (access := tokens.read_access_token(token_string)):
             return IssuedToken(access=access)
         if refresh := tokens.active_refresh_token(token_string):
             return IssuedToken(refresh=refresh)

@@ -48,3 +48,20 @@ def test_a_cross_site_get_of_cas_logout_only_asks(two_systems):
     assert "_auth_user_id" in client.session
     forged = client.post("/cas/logout")  # a forged POST has no CSRF token
     assert forged.status_code == 403 and "_auth_user_id" in client.session
+
+
+# --- informational: RFC 7662 §2.1 — an unknown token_type_hint is ignored -----------------------
+
+def test_introspection_and_revocation_ignore_an_unknown_hint(two_systems, receiver):
+    oidc, cas = two_systems
+    client = Client()
+    client.force_login(factories.natural_account())
+    tokens, _ = _sign_on_both(client, oidc, cas, receiver)
+    answer = client.post("/oidc/introspect", {"token": tokens["access_token"], "token_type_hint": "mac_token"},
+                         HTTP_AUTHORIZATION=helpers.basic(oidc))
+    assert answer.status_code == 200 and answer.json()["active"] is True
+    revoked = client.post("/oidc/revoke", {"token": tokens["access_token"], "token_type_hint": "mac_token"},
+                          HTTP_AUTHORIZATION=helpers.basic(oidc))
+    assert revoked.status_code == 200
+    answer = client.post("/oidc/introspect", {"token": tokens["access_token"]}, HTTP_AUTHORIZATION=helpers.basic(oidc))
+    assert answer.json() == {"active": False}
