@@ -39,12 +39,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "idp.core.middleware.RequestSizeLimitMiddleware",
     "idp.core.after_response.AfterResponseMiddleware",
-    "idp.sso.params.ProtocolParametersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "idp.sso.params.ProtocolParametersMiddleware",  # before any protocol view (CSRF checks come later)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "idp.core.middleware.SecurityHeadersMiddleware",

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import add_never_cache_headers
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -48,6 +48,5 @@ class SecurityHeadersMiddleware:
             response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:
-                add_never_cache_headers(response)
-                patch_cache_control(response, no_store=True, private=True)
+                add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
         return response

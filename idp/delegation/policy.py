@@ -32,10 +32,6 @@ class Entry:
     identities: tuple = ()  # None for oneself, or the organisation accounts to act for
     refusal: Refusal | None = None
 
-    @property
-    def allowed(self) -> bool:
-        return bool(self.identities)
-
 
 def who_may_enter(account: Account, system, *, item_kind: str | None = None) -> Entry:
     """`item_kind`: the user kind of the service item entered through (办理入口); None at sign-on."""
@@ -55,17 +51,20 @@ def who_may_enter(account: Account, system, *, item_kind: str | None = None) -> 
     return Entry(identities=tuple(identities))
 
 
+def _verified(who) -> bool:
+    return who.realname_status in PASSING_STATUSES  # an Account or a claims Party
+
+
 def may_continue(*, account, acting_for, system) -> bool:
     """Whether a token family may go on (checked at every refresh): the same rule as
     who_may_enter, for the identity the family was issued to. `account` and `acting_for` are
     Accounts or claims Parties (pk, kind, is_active, realname_status)."""
-    verified = lambda who: who.realname_status in PASSING_STATUSES  # noqa: E731
-    if not account.is_active or (system.requires_realname and not verified(account)):
+    if not account.is_active or (system.requires_realname and not _verified(account)):
         return False
     if acting_for is None:
         return system.admits(account.kind)
     if not (acting_for.is_active and system.delegable and account.kind == AccountKind.NATURAL):
         return False
-    if system.requires_realname and not verified(acting_for):
+    if system.requires_realname and not _verified(acting_for):
         return False
     return organisations_for(person=account.pk, system=system).filter(pk=acting_for.pk).exists()

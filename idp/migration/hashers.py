@@ -124,8 +124,8 @@ class _WrappedHasher(_LegacyHasher):
     inner: type[_FastDigestHasher]
 
     def verify(self, password, encoded):
-        _, salt, wrapped = encoded.split("$", 2)
-        return Argon2idHasher().verify(self.inner().digest(salt, password), wrapped)
+        parts = self.decode(encoded)  # hash: the argon2id encoding of the legacy digest
+        return Argon2idHasher().verify(self.inner().digest(parts["salt"], password), parts["hash"])
 
 
 class WrappedUnsaltedMD5Hasher(_WrappedHasher):

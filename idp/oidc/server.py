@@ -267,12 +267,15 @@ def _known_hint(hint):
     return hint if hint in ("access_token", "refresh_token") else None
 
 
+def _require_token(endpoint, request, client):
+    """check_params of introspection and revocation: a token, and no refusal of unknown hints."""
+    if "token" not in request.form:
+        raise InvalidRequestError()
+
+
 class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH
-
-    def check_params(self, request, client):
-        if "token" not in request.form:
-            raise InvalidRequestError()
+    check_params = _require_token
 
     def query_token(self, token_string, token_type_hint):
         if _known_hint(token_type_hint) != "refresh_token":
@@ -299,8 +302,7 @@ class Introspection(IntrospectionEndpoint):
 
 class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH + ["none"]
-
-    check_params = Introspection.check_params
+    check_params = _require_token
 
     def authenticate_endpoint_client(self, request):
         return self.server.authenticate_client(request, self.CLIENT_AUTH_METHODS, "token")

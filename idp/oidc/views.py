@@ -237,7 +237,8 @@ def end_session(request):
                                                   "description": "id_token_hint 不是本平台签发的"}, status=400)
     # Only a hint from this browser's own SSO session may log it out without asking: an ID
     # token of another session (anyone's, from anywhere) would make this a cross-site logout.
-    own_session = hint is not None and hint.get("sid") == sessions.current_sid(request)
+    hinted_sid = (hint or {}).get("sid")
+    own_session = hinted_sid is not None and hinted_sid == sessions.current_sid(request)
     if validated.needs_confirmation or (request.user.is_authenticated and not own_session):
         return render(request, "sso/confirm_logout.html", {})
     response = server.create_endpoint_response("end_session", validated)

@@ -12,6 +12,7 @@ unique, so a second account with the same document cannot reach a passing state.
 
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from idp.accounts.models import (
 )
 from idp.audit.log import record
 from idp.audit.models import Event
+from idp.core import ratelimit
 from idp.identifiers.masking import mask_login_name
 from idp.notify import sms
 from idp.realname import uploads, verifiers
@@ -42,6 +44,11 @@ class AlreadyDecided(VerificationError):
 
 class DocumentTaken(VerificationError):
     pass
+
+
+class TooManyChecks(VerificationError):
+    def __init__(self):
+        super().__init__("重新核验过于频繁,请一小时后再试")
 
 
 # --- automatic verification ---------------------------------------------------------------
@@ -87,6 +94,16 @@ def _set_status(account: Account, status: str, reason: str = "") -> None:
     account.realname_status, account.realname_reason = status, reason
     account.realname_at = timezone.now()
     account.save(update_fields=["realname_status", "realname_reason", "realname_at"])
+
+
+def check_again(*, account: Account, ip: str) -> str:
+    """重新核验, asked by the user: each query costs money at the real registry and checks a
+    name/ID pair, so it is throttled per account and per IP (TooManyChecks)."""
+    within = [ratelimit.allow("recheck", str(account.pk), limit=settings.IDP_RECHECKS_PER_ACCOUNT, window=3600),
+              ratelimit.allow("recheck-ip", ip, limit=settings.IDP_RECHECKS_PER_IP, window=3600)]
+    if not all(within):  # both counted, whichever is over
+        raise TooManyChecks()
+    return check_automatically(account=account, actor=account, ip=ip)
 
 
 def check_automatically(*, account: Account, actor: Account | None, ip: str = "") -> str:

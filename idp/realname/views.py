@@ -7,7 +7,6 @@ from django.views.decorators.http import require_POST
 
 from idp.audit.log import record
 from idp.audit.models import Event
-from idp.core import ratelimit
 from idp.core.http import client_ip
 from idp.realname import services, uploads
 from idp.realname.models import EvidenceFile, Slot, Submission
@@ -60,16 +59,12 @@ def upload(request):
 @login_required
 @require_POST
 def check_again(request):
-    """重新核验: ask the registry again (after it was unavailable, or data was corrected).
-    Each query costs money at the real registry and checks a name/ID pair: throttled per
-    account and per IP."""
-    ip = client_ip(request)
-    over_account = ratelimit.hit("recheck", str(request.user.pk), window=3600) > settings.IDP_RECHECKS_PER_ACCOUNT
-    over_ip = ratelimit.hit("recheck-ip", ip, window=3600) > settings.IDP_RECHECKS_PER_IP
-    if over_account or over_ip:
-        messages.error(request, "重新核验过于频繁,请一小时后再试")
+    """重新核验: ask the registry again (after it was unavailable, or data was corrected)."""
+    try:
+        services.check_again(account=request.user, ip=client_ip(request))
+    except services.TooManyChecks as refused:
+        messages.error(request, str(refused))
         return redirect("profile")
-    services.check_automatically(account=request.user, actor=request.user, ip=ip)
     request.user.refresh_from_db()
     messages.info(request, f"实名认证状态:{request.user.get_realname_status_display()}")
     return redirect("profile")

@@ -25,11 +25,11 @@ from idp.notify import otp, sms
 from idp.realname import uploads
 from idp.recovery.models import Appeal, AppealFile, AppealKind, AppealStatus, ResetLink
 
+log = logging.getLogger(__name__)
+
 MISMATCH = "填写的信息与账号预留信息不一致,请核对后重试"
 TOO_MANY = "尝试次数过多,请一小时后再试"
 TOO_MANY_SENDS = "获取验证码过于频繁,请一小时后再试"
-log = logging.getLogger(__name__)
-
 NO_SUCH_LINK = "该链接无效或已过期,请重新申请找回密码"
 
 
@@ -72,9 +72,9 @@ def send_reset_code(*, account: Account, method: str, destination: str, ip: str)
     in the answer, its status or its timing.
     """
     _check_throttle(account, ip)
-    over_account = ratelimit.hit("reset-send", str(account.pk), window=3600) > settings.IDP_RESET_SENDS_PER_ACCOUNT
-    over_ip = ratelimit.hit("reset-send-ip", ip, window=3600) > settings.IDP_RESET_SENDS_PER_IP
-    if over_account or over_ip:
+    within = [ratelimit.allow("reset-send", str(account.pk), limit=settings.IDP_RESET_SENDS_PER_ACCOUNT, window=3600),
+              ratelimit.allow("reset-send-ip", ip, limit=settings.IDP_RESET_SENDS_PER_IP, window=3600)]
+    if not all(within):  # both counted, whichever is over
         raise RecoveryError(TOO_MANY_SENDS)
     destination = destination.strip().lower() if method == "email" else destination.strip()
     if destination and destination == _reserved(account, method):

@@ -55,16 +55,13 @@ def reset_verify(request):
         return redirect("reset-lookup")
     notice = None
     ip = client_ip(request)
-    send_form = forms.SendCodeForm()
     if request.method == "POST" and "send_code" in request.POST:
         form = forms.ResetForm(initial=request.POST.dict(), legal=account.is_legal)
         method = "email" if request.POST.get("method") == "email" else "phone"
-        send_form = forms.SendCodeForm(request.POST)
-        if not send_form.is_valid():
-            notice = {"ok": False, "text": send_form.errors["captcha"][0]}
-            send_form = forms.SendCodeForm()  # a new image for the next try
+        captcha = forms.SendCodeForm(request.POST)
+        if not captcha.is_valid():
+            notice = {"ok": False, "text": captcha.errors["captcha"][0]}
         else:
-            send_form = forms.SendCodeForm()
             try:
                 services.send_reset_code(account=account, method=method,
                                          destination=request.POST.get(method, ""), ip=ip)
@@ -90,7 +87,7 @@ def reset_verify(request):
                 request.session["reset_done"] = True
                 return redirect("reset-done")
     return render(request, "recovery/reset_verify.html", {
-        "form": form, "send_form": send_form, "account": account, "notice": notice,
+        "form": form, "send_form": forms.SendCodeForm(), "account": account, "notice": notice,
         "steps": _steps(RESET_STEPS, 1)})
 
 

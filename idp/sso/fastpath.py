@@ -7,7 +7,6 @@ None of these endpoints uses a session, a cookie, CSRF or a template, which is a
 middleware stack would add; every other path goes through Django as usual.
 """
 
-import json
 import logging
 
 from django.core.exceptions import BadRequest, SuspiciousOperation
@@ -57,10 +56,8 @@ class FastPath:
     def _direct(self, view, environ, start_response):
         request = WSGIRequest(environ)
         try:
-            if reason := params.problem(request):
-                body = json.dumps({"error": "invalid_request", "error_description": reason}).encode()
-                return self._error(start_response, "400 Bad Request", body)
-            response = view(request)
+            reason = params.problem(request)
+            response = params.refusal(request, reason) if reason else view(request)
         except (SuspiciousOperation, BadRequest, UnreadablePostError):  # e.g. a body over the size limit
             return self._error(start_response, "400 Bad Request", b'{"error":"invalid_request"}')
         except DatabaseError:

@@ -11,15 +11,18 @@ import base64
 import binascii
 import re
 
+from django.http import JsonResponse
+
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")  # \ufffd: bytes that were not UTF-8
 NOT_VSCHAR = re.compile(r"[^\x20-\x7e]")
 FREE_TEXT = {"login_hint"}  # may name a person in any script
 PROTOCOL_PREFIXES = ("/oidc/", "/cas/")
+BROWSER_PATHS = {"/oidc/authorize", "/oidc/logout", "/cas/login", "/cas/logout"}
 
 
 def _fields(request):
     yield from request.GET.lists()
-    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+    if request.method == "POST":  # form bodies, URL-encoded or multipart; empty for anything else
         yield from request.POST.lists()
 
 
@@ -41,16 +44,21 @@ def problem(request) -> str | None:
     return None
 
 
-class ProtocolParametersMiddleware:
-    """The browser-facing protocol endpoints (authorize, logout, CAS login/logout/proxy)."""
+def refusal(request, reason: str):
+    """The 400 for a malformed protocol request: a page where a browser is sent (authorize,
+    logout, CAS login/logout), JSON for the endpoints business systems call."""
+    if request.path in BROWSER_PATHS:
+        from django.shortcuts import render
 
+        return render(request, "sso/error.html", {"error": "invalid_request", "description": reason}, status=400)
+    return JsonResponse({"error": "invalid_request", "error_description": reason}, status=400)
+
+
+class ProtocolParametersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if request.path.startswith(PROTOCOL_PREFIXES) and (reason := problem(request)):
-            from django.shortcuts import render
-
-            return render(request, "sso/error.html", {"error": "invalid_request", "description": reason},
-                          status=400)
+            return refusal(request, reason)
         return self.get_response(request)

@@ -3,6 +3,7 @@ system that needs real-name verification — through 办理入口, OIDC or CAS, 
 family that outlives its verification — and 用户授权管理 cannot be used to guess ID digits."""
 
 import pytest
+from django.test import Client
 
 from idp.accounts.models import RealNameStatus
 from idp.audit.models import AuditEntry, Event
@@ -88,17 +89,21 @@ def test_the_service_item_door_applies_the_same_rule(client, person, fake_org):
     assert not SystemVisit.objects.exists()
 
 
-def test_a_family_stops_when_its_organisation_loses_verification(client, person):
-    org = factories.verified(factories.legal_account(name="曾经认证科技有限公司"))
-    rp = helpers.oidc_client("rp-gate", allow_natural=False, delegable=True, requires_realname=True)
-    create_grants(organisation=org, person=person, systems=[rp.system], expires_on=None, actor=org)
+def _tokens_acting_for(client, person, rp, org) -> dict:
+    """Sign on to `rp` as `person` acting for `org` and exchange the code: the token response."""
     client.force_login(person)
     verifier, challenge = helpers.pkce_pair()
     url = helpers.authorize(client, rp, challenge=challenge).wsgi_request.get_full_path()
     code = helpers.query_of(client.post(url, {"acting_for": str(org.pk)})["Location"])["code"]
-    tokens = client.post("/oidc/token", {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-                                         "redirect_uri": helpers.REDIRECT},
-                         HTTP_AUTHORIZATION=helpers.basic(rp)).json()
+    return client.post("/oidc/token", {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+                                       "redirect_uri": helpers.REDIRECT}, HTTP_AUTHORIZATION=helpers.basic(rp)).json()
+
+
+def test_a_family_stops_when_its_organisation_loses_verification(client, person):
+    org = factories.verified(factories.legal_account(name="曾经认证科技有限公司"))
+    rp = helpers.oidc_client("rp-gate", allow_natural=False, delegable=True, requires_realname=True)
+    create_grants(organisation=org, person=person, systems=[rp.system], expires_on=None, actor=org)
+    tokens = _tokens_acting_for(client, person, rp, org)
     org.realname_status = RealNameStatus.UNVERIFIED  # e.g. its identity data changed
     org.save(update_fields=["realname_status"])
     refreshed = client.post("/oidc/token", {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
@@ -141,24 +146,20 @@ def test_the_per_ip_limit_spans_organisations(client, person, settings):
 
 @pytest.mark.parametrize("how", ["revoke", "decline"])
 def test_ending_a_grant_ends_the_tokens_acting_under_it_at_once(client, person, how):
-    from idp.delegation import services
-
+    """The organisation presses 撤销授权 in 用户授权管理, or the person 拒绝 under 法人(单位)授权办理情况."""
     org = factories.verified(factories.legal_account(name="撤销测试科技有限公司"))
     rp = helpers.oidc_client("rp-grant-end", allow_natural=False, delegable=True)
     [grant] = create_grants(organisation=org, person=person, systems=[rp.system], expires_on=None, actor=org)
-    client.force_login(person)
-    verifier, challenge = helpers.pkce_pair()
-    url = helpers.authorize(client, rp, challenge=challenge).wsgi_request.get_full_path()
-    code = helpers.query_of(client.post(url, {"acting_for": str(org.pk)})["Location"])["code"]
-    tokens = client.post("/oidc/token", {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-                                         "redirect_uri": helpers.REDIRECT},
-                         HTTP_AUTHORIZATION=helpers.basic(rp)).json()
+    tokens = _tokens_acting_for(client, person, rp, org)
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens['access_token']}"}
     assert client.get("/oidc/userinfo", **bearer).status_code == 200
+    browser = Client()
     if how == "revoke":
-        services.revoke_grant(organisation=org, grant_id=grant.pk, actor=org)
+        browser.force_login(org)
+        assert browser.post(f"/online/delegation/{grant.pk}/revoke/").status_code == 302
     else:
-        services.decline_grant(person=person, grant_id=grant.pk, actor=person)
+        browser.force_login(person)
+        assert browser.post(f"/online/grants/{grant.pk}/decline/").status_code == 302
     assert client.get("/oidc/userinfo", **bearer).status_code == 401
     introspected = client.post("/oidc/introspect", {"token": tokens["access_token"]},
                                HTTP_AUTHORIZATION=helpers.basic(rp)).json()

@@ -100,3 +100,17 @@ def test_no_request_gets_a_5xx():
         if status >= 500:
             failures.append((method, path, query, body[:200], headers, content[:200]))
     assert failures == [], failures[:5]
+
+
+def test_the_reported_cases_are_clear_400s(client):
+    """The outside test's 500s: a non-ASCII response_type (Authlib ValueError) and a NUL in
+    client_id (PostgreSQL DataError) — a page where a browser is sent, JSON for back ends."""
+    page = client.get("/oidc/authorize?response_type=%C3%A9&client_id=x")
+    assert page.status_code == 400 and "invalid_request" in page.content.decode()
+    assert page["Content-Type"].startswith("text/html")
+    for path in ("/oidc/token", "/oidc/introspect", "/oidc/revoke"):
+        answer = client.post(path, {"client_id": "rp\x00", "token": "t", "grant_type": "client_credentials"})
+        assert answer.status_code == 400 and answer.json()["error"] == "invalid_request", path
+    status, headers, body = call("POST", "/oidc/token", b"client_id=rp%00&grant_type=client_credentials")
+    assert status == 400 and json.loads(body)["error"] == "invalid_request"
+    assert client.get("/oidc/logout", {"client_id": "a\x00"}).status_code == 400

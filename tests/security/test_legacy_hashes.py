@@ -52,7 +52,7 @@ def test_a_wrong_password_costs_one_argon2id_for_imported_and_native_accounts(ki
     assert imported_cost == len(argon2_calls) == 1
 
 
-def test_wrap_legacy_hashes_leaves_no_fast_digest_and_passwords_still_work():
+def test_wrap_legacy_hashes_leaves_no_fast_digest_and_passwords_still_work(client):
     for kind, legacy_hash in FORMATS.items():
         imported(f"wrap_{kind}", legacy_hash)
     call_command("wrap_legacy_hashes")
@@ -61,8 +61,18 @@ def test_wrap_legacy_hashes_leaves_no_fast_digest_and_passwords_still_work():
     assert not any(digest in p for p in stored for digest in (h.rsplit("$", 1)[1] for h in FORMATS.values()))
     call_command("wrap_legacy_hashes")  # again: nothing left to do, nothing changed
     assert list(Account.objects.filter(login_name__startswith="wrap_").values_list("password", flat=True)) == stored
-    for kind in FORMATS:
-        assert authenticate(None, login_name=f"wrap_{kind}", password="wrong") is None
-        account = authenticate(None, login_name=f"wrap_{kind}", password=PASSWORD)
-        assert account is not None
-        assert Account.objects.get(pk=account.pk).password.startswith("argon2$argon2id$")  # upgraded at login
+    for kind in FORMATS:  # through the login page, as the user would
+        assert _log_in(client, f"wrap_{kind}", "wrong").status_code == 200
+        assert _log_in(client, f"wrap_{kind}", PASSWORD).status_code == 302
+        client.logout()
+        stored = Account.objects.get(login_name=f"wrap_{kind}").password
+        assert stored.startswith("argon2$argon2id$")  # upgraded at the first login
+
+
+def _log_in(client, login_name, password):
+    from captcha.models import CaptchaStore
+
+    client.get("/login/")
+    key = CaptchaStore.objects.order_by("-id").first().hashkey
+    return client.post("/login/", {"kind": "natural", "login_name": login_name, "password": password,
+                                   "captcha_0": key, "captcha_1": "PASSED"})
