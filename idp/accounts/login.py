@@ -17,39 +17,51 @@ GENERIC_ERROR = "登录名或密码错误"
 
 
 class LoginRefused(Exception):
-    """str() is the message to show."""
+    """str() is the message to show; `locked` when a lock (not the password) refused it."""
+
+    def __init__(self, message: str, *, locked: bool = False):
+        super().__init__(message)
+        self.locked = locked
 
 
 def _name_key(login_name: str) -> str:
     return login_name.strip().lower()
 
 
-def check_not_locked(*, login_name: str, ip: str) -> None:
-    """Raise LoginRefused while the name or the IP is locked or cooling down."""
-    name = _name_key(login_name)
+def _counted(login_name: str, device: str | None) -> tuple[str, str]:
+    """Whose failures and locks: the login name's — or, from a browser where that name logged
+    in before (accounts.devices), that device's, so a lock others caused does not shut out
+    the owner."""
+    return ("device", device) if device else ("name", _name_key(login_name))
+
+
+def check_not_locked(*, login_name: str, ip: str, device: str | None = None) -> None:
+    """Raise LoginRefused while the name (or trusted device) or the IP is locked or cooling down."""
+    scope, ident = _counted(login_name, device)
     lock, ip_lock, cooldown = ratelimit.remaining_many(
-        [("login-lock", name), ("login-ip-lock", ip), ("login-cooldown", name)])
+        [(f"login-{scope}-lock", ident), ("login-ip-lock", ip), (f"login-{scope}-cooldown", ident)])
     if wait := max(lock, ip_lock):
         minutes = (wait + 59) // 60
-        raise LoginRefused(f"登录失败次数过多,已暂时锁定,请 {minutes} 分钟后再试")
+        raise LoginRefused(f"登录失败次数过多,已暂时锁定,请 {minutes} 分钟后再试,或通过“忘记密码”重置密码",
+                           locked=True)
     if cooldown:
         raise LoginRefused(f"登录尝试过于频繁,请 {cooldown} 秒后再试")
 
 
-def record_failure(*, login_name: str, ip: str) -> bool:
-    """Count a failure; True when it locked the name or the IP."""
-    name = _name_key(login_name)
+def record_failure(*, login_name: str, ip: str, device: str | None = None) -> bool:
+    """Count a failure; True when it locked the name (or trusted device) or the IP."""
+    scope, ident = _counted(login_name, device)
     window = settings.IDP_LOGIN_LOCK_SECONDS
-    failures = ratelimit.hit("login-fail", name, window=window)
+    failures = ratelimit.hit(f"login-{scope}-fail", ident, window=window)
     ip_failures = ratelimit.hit("login-ip-fail", ip, window=window)
     locked = False
     if failures >= settings.IDP_LOGIN_LOCK_FAILURES:
-        ratelimit.set_until("login-lock", name, window)
-        ratelimit.reset("login-fail", name)
+        ratelimit.set_until(f"login-{scope}-lock", ident, window)
+        ratelimit.reset(f"login-{scope}-fail", ident)
         locked = True
     elif failures >= settings.IDP_LOGIN_SLOWDOWN_AFTER:
         extra = failures - settings.IDP_LOGIN_SLOWDOWN_AFTER + 1
-        ratelimit.set_until("login-cooldown", name, extra * settings.IDP_LOGIN_SLOWDOWN_SECONDS)
+        ratelimit.set_until(f"login-{scope}-cooldown", ident, extra * settings.IDP_LOGIN_SLOWDOWN_SECONDS)
     if ip_failures >= settings.IDP_LOGIN_IP_LOCK_FAILURES:
         ratelimit.set_until("login-ip-lock", ip, window)
         ratelimit.reset("login-ip-fail", ip)
@@ -57,10 +69,12 @@ def record_failure(*, login_name: str, ip: str) -> bool:
     return locked
 
 
-def authenticate_at_tab(request, *, kind: str, login_name: str, password: str, ip: str) -> Account:
-    """The account, if the name and password match an active account of the tab's kind."""
+def authenticate_at_tab(request, *, kind: str, login_name: str, password: str, ip: str,
+                        device: str | None = None) -> Account:
+    """The account, if the name and password match an active account of the tab's kind.
+    `device`: accounts.devices.trusted_device() for this name, if the browser has one."""
     try:
-        check_not_locked(login_name=login_name, ip=ip)
+        check_not_locked(login_name=login_name, ip=ip, device=device)
     except LoginRefused as refused:
         record(Event.LOGIN_FAILED, ip=ip, login_name=login_name, tab=kind, reason="locked")
         raise refused
@@ -71,9 +85,10 @@ def authenticate_at_tab(request, *, kind: str, login_name: str, password: str, i
         # log does not tie guesses to accounts they were not meant for.
         record(Event.LOGIN_FAILED, account=account, ip=ip, login_name=login_name, tab=kind,
                reason=reason)
-        if record_failure(login_name=login_name, ip=ip):
+        if record_failure(login_name=login_name, ip=ip, device=device):
             record(Event.LOGIN_LOCKED, ip=ip, login_name=login_name)
         raise LoginRefused(GENERIC_ERROR)
-    ratelimit.reset("login-fail", _name_key(login_name))
+    scope, ident = _counted(login_name, device)
+    ratelimit.reset(f"login-{scope}-fail", ident)
     record(Event.LOGIN, account=account, actor=account, ip=ip, tab=kind)
     return account

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from idp.accounts import forms, services
+from idp.accounts import devices, forms, services
 from idp.accounts.login import LoginRefused, authenticate_at_tab
 from idp.accounts.models import AccountKind
 from idp.accounts.signals import password_changed
@@ -112,7 +112,7 @@ def login_view(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = ""
-    error = None
+    error, locked = None, False
     if request.method == "POST":
         form = forms.LoginForm(request.POST)
         # One transaction: the captcha, the audit entry, last_login and the SSO session are
@@ -124,16 +124,19 @@ def login_view(request):
                     account = authenticate_at_tab(
                         request, kind=data["kind"], login_name=data["login_name"],
                         password=data["password"], ip=client_ip(request),
+                        device=devices.trusted_device(request, data["login_name"]),
                     )
                 except LoginRefused as exc:
-                    error = str(exc)
+                    error, locked = str(exc), exc.locked
                 else:
                     login(request, account)
-                    return redirect(next_url or "online")
+                    response = redirect(next_url or "online")
+                    devices.remember(request, response, data["login_name"])
+                    return response
     else:
         form = forms.LoginForm(initial={"kind": tab})
     return render(request, "accounts/login.html",
-                  {"form": form, "tab": tab, "error": error, "next": next_url})
+                  {"form": form, "tab": tab, "error": error, "locked": locked, "next": next_url})
 
 
 @require_POST

@@ -62,7 +62,15 @@ def _reserved(account: Account, method: str) -> str:
     return account.email.lower() if method == "email" else account.phone
 
 
-def send_reset_code(*, account: Account, method: str, destination: str, ip: str) -> None:
+def _whose(account: Account, device: str | None) -> str:
+    """The per-account counters and pauses — kept for the trusted device instead, when the
+    browser is one where the account logged in before (accounts.devices), so the pauses others
+    cause do not shut out the owner."""
+    return f"device:{device}" if device else str(account.pk)
+
+
+def send_reset_code(*, account: Account, method: str, destination: str, ip: str,
+                    device: str | None = None) -> None:
     """获取短信验证码: send a code to the account's reserved phone (or e-mail) — only if
     `destination` is it.
 
@@ -71,9 +79,10 @@ def send_reset_code(*, account: Account, method: str, destination: str, ip: str)
     response (after_response), where a resend pause, a daily cap or a slow gateway cannot show
     in the answer, its status or its timing.
     """
-    _check_throttle(account, ip)
-    within = [ratelimit.allow("reset-send", str(account.pk), limit=settings.IDP_RESET_SENDS_PER_ACCOUNT, window=3600),
-              ratelimit.allow("reset-send-ip", ip, limit=settings.IDP_RESET_SENDS_PER_IP, window=3600)]
+    _check_throttle(account, ip, device)
+    within = [
+        ratelimit.allow("reset-send", _whose(account, device), limit=settings.IDP_RESET_SENDS_PER_ACCOUNT, window=3600),
+        ratelimit.allow("reset-send-ip", ip, limit=settings.IDP_RESET_SENDS_PER_IP, window=3600)]
     if not all(within):  # both counted, whichever is over
         raise RecoveryError(TOO_MANY_SENDS)
     destination = destination.strip().lower() if method == "email" else destination.strip()
@@ -91,24 +100,26 @@ def _deliver_reset_code(account: Account, method: str, destination: str, ip: str
     record(Event.RESET_CODE_SENT, account=account, ip=ip, method=method)
 
 
-def _check_throttle(account: Account, ip: str) -> None:
-    if (ratelimit.remaining("reset-lock", str(account.pk)) or ratelimit.remaining("reset-lock-ip", ip)):
+def _check_throttle(account: Account, ip: str, device: str | None) -> None:
+    if ratelimit.remaining("reset-lock", _whose(account, device)) or ratelimit.remaining("reset-lock-ip", ip):
         raise RecoveryError(TOO_MANY)
 
 
-def _count_failure(account: Account, ip: str) -> None:
+def _count_failure(account: Account, ip: str, device: str | None) -> None:
     record(Event.RESET_FAILED, account=account, ip=ip)
-    if ratelimit.hit("reset-fail", str(account.pk), window=3600) >= settings.IDP_RESET_FAILURES_PER_ACCOUNT:
-        ratelimit.set_until("reset-lock", str(account.pk), 3600)
+    whose = _whose(account, device)
+    if ratelimit.hit("reset-fail", whose, window=3600) >= settings.IDP_RESET_FAILURES_PER_ACCOUNT:
+        ratelimit.set_until("reset-lock", whose, 3600)
     if ratelimit.hit("reset-fail-ip", ip, window=3600) >= settings.IDP_RESET_FAILURES_PER_IP:
         ratelimit.set_until("reset-lock-ip", ip, 3600)
 
 
 def reset_password(*, account: Account, method: str, destination: str, destination_confirm: str,
-                   org_name: str, uscc: str, code: str, new_password: str, reason: str, ip: str) -> None:
+                   org_name: str, uscc: str, code: str, new_password: str, reason: str, ip: str,
+                   device: str | None = None) -> None:
     """重置密码: every piece must match the account; any mismatch is the one MISMATCH answer.
     Code problems (wrong, expired, used) are told apart only once the rest matched."""
-    _check_throttle(account, ip)
+    _check_throttle(account, ip, device)
     normal = (lambda v: v.strip().lower()) if method == "email" else (lambda v: v.strip())
     matches = (normal(destination) == normal(destination_confirm) == _reserved(account, method)
                and bool(_reserved(account, method)))
@@ -116,13 +127,13 @@ def reset_password(*, account: Account, method: str, destination: str, destinati
         org = account.organisation
         matches = matches and org.name == org_name.strip() and (org.uscc or "") == uscc.strip().upper()
     if not matches:
-        _count_failure(account, ip)
+        _count_failure(account, ip, device)
         raise RecoveryError(MISMATCH)
     purpose = "reset_password_email" if method == "email" else "reset_password"
     try:
         code_id = otp.check_code(phone=_reserved(account, method), purpose=purpose, code=code)
     except otp.CodeError as error:
-        _count_failure(account, ip)
+        _count_failure(account, ip, device)
         raise RecoveryError(str(error), field="code") from None
     with transaction.atomic():
         otp.consume_code(code_id)

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from idp.accounts import devices
 from idp.accounts.models import Account, Organisation
 from idp.core.http import client_ip
 from idp.identifiers import validators
@@ -55,6 +56,7 @@ def reset_verify(request):
         return redirect("reset-lookup")
     notice = None
     ip = client_ip(request)
+    device = devices.trusted_device(request, account.login_name)
     if request.method == "POST" and "send_code" in request.POST:
         form = forms.ResetForm(initial=request.POST.dict(), legal=account.is_legal)
         method = "email" if request.POST.get("method") == "email" else "phone"
@@ -64,7 +66,7 @@ def reset_verify(request):
         else:
             try:
                 services.send_reset_code(account=account, method=method,
-                                         destination=request.POST.get(method, ""), ip=ip)
+                                         destination=request.POST.get(method, ""), ip=ip, device=device)
             except services.RecoveryError as error:
                 notice = {"ok": False, "text": str(error)}
             else:
@@ -79,7 +81,8 @@ def reset_verify(request):
                 services.reset_password(
                     account=account, method=data["method"], destination=form.destination,
                     destination_confirm=confirm, org_name=data.get("org_name", ""), uscc=data.get("uscc", ""),
-                    code=data["code"], new_password=data["password"], reason=data["reason"], ip=ip)
+                    code=data["code"], new_password=data["password"], reason=data["reason"], ip=ip,
+                    device=device)
             except services.RecoveryError as error:
                 form.add_error(error.field, str(error))
             else:
