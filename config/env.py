@@ -49,6 +49,9 @@ DEFAULTS = {
     # Reverse proxies whose client-address header is believed (addresses or CIDRs, comma-
     # separated); `none` says there is no proxy. Production refuses to start without it.
     "IDP_TRUSTED_PROXIES": "",
+    # Appeals that move an account to another phone need a second reviewer: `1`/`0`; empty means
+    # on under production settings and off in development.
+    "IDP_APPEAL_SECOND_REVIEWER": "",
     "IDP_CLIENT_IP_HEADER": "X-Forwarded-For",
     # Where `make run` serves the two demo business systems (demos/), registered by load_demo.
     "IDP_DEMO_OIDC_URL": "http://127.0.0.1:8001",

@@ -168,6 +168,7 @@ IDP_TRUSTED_PROXIES_SETTING = env.get("IDP_TRUSTED_PROXIES").strip()
 IDP_TRUSTED_PROXIES = [] if IDP_TRUSTED_PROXIES_SETTING.lower() in ("", "none") else env.get_list("IDP_TRUSTED_PROXIES")
 IDP_CLIENT_IP_HEADER = env.get("IDP_CLIENT_IP_HEADER")
 IDP_CLIENT_IP_META = "HTTP_" + IDP_CLIENT_IP_HEADER.upper().replace("-", "_")
+IDP_APPEAL_SECOND_REVIEWER = env.get_bool("IDP_APPEAL_SECOND_REVIEWER")
 IDP_RESET_LOOKUPS_PER_IP = 20  # 检索用户 / 检索单位名 per IP per 10 minutes
 IDP_RESET_FAILURES_PER_ACCOUNT = 5  # mismatches per account per hour before a pause
 IDP_RESET_FAILURES_PER_IP = 20  # mismatches per IP per hour

@@ -3,9 +3,11 @@ reference verifier, the SMS outbox, a per-process cache, SQLite, no proxy settin
 checks (idp/core/checks.py): `manage.py check --deploy` fails on them and the WSGI
 application refuses to start."""
 
+from config import env
 from config.settings.base import *  # noqa: F403
 
 IDP_PRODUCTION = True
+IDP_APPEAL_SECOND_REVIEWER = env.get_bool("IDP_APPEAL_SECOND_REVIEWER") or not env.get("IDP_APPEAL_SECOND_REVIEWER")
 DEBUG = False
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

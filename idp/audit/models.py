@@ -33,6 +33,7 @@ class Event(models.TextChoices):
     RESET_FAILED = "reset.failed", "登录名重置密码:信息不匹配"
     RESET_DONE = "reset.done", "重置密码完成"
     APPEAL_FILED = "appeal.filed", "提交申诉"
+    APPEAL_FIRST_APPROVED = "appeal.first_approved", "申诉初审通过(待复核)"
     APPEAL_APPROVED = "appeal.approved", "申诉审核通过"
     APPEAL_REJECTED = "appeal.rejected", "申诉审核未通过"
     MIGRATION_RUN = "migration.run", "火炬中心用户转移"

@@ -119,9 +119,12 @@ def appeal_decide(request, pk):
     item = get_object_or_404(Appeal, pk=pk)
     try:
         if request.POST.get("decision") == "approve":
-            recovery.approve_appeal(appeal_id=pk, account_id=int(request.POST.get("account") or 0),
-                                    reviewer=request.user, ip=client_ip(request))
-            messages.success(request, "申诉已通过,登录名和设置密码的链接已短信发送给申诉人")
+            decided = recovery.approve_appeal(appeal_id=pk, account_id=int(request.POST.get("account") or 0),
+                                              reviewer=request.user, ip=client_ip(request))
+            if decided.status == AppealStatus.PENDING:
+                messages.success(request, "已初审通过。该申诉将把账号改到新的手机号,需另一位审核员复核后生效")
+            else:
+                messages.success(request, "申诉已通过,登录名和设置密码的链接已短信发送给申诉人")
         elif request.POST.get("decision") == "reject":
             recovery.reject_appeal(appeal_id=pk, reason=request.POST.get("reason", ""), reviewer=request.user,
                                    ip=client_ip(request))

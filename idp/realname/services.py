@@ -259,12 +259,19 @@ def _lock_pending(submission_id: int) -> Submission:
     return submission
 
 
+def _not_own(account: Account, reviewer: Account) -> None:
+    """Four eyes: a reviewer never decides on their own account."""
+    if account.pk == reviewer.pk:
+        raise VerificationError("不能审核本人的认证申请,请由其他审核员处理")
+
+
 def approve(*, submission_id: int, reviewer: Account, ip: str = "") -> Submission:
     """待人工审核 → 已审核认证. Two reviewers cannot both decide: the row is locked and the
     status compared before the change."""
     with transaction.atomic():
         submission = _lock_pending(submission_id)
         account = Account.objects.select_for_update().get(pk=submission.account_id)
+        _not_own(account, reviewer)
         _claim_document(account)  # DocumentTaken: the reviewer must reject instead
         submission.status, submission.decided_by = SubmissionStatus.APPROVED, reviewer
         submission.decided_at = timezone.now()
@@ -285,6 +292,7 @@ def reject(*, submission_id: int, reviewer: Account, reason: str, ip: str = "") 
     with transaction.atomic():
         submission = _lock_pending(submission_id)
         account = Account.objects.select_for_update().get(pk=submission.account_id)
+        _not_own(account, reviewer)
         submission.status, submission.decided_by = SubmissionStatus.REJECTED, reviewer
         submission.decided_at, submission.reason = timezone.now(), reason[:500]
         submission.save(update_fields=["status", "decided_by", "decided_at", "reason"])

@@ -265,16 +265,48 @@ def _notify(phone: str, text: str) -> None:
         pass  # the reviewer's decision stands; the appellant can ask with the reference number
 
 
+def _not_own(appeal: Appeal, reviewer: Account, account: Account | None = None) -> None:
+    """Four eyes: a reviewer never decides an appeal for their own account, nor one they filed
+    (their own phone or identity document)."""
+    own_document = (reviewer.is_natural and hasattr(reviewer, "person") and appeal.id_index
+                    and reviewer.person.id_index == appeal.id_index)
+    if (account is not None and account.pk == reviewer.pk) or appeal.phone == reviewer.phone or own_document:
+        raise RecoveryError("不能审核与本人有关的申诉,请由其他审核员处理")
+
+
+def _needs_second_reviewer(appeal: Appeal, account: Account, reviewer: Account) -> bool:
+    """An approval that moves the account to another phone takes two reviewers
+    (IDP_APPEAL_SECOND_REVIEWER): the first approval is recorded, the second applies it."""
+    if not settings.IDP_APPEAL_SECOND_REVIEWER or appeal.phone == account.phone:
+        return False
+    if appeal.first_approved_by_id is None:
+        return True
+    if appeal.first_approved_by_id == reviewer.pk:
+        raise RecoveryError("该申诉已由您初审通过,需由另一位审核员复核")
+    if appeal.first_approved_account_id != account.pk:
+        raise RecoveryError("复核所选账号与初审不一致,请核对后再审,或驳回")
+    return False
+
+
 def approve_appeal(*, appeal_id: int, account_id: int, reviewer: Account, ip: str = "") -> Appeal:
     """Approve: the appellant gets the login name and a single-use link by SMS. A legal-person
     appeal also replaces the main agent; a natural person's reserved phone becomes the
-    phone of the appeal (the one they still have)."""
+    phone of the appeal (the one they still have). Where that moves the account to another
+    phone, the first approval only records itself (the appeal stays pending) and a second
+    reviewer's approval applies it."""
     with transaction.atomic():
         appeal = _lock_pending(appeal_id)
         account = next((a for a in candidates(appeal) if a.pk == account_id), None)
         if account is None:
             raise RecoveryError("请选择与申诉信息匹配的账号;没有匹配的账号时只能驳回")
         account = Account.objects.select_for_update().get(pk=account.pk)
+        _not_own(appeal, reviewer, account)
+        if _needs_second_reviewer(appeal, account, reviewer):
+            appeal.first_approved_by, appeal.first_approved_account = reviewer, account
+            appeal.first_approved_at = timezone.now()
+            appeal.save(update_fields=["first_approved_by", "first_approved_account", "first_approved_at"])
+            record(Event.APPEAL_FIRST_APPROVED, account=account, actor=reviewer, ip=ip, reference=appeal.reference)
+            return appeal
         if appeal.kind == AppealKind.LEGAL:
             _replace_main_agent(account, appeal, reviewer)
         elif account.phone != appeal.phone:
@@ -297,6 +329,7 @@ def reject_appeal(*, appeal_id: int, reason: str, reviewer: Account, ip: str = "
         raise RecoveryError("请填写不通过的原因")
     with transaction.atomic():
         appeal = _lock_pending(appeal_id)
+        _not_own(appeal, reviewer)
         appeal.status, appeal.reason, appeal.decided_by = AppealStatus.REJECTED, reason[:500], reviewer
         appeal.decided_at = timezone.now()
         appeal.save(update_fields=["status", "reason", "decided_by", "decided_at"])

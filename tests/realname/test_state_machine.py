@@ -207,9 +207,10 @@ def test_approval_refused_when_the_document_is_verified_elsewhere():
     number = factories.resident_id(seq="777")
     holder = factories.natural_account("holder_1", id_number=number)
     pending = pending_for(factories.natural_account("late_one", id_number=number))
-    services.approve(submission_id=pending_for(holder).pk, reviewer=holder)
+    reviewer = factories.natural_account("reviewer_777")
+    services.approve(submission_id=pending_for(holder).pk, reviewer=reviewer)
     with pytest.raises(services.DocumentTaken, match="ho\\*\\*\\*_1"):
-        services.approve(submission_id=pending.pk, reviewer=holder)
+        services.approve(submission_id=pending.pk, reviewer=reviewer)
     pending.refresh_from_db()
     assert pending.status == SubmissionStatus.PENDING
     assert Submission.objects.filter(status=SubmissionStatus.APPROVED).count() == 1
