@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from idp.accounts import views as accounts_views
+
 urlpatterns = [
     path("", include("idp.core.urls")),
     path("", include("idp.accounts.urls")),
@@ -14,5 +16,7 @@ urlpatterns = [
     path("console/", include("idp.console.urls")),
     path("api/", include("idp.notify.urls")),
     path("captcha/", include("captcha.urls")),
+    # /admin/ signs in through the platform's login, with its second factor, never its own form.
+    path("admin/login/", accounts_views.admin_login),
     path("admin/", admin.site.urls),
 ]

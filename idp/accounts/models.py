@@ -262,3 +262,34 @@ class Organisation(models.Model):
     @property
     def masked_lr_mobile(self) -> str:
         return mask_phone(self.lr_mobile)
+
+
+class TotpDevice(models.Model):
+    """两步验证: an authenticator app (TOTP, RFC 6238) enrolled for the account (accounts/mfa.py)."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="totp")
+    secret = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The last time step a code was accepted for: a code is never accepted twice.
+    last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "两步验证设备"
+        verbose_name_plural = "两步验证设备"
+
+    def __str__(self):
+        return f"两步验证 · {self.account_id}"
+
+
+class RecoveryCode(models.Model):
+    """A single-use code for when the authenticator is lost; only its keyed digest is kept."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "digest"])]
+
+    def __str__(self):
+        return f"恢复码 · {self.account_id}"

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from idp.accounts import api, views
+from idp.accounts import api, mfa_views, views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("login/verify/", mfa_views.verify, name="login-verify"),
+    path("login/enrol/", mfa_views.enrol_at_login, name="login-enrol"),
+    path("online/security/", mfa_views.security, name="mfa-settings"),
     path("register/", views.register_landing, name="register"),
     path("register/natural/", views.register_natural, name="register-natural"),
     path("register/legal/", views.register_legal, name="register-legal"),

@@ -4,10 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from idp.accounts import devices, forms, services
+from idp.accounts import devices, forms, mfa, mfa_views, services
 from idp.accounts.login import LoginRefused, authenticate_at_tab
 from idp.accounts.models import AccountKind
 from idp.accounts.signals import password_changed
@@ -129,6 +130,8 @@ def login_view(request):
                 except LoginRefused as exc:
                     error, locked = str(exc), exc.locked
                 else:
+                    if mfa.needs_second_factor(account):
+                        return mfa_views.begin(request, account, next_url)
                     login(request, account)
                     response = redirect(next_url or "online")
                     devices.remember(request, response, data["login_name"])
@@ -137,6 +140,14 @@ def login_view(request):
         form = forms.LoginForm(initial={"kind": tab})
     return render(request, "accounts/login.html",
                   {"form": form, "tab": tab, "error": error, "locked": locked, "next": next_url})
+
+
+def admin_login(request):
+    """Django's admin login form would skip the second factor: use the platform's login."""
+    next_url = request.GET.get("next", "/admin/")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/admin/"
+    return redirect(f"{reverse('login')}?{urlencode({'next': next_url})}")
 
 
 @require_POST

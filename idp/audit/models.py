@@ -10,6 +10,8 @@ class Event(models.TextChoices):
     LOGIN_FAILED = "login.failure", "登录失败"
     LOGIN_LOCKED = "login.locked", "登录锁定"
     LOGOUT = "logout", "退出登录"
+    MFA_ENROLLED = "mfa.enrolled", "开启两步验证"
+    MFA_REMOVED = "mfa.removed", "关闭两步验证"
     PASSWORD_CHANGED = "password.changed", "修改密码"
     PROFILE_UPDATED = "profile.updated", "修改账号信息"
     REALNAME_PASSED = "realname.auto_passed", "国家平台实名认证通过"

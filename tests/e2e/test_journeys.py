@@ -19,6 +19,21 @@ def log_in(page, tab, login_name, password):
     page.get_by_role("button", name="登录", exact=True).click()
 
 
+def enrol_authenticator(page) -> str:
+    """A staff member's first login: bind an authenticator app (computing the codes as the app
+    would from the secret on the page), keep the recovery codes, continue. Returns the secret."""
+    import pyotp
+
+    expect(page.get_by_role("heading", name="开启两步验证")).to_be_visible()
+    secret = page.locator(".mfa-secret").inner_text()
+    page.get_by_label("验证码").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="绑定").click()
+    expect(page.get_by_role("heading", name="两步验证已开启")).to_be_visible()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    page.get_by_role("link", name="我已保存,继续").click()
+    return secret
+
+
 def test_natural_person_registers_logs_in_and_sees_my_information(page):
     """Register with an SMS code from the outbox, log in at 自然人登录, open 我的信息."""
     id_number = factories.resident_id(seq="271")

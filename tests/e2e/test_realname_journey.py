@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.test_journeys import log_in
+from tests.e2e.test_journeys import enrol_authenticator, log_in
 from tests.factories import image_bytes, last_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,6 +52,7 @@ def test_rejected_by_registry_then_approved_by_a_reviewer(new_page, live_server,
     console.get_by_label("密码", exact=True).fill("Review@2026")
     console.get_by_label("验证码").fill("PASSED")
     console.get_by_role("button", name="登录", exact=True).click()
+    enrol_authenticator(console)  # staff sign in with a second factor, enrolled at the first login
     expect(console.locator(".queue-card").first).to_contain_text("1")
     console.get_by_role("link", name="自然人人工认证待审核").click()
     expect(console.locator("table")).to_contain_text("wang_fang")

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.test_journeys import log_in
+from tests.e2e.test_journeys import enrol_authenticator, log_in
 from tests.factories import image_bytes, last_code, outbox_messages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,6 +58,7 @@ def approve_in_console(new_page, reference):
     staff.save()
     console = new_page()
     log_in(console, "自然人登录", "appeal_desk", "Review@2026")
+    enrol_authenticator(console)
     console.goto("/console/")
     console.locator(".queue-card", has_text="申诉").filter(has_text="1").first.click()
     console.get_by_role("row", name=reference).get_by_role("link", name="审核").click()

@@ -1,0 +1,113 @@
+"""Issue 11, item 9: staff sign in with a second factor (TOTP, RFC 6238) enrolled at their
+first console login, with single-use recovery codes; citizens may enrol too; /admin/ has no
+way around it."""
+
+import re
+import time
+
+import pyotp
+import pytest
+from django.test import Client
+
+from idp.accounts.models import RecoveryCode, TotpDevice
+from tests import factories
+from tests.accounts.test_login import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff():
+    account = factories.natural_account("mfa_staff")
+    account.is_staff = True
+    account.save()
+    return account
+
+
+def enrol_at_first_login(client) -> tuple[str, list[str], str]:
+    """(secret, recovery codes, the code used to confirm the enrolment)"""
+    response = login(client, "mfa_staff")
+    assert response.url == "/login/enrol/"
+    page = client.get("/login/enrol/").content.decode()
+    assert "data:image/svg+xml" in page  # the QR code for the authenticator app
+    secret = re.search(r'class="mfa-secret">(\w+)<', page).group(1)
+    wrong = client.post("/login/enrol/", {"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"})
+    assert "验证码不正确" in wrong.content.decode()
+    assert client.get("/console/").status_code == 302  # not signed in yet
+    used = pyotp.TOTP(secret).now()
+    done = client.post("/login/enrol/", {"code": used}).content.decode()
+    codes = re.findall(r"<code>([0-9a-f]{8}-[0-9a-f]{8})</code>", done)
+    return secret, codes, used
+
+
+def test_staff_enrol_at_the_first_login_then_need_a_code_every_time(staff):
+    first = Client()
+    secret, codes, used = enrol_at_first_login(first)
+    assert len(codes) == 10 and first.get("/console/").status_code == 200
+    assert TotpDevice.objects.filter(account=staff).exists()
+
+    later = Client()
+    assert login(later, "mfa_staff").url == "/login/verify/"
+    assert later.get("/console/").status_code == 302  # the password alone is not enough
+    replay = later.post("/login/verify/", {"code": used})  # a code is never accepted twice
+    assert "验证码错误或已使用" in replay.content.decode()
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)
+    assert later.post("/login/verify/", {"code": next_code}).status_code == 302
+    assert later.get("/console/").status_code == 200
+
+
+def test_a_recovery_code_works_once(staff):
+    _, codes, _ = enrol_at_first_login(Client())
+    one = Client()
+    login(one, "mfa_staff")
+    assert one.post("/login/verify/", {"code": codes[0].upper()}).status_code == 302
+    two = Client()
+    login(two, "mfa_staff")
+    assert "验证码错误或已使用" in two.post("/login/verify/", {"code": codes[0]}).content.decode()
+    assert RecoveryCode.objects.filter(account=staff, used_at__isnull=False).count() == 1
+    assert not RecoveryCode.objects.filter(digest__contains=codes[1]).exists()  # only digests are kept
+
+
+def test_five_wrong_codes_mean_the_password_again(staff):
+    enrol_at_first_login(Client())
+    client = Client()
+    login(client, "mfa_staff")
+    for _ in range(5):
+        answer = client.post("/login/verify/", {"code": "12345x"})
+    assert answer.url == "/login/"
+    assert client.get("/login/verify/").url == "/login/"
+
+
+def test_the_admin_login_goes_through_the_platform_login(staff):
+    client = Client()
+    response = client.get("/admin/login/?next=/admin/accounts/")
+    assert response.status_code == 302 and response.url == "/login/?next=%2Fadmin%2Faccounts%2F"
+    assert Client().post("/admin/login/", {"username": "mfa_staff", "password": factories.PASSWORD}).status_code == 302
+    staff.is_superuser = True
+    staff.save()
+    bypass = Client()
+    bypass.post("/admin/login/?next=/admin/", {"username": "mfa_staff", "password": factories.PASSWORD})
+    assert bypass.get("/admin/").status_code == 302  # not signed in
+
+
+def test_a_citizen_may_enrol_and_remove_it(client):
+    factories.natural_account("citizen_mfa")
+    login(client, "citizen_mfa")
+    page = client.get("/online/security/").content.decode()
+    secret = re.search(r'class="mfa-secret">(\w+)<', page).group(1)
+    done = client.post("/online/security/", {"code": pyotp.TOTP(secret).now()}).content.decode()
+    codes = re.findall(r"<code>([0-9a-f]{8}-[0-9a-f]{8})</code>", done)
+    client.post("/logout/")
+    assert login(client, "citizen_mfa").url == "/login/verify/"
+    assert client.post("/login/verify/", {"code": pyotp.TOTP(secret).at(time.time() + 30)}).status_code == 302
+    removed = client.post("/online/security/", {"code": codes[0]}, follow=True)  # removing needs a fresh code
+    assert "已关闭两步验证" in removed.content.decode()
+    client.post("/logout/")
+    assert login(client, "citizen_mfa").status_code == 302 and client.get("/online/profile/").status_code == 200
+
+
+def test_staff_cannot_remove_it(staff):
+    client = Client()
+    secret, _, _ = enrol_at_first_login(client)
+    page = client.post("/online/security/", {"code": pyotp.TOTP(secret).at(time.time() + 30)}).content.decode()
+    assert "不能关闭" in page and TotpDevice.objects.filter(account=staff).exists()
