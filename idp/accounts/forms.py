@@ -125,6 +125,13 @@ class IdentifierField(forms.CharField):
             raise ValidationError(str(exc), code="invalid") from None
 
 
+class NameField(IdentifierField):
+    """Every name field: a person's or organisation's name (validators.display_name)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validators.display_name, **kwargs)
+
+
 def password_widget():
     # Re-rendered after an error so nothing typed is lost (the page is served over HTTPS
     # and the value goes back only to the person who typed it).
@@ -174,7 +181,7 @@ class NaturalRegistrationForm(PasswordPairMixin, forms.Form):
                                error_messages={"required": "请输入登录密码"})
     password_confirm = forms.CharField(label="密码确认", widget=password_widget(),
                                        error_messages={"required": "请再次输入密码"})
-    name = forms.CharField(label="姓名", max_length=100, error_messages={"required": "请输入姓名"})
+    name = NameField(label="姓名", max_length=100, error_messages={"required": "请输入姓名"})
     locals().update(identity_form_fields("", "", validity=False))
     phone = IdentifierField(validators.mobile, label="手机号码",
                             error_messages={"required": "请输入手机号码"})
@@ -198,7 +205,7 @@ class LegalRegistrationForm(PasswordPairMixin, forms.Form):
                                error_messages={"required": "请输入密码"})
     password_confirm = forms.CharField(label="重复密码", widget=password_widget(),
                                        error_messages={"required": "请再次输入密码"})
-    org_name = forms.CharField(label="法人单位名称", max_length=200,
+    org_name = NameField(label="法人单位名称", max_length=200,
                                error_messages={"required": "请输入法人单位名称"})
     region_type = forms.ChoiceField(label="注册单位类型", choices=RegionType.choices,
                                     initial=RegionType.DOMESTIC, widget=forms.RadioSelect)
@@ -209,12 +216,12 @@ class LegalRegistrationForm(PasswordPairMixin, forms.Form):
         label="注册登记号码", required=False, max_length=64,
         help_text="港澳台地区单位、境外单位填写本地注册登记号码",
     )
-    lr_name = forms.CharField(label="法定代表人姓名", max_length=100,
+    lr_name = NameField(label="法定代表人姓名", max_length=100,
                               error_messages={"required": "请输入法定代表人姓名"})
     lr_mobile = IdentifierField(validators.mobile, label="法定代表人手机号码",
                                 error_messages={"required": "请输入法定代表人手机号码"})
     locals().update(identity_form_fields("lr_", "法定代表人", validity=True))
-    agent_name = forms.CharField(label="主代办人姓名", max_length=100,
+    agent_name = NameField(label="主代办人姓名", max_length=100,
                                  error_messages={"required": "请输入主代办人姓名"})
     agent_mobile = IdentifierField(validators.mobile, label="主代办人手机号码",
                                    error_messages={"required": "请输入主代办人手机号码"})
@@ -280,10 +287,17 @@ class ProfileFormMixin:
 
     documents: tuple[str, ...] = ()
     validity = False  # whether the documents carry 证件有效期 with 长期有效
+    names: tuple[str, ...] = ()  # checked like every NameField
 
     def _post_clean(self):
         for prefix in self.documents:
             clean_identity(self, prefix, validity=self.validity)
+        for field in self.names:
+            if self.cleaned_data.get(field):
+                try:
+                    self.cleaned_data[field] = validators.display_name(self.cleaned_data[field])
+                except validators.InvalidIdentifier as error:
+                    self.add_error(field, str(error))
         super()._post_clean()
 
 
@@ -301,6 +315,7 @@ class NaturalProfileForm(ProfileFormMixin, forms.ModelForm):
     """修改个人信息: the owner's edit form (the one place the full number is shown)."""
 
     documents = ("",)
+    names = ("name",)
     email = forms.EmailField(label="电子邮箱", required=False)
 
     class Meta:
@@ -324,6 +339,7 @@ class OrganisationProfileForm(ProfileFormMixin, forms.ModelForm):
 
     documents = ("lr_", "agent_")
     validity = True
+    names = ("name", "english_name", "short_name", "lr_name", "agent_name")
     email = forms.EmailField(label="电子邮箱", required=False)
     homepage = forms.URLField(label="单位主页", required=False, assume_scheme="https")
     uscc = IdentifierField(validators.uscc, label="统一社会信用代码", required=False, max_length=40)

@@ -1,5 +1,6 @@
 from django import forms
 
+from idp.accounts.forms import NameField
 from idp.delegation.services import delegable_systems
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -10,7 +11,7 @@ class GrantForm(forms.Form):
 
     login_name = forms.CharField(label="被授权人登录名", max_length=64,
                                  error_messages={"required": "请输入被授权人的登录名"})
-    name = forms.CharField(label="被授权人姓名", max_length=100, error_messages={"required": "请输入被授权人的姓名"})
+    name = NameField(label="被授权人姓名", max_length=100, error_messages={"required": "请输入被授权人的姓名"})
     id_suffix = forms.RegexField(label="证件号码后四位", regex=r"^[0-9A-Za-z]{4}$", max_length=4,
                                  error_messages={"required": "请输入证件号码后四位",
                                                  "invalid": "请输入证件号码的最后四位(数字或字母)"})

@@ -7,6 +7,7 @@ digits: full-width digits, inner spaces and masked values (`*`) are refused.
 """
 
 import re
+import unicodedata
 from datetime import date
 
 from django.utils import timezone
@@ -228,4 +229,19 @@ def login_name(value: str) -> str:
         raise InvalidIdentifier("登录名只能包含数字、字母和下划线")
     if len(name) > 64:
         raise InvalidIdentifier("登录名不能超过 64 个字符")
+    return name
+
+
+# --- names ----------------------------------------------------------------------------------
+
+# Control, format (U+202E right-to-left override, zero-width characters), private-use,
+# surrogate and line/paragraph separator characters: invisible, or they reorder what is shown.
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}
+
+
+def display_name(value: str) -> str:
+    """A person's or organisation's name: trimmed, without invisible or reordering characters."""
+    name = value.strip(_TRIM) if isinstance(value, str) else ""
+    if any(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in name):
+        raise InvalidIdentifier("名称中不能包含控制字符或不可见的格式字符,请重新输入")
     return name

@@ -2,6 +2,7 @@ from django import forms
 
 from idp.accounts.forms import (
     IdentifierField,
+    NameField,
     PasswordPairMixin,
     clean_identity,
     identity_form_fields,
@@ -37,7 +38,7 @@ class ResetForm(PasswordPairMixin, forms.Form):
     phone_confirm = forms.CharField(label="确认预留手机号", max_length=20, required=False)
     email = forms.EmailField(label="预留电子邮箱", required=False)
     email_confirm = forms.EmailField(label="确认预留电子邮箱", required=False)
-    org_name = forms.CharField(label="单位名称", max_length=200, error_messages={"required": "请输入单位名称"})
+    org_name = NameField(label="单位名称", max_length=200, error_messages={"required": "请输入单位名称"})
     uscc = forms.CharField(label="统一社会信用代码", max_length=40, required=False)
     reason = forms.ChoiceField(label="密码修改原因", choices=REASONS, error_messages={"required": "请选择密码修改原因"})
     password = forms.CharField(label="新密码", widget=password_widget(), error_messages={"required": "请输入新密码"})
@@ -79,7 +80,7 @@ def image_field(label: str):
 class PersonAppealForm(forms.Form):
     """自然人申诉找回密码 (SPEC 5.2)."""
 
-    name = forms.CharField(label="姓名", max_length=100, error_messages={"required": "请输入姓名"})
+    name = NameField(label="姓名", max_length=100, error_messages={"required": "请输入姓名"})
     locals().update(identity_form_fields("", "", validity=False))
     phone = IdentifierField(validators.mobile, label="手机号", error_messages={"required": "请输入手机号"})
     front = image_field("证件正面")
@@ -97,7 +98,7 @@ class PersonAppealForm(forms.Form):
 class OrgSearchForm(forms.Form):
     """检索单位 (SPEC 5.3 step 1)."""
 
-    org_name = forms.CharField(label="单位全称", max_length=200, error_messages={"required": "请输入单位全称"})
+    org_name = NameField(label="单位全称", max_length=200, error_messages={"required": "请输入单位全称"})
     uscc = forms.CharField(label="统一社会信用代码", max_length=40, required=False,
                            help_text="选填:填写后可查看本单位法人账号的登录名(部分隐藏)")
     captcha = PlatformCaptchaField()
@@ -106,11 +107,11 @@ class OrgSearchForm(forms.Form):
 class OrgAppealForm(forms.Form):
     """单位法人用户申诉找回密码 (SPEC 5.3 step 2): the new main agent's data."""
 
-    org_name = forms.CharField(label="单位名称", max_length=200, error_messages={"required": "请输入单位名称"})
+    org_name = NameField(label="单位名称", max_length=200, error_messages={"required": "请输入单位名称"})
     legal_type = forms.ChoiceField(label="法人类型", choices=LegalType.choices, initial=LegalType.ENTERPRISE,
                                    widget=forms.RadioSelect)
     uscc = IdentifierField(validators.uscc, label="统一社会信用代码", required=False, max_length=40)
-    name = forms.CharField(label="主代办人姓名", max_length=100, error_messages={"required": "请输入主代办人姓名"})
+    name = NameField(label="主代办人姓名", max_length=100, error_messages={"required": "请输入主代办人姓名"})
     locals().update(identity_form_fields("", "主代办人", validity=False))
     phone = IdentifierField(validators.mobile, label="主代办人移动电话",
                             error_messages={"required": "请输入主代办人移动电话"})
