@@ -87,6 +87,9 @@ def _grant_pgt(data: dict, service: str, pgt_url: str) -> str | None:
     target, origin = urlsplit(pgt_url), urlsplit(service)
     if target.scheme != "https" or target.netloc != origin.netloc:
         raise CasError("INVALID_PROXY_CALLBACK", "pgtUrl 必须是与服务同一主机的 https 地址")
+    proxying = clients.by_pk(data["client"])
+    if proxying is None or not proxying.proxy_targets.strip():  # the per-service proxy policy
+        raise CasError("UNAUTHORIZED_SERVICE_PROXY", "该服务未被允许使用代理认证")
     pgt, iou = new_ticket("PGT"), new_ticket("PGTIOU")
     try:
         answer = requests.get(pgt_url, params={"pgtId": pgt, "pgtIou": iou}, timeout=5,
@@ -108,6 +111,9 @@ def issue_proxy_ticket(*, pgt: str, target_service: str) -> str:
     client = clients.for_service(target_service)
     if client is None:
         raise CasError("UNAUTHORIZED_SERVICE", "目标服务未在平台登记")
+    proxying = clients.by_pk(data["client"])  # the service the proxy-granting ticket belongs to
+    if proxying is None or not proxying.may_proxy_to(client):
+        raise CasError("UNAUTHORIZED_SERVICE", "该服务未被允许代理访问目标服务")
     ticket = new_ticket("PT")
     store.put("cas:" + ticket, {**data, "service": target_service, "client": client.pk, "renewed": False},
               TICKET_SECONDS)

@@ -9,7 +9,9 @@ def mask_id_number(value: str | None) -> str:
 
 
 def mask_phone(value: str | None) -> str:
-    """`13*****656`: the first two digits, five stars, the last three."""
+    """`13*****656`: the first two digits, five stars, the last three — the one rule for every
+    phone on every page, exactly as the manual and SPEC 5.1 show it. The stars are a fixed-width
+    mark, not a count: every mainland mobile has 11 digits, so the width tells nothing."""
     if not value:
         return ""
     if len(value) < 6:

@@ -15,7 +15,7 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = ["system", "client_id", "redirect_uris", "post_logout_redirect_uris", "backchannel_logout_uri",
-                  "id_token_alg", "service_pattern", "first_party"]
+                  "id_token_alg", "service_pattern", "proxy_targets", "first_party"]
 
     def clean_redirect_uris(self):
         return self._uri_lines("redirect_uris")

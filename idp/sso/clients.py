@@ -75,7 +75,8 @@ class Registration:
 
 def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), service_pattern: str = "",
              backchannel_logout_uri: str = "", post_logout_redirect_uris=(), public: bool = False,
-             id_token_alg: str = "RS256", first_party: bool | None = None, **system_fields) -> Registration:
+             id_token_alg: str = "RS256", first_party: bool | None = None, proxy_targets=(),
+             **system_fields) -> Registration:
     """Create (or re-key) a business system and its client. Returns the secret once."""
     if protocol not in Protocol.values:
         raise RegistrationError(f"protocol 必须是 {' 或 '.join(Protocol.values)}")
@@ -98,6 +99,7 @@ def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), serv
         client.backchannel_logout_uri = backchannel_logout_uri
         client.service_pattern = service_pattern
         client.id_token_alg = id_token_alg
+        client.proxy_targets = "\n".join(proxy_targets)
         if first_party is not None:
             client.first_party = first_party
         client.save()
@@ -131,6 +133,11 @@ def by_client_id(client_id: str) -> Client | None:
         return None
     return _cached(("id", client_id), lambda: Client.objects.select_related("system").filter(
         client_id=client_id, system__is_active=True).first())
+
+
+def by_pk(pk: int) -> Client | None:
+    return _cached(("pk", pk), lambda: Client.objects.select_related("system").filter(
+        pk=pk, system__is_active=True).first())
 
 
 def cas_clients() -> list[Client]:

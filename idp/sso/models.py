@@ -33,6 +33,10 @@ class Client(models.Model):
         "CAS 服务地址", max_length=500, blank=True,
         help_text="完全匹配的服务地址;以 ^ 开头则为管理员编写的锚定正则表达式(须以 $ 结尾)")
     first_party = models.BooleanField("平台自有系统(免授权确认)", default=True)
+    # CAS proxy policy: the services this one may obtain proxy tickets for (their client_ids,
+    # one per line). Empty: it may not proxy at all (no proxy-granting ticket is issued).
+    proxy_targets = models.TextField("可代理的目标服务", blank=True,
+                                     help_text="CAS:允许本服务代理访问的业务系统 client_id,每行一个;为空则不允许代理")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,6 +52,9 @@ class Client(models.Model):
 
     def redirect_uri_list(self) -> list[str]:
         return [line.strip() for line in self.redirect_uris.splitlines() if line.strip()]
+
+    def may_proxy_to(self, target: "Client") -> bool:
+        return target.client_id in {line.strip() for line in self.proxy_targets.splitlines()}
 
     def post_logout_uri_list(self) -> list[str]:
         return [line.strip() for line in self.post_logout_redirect_uris.splitlines() if line.strip()]

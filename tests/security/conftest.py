@@ -1,1 +1,1 @@
-from tests.sso.conftest import receiver  # noqa: F401  (the fake business-system endpoint)
+from tests.sso.conftest import https_receiver, receiver  # noqa: F401  (fake business-system endpoints)

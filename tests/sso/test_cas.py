@@ -201,7 +201,7 @@ def test_proxy_granting_tickets_over_https(client, person, https_receiver, setti
 
     settings.IDP_CAS_PROXY_VERIFY_TLS = False  # the test's certificate is self-signed
     service = https_receiver.url + "/app/"
-    helpers.cas_client("rp-proxy", service=service)
+    helpers.cas_client("rp-proxy", service=service, proxy_targets=["rp-backend"])
     helpers.cas_client("rp-backend", service="https://backend.example.test/api")
     ticket = _ticket(client, service)
     pgt_url = https_receiver.url + "/pgt"

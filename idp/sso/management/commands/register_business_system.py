@@ -19,6 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--backchannel-logout-uri", default="", help="OIDC 后端通道退出地址")
         parser.add_argument("--service", default="", dest="service_pattern",
                             help="CAS 服务地址(完全匹配),或以 ^ 开头、$ 结尾的锚定正则表达式")
+        parser.add_argument("--proxy-to", action="append", default=[], dest="proxy_targets",
+                            help="CAS:允许本服务代理访问的业务系统 client_id(可多次);默认不允许代理")
         parser.add_argument("--public", action="store_true", help="公开客户端(无密钥,必须 PKCE)")
         parser.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
         parser.add_argument("--third-party", action="store_true",
@@ -48,7 +50,7 @@ class Command(BaseCommand):
                 name=opts["name"], protocol=opts["protocol"], code=opts["code"],
                 redirect_uris=opts["redirect_uris"], post_logout_redirect_uris=opts["post_logout_redirect_uris"],
                 backchannel_logout_uri=opts["backchannel_logout_uri"], service_pattern=opts["service_pattern"],
-                public=opts["public"], id_token_alg=opts["id_token_alg"],
+                public=opts["public"], id_token_alg=opts["id_token_alg"], proxy_targets=opts["proxy_targets"],
                 first_party=False if opts["third_party"] else None, **settings)
         except clients.RegistrationError as exc:
             raise CommandError(str(exc)) from None
