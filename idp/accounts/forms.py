@@ -139,13 +139,28 @@ def password_widget():
                                                          "data-strength-meter": "1"})
 
 
+# Fields of the registration and recovery forms that hold what the account is known by.
+PERSONAL_FIELDS = ("login_name", "name", "phone", "email", "org_name", "lr_name", "agent_name", "lr_mobile")
+
+
 class PasswordPairMixin:
-    """`password` + `password_confirm`: the password rule, and both must match."""
+    """`password` + `password_confirm`: the password rule, and both must match. `account`,
+    when the form is for an existing account, adds its login name, name, phone and e-mail to
+    what the password may not resemble."""
+
+    account = None
+
+    def _personal(self) -> list[str]:
+        values = [self.data.get(name, "") for name in PERSONAL_FIELDS]
+        if self.account is not None:
+            values += [self.account.login_name, self.account.phone, self.account.email,
+                       self.account.display_name]
+        return values
 
     def clean_password(self):
         password = self.cleaned_data["password"]
         try:
-            check_password_rule(password)
+            check_password_rule(password, personal=self._personal())
         except ValidationError as exc:
             raise ValidationError(exc.messages[0]) from None
         return password

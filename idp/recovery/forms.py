@@ -46,9 +46,10 @@ class ResetForm(PasswordPairMixin, forms.Form):
                                        error_messages={"required": "请再次输入新密码"})
     code = forms.CharField(label="手机验证码", max_length=6, error_messages={"required": "请输入验证码"})
 
-    def __init__(self, *args, legal: bool, **kwargs):
+    def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
-        if not legal:
+        self.account = account
+        if not account.is_legal:
             del self.fields["org_name"], self.fields["uscc"]
 
     def clean(self):
@@ -70,6 +71,10 @@ class SetPasswordForm(PasswordPairMixin, forms.Form):
     password = forms.CharField(label="新密码", widget=password_widget(), error_messages={"required": "请输入新密码"})
     password_confirm = forms.CharField(label="确认新密码", widget=password_widget(),
                                        error_messages={"required": "请再次输入新密码"})
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
 
 
 def image_field(label: str):

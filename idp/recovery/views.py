@@ -58,7 +58,7 @@ def reset_verify(request):
     ip = client_ip(request)
     device = devices.trusted_device(request, account.login_name)
     if request.method == "POST" and "send_code" in request.POST:
-        form = forms.ResetForm(initial=request.POST.dict(), legal=account.is_legal)
+        form = forms.ResetForm(initial=request.POST.dict(), account=account)
         method = "email" if request.POST.get("method") == "email" else "phone"
         captcha = forms.SendCodeForm(request.POST)
         if not captcha.is_valid():
@@ -73,7 +73,7 @@ def reset_verify(request):
                 what = "电子邮箱" if method == "email" else "手机号"
                 notice = {"ok": True, "text": f"如填写的{what}与预留信息一致,验证码已发送,5 分钟内有效"}
     else:
-        form = forms.ResetForm(request.POST or None, legal=account.is_legal)
+        form = forms.ResetForm(request.POST or None, account=account)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             confirm = data["phone_confirm"] if data["method"] == "phone" else data["email_confirm"]
@@ -208,7 +208,7 @@ def set_password(request, token):
     link = services.link_for(token)
     if link is None:
         return render(request, "recovery/link_invalid.html", status=410)
-    form = forms.SetPasswordForm(request.POST or None)
+    form = forms.SetPasswordForm(request.POST or None, account=link.account)
     if request.method == "POST" and form.is_valid():
         try:
             services.use_link(token=token, new_password=form.cleaned_data["password"], ip=client_ip(request))

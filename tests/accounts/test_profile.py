@@ -122,24 +122,24 @@ def test_change_password_ends_other_sessions(person_client):
     other.force_login(person_client.account)
     assert other.get("/online/profile/").status_code == 200
     response = person_client.post("/online/password/", {
-        "old_password": PASSWORD, "password": "NewPassw0rd", "password_confirm": "NewPassw0rd",
+        "old_password": PASSWORD, "password": "Nw7Kq2Lzx9", "password_confirm": "Nw7Kq2Lzx9",
     })
     assert response.status_code == 302
     assert person_client.get("/online/profile/").status_code == 200  # this session stays
     assert other.get("/online/profile/").status_code == 302  # the other one is gone
     account = person_client.account
     account.refresh_from_db()
-    assert account.check_password("NewPassw0rd") and not account.check_password(PASSWORD)
+    assert account.check_password("Nw7Kq2Lzx9") and not account.check_password(PASSWORD)
 
 
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"old_password": "Wrong0000", "password": "NewPassw0rd", "password_confirm": "NewPassw0rd"},
+        ({"old_password": "Wrong0000", "password": "Nw7Kq2Lzx9", "password_confirm": "Nw7Kq2Lzx9"},
          "old_password", "原密码错误"),
         ({"old_password": PASSWORD, "password": "short", "password_confirm": "short"},
          "password", "8 位"),
-        ({"old_password": PASSWORD, "password": "NewPassw0rd", "password_confirm": "NewPassw0rX"},
+        ({"old_password": PASSWORD, "password": "Nw7Kq2Lzx9", "password_confirm": "NewPassw0rX"},
          "password_confirm", "不一致"),
     ],
 )

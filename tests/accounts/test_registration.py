@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 def natural_data(client, **overrides):
     data = {
         "login_name": "zhang_san",
-        "password": "Abcdef12",
-        "password_confirm": "Abcdef12",
+        "password": "Kz9vBq2wLm",
+        "password_confirm": "Kz9vBq2wLm",
         "name": "张三",
         "identity_type": "mainland",
         "id_type": "resident_id",
@@ -31,8 +31,8 @@ def natural_data(client, **overrides):
 def legal_data(client, **overrides):
     data = {
         "login_name": "acme_tech",
-        "password": "Abcdef12!",
-        "password_confirm": "Abcdef12!",
+        "password": "Kz9vBq2wLm!",
+        "password_confirm": "Kz9vBq2wLm!",
         "org_name": "示例科技有限公司",
         "region_type": "domestic",
         "legal_type": "enterprise",

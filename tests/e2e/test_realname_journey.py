@@ -21,8 +21,8 @@ def test_rejected_by_registry_then_approved_by_a_reviewer(new_page, live_server,
     person = new_page()
     person.goto("/register/natural/")
     person.get_by_label("登录名").fill("wang_fang")
-    person.get_by_label("登录密码").fill("Abcdef12")
-    person.get_by_label("密码确认").fill("Abcdef12")
+    person.get_by_label("登录密码").fill("Kz9vBq2wLm")
+    person.get_by_label("密码确认").fill("Kz9vBq2wLm")
     person.get_by_label("姓名").fill("王芳")
     person.get_by_label("证件类型").select_option("resident_id")
     person.get_by_label("证件号码").fill(factories.resident_id(seq="618"))  # not in the registry
@@ -34,7 +34,7 @@ def test_rejected_by_registry_then_approved_by_a_reviewer(new_page, live_server,
     person.get_by_role("button", name="注册账号").click()
     expect(person.get_by_role("heading", name="注册完成")).to_be_visible()
 
-    log_in(person, "自然人登录", "wang_fang", "Abcdef12")
+    log_in(person, "自然人登录", "wang_fang", "Kz9vBq2wLm")
     person.get_by_role("link", name="我的信息").click()
     expect(person.locator(".realname-status")).to_contain_text("实名认证失败")
     person.get_by_role("link", name="上传自然人信息").click()

@@ -206,8 +206,8 @@ def test_changing_the_password_logs_the_other_browsers_out_of_the_business_syste
     _sign_on_both(other, oidc, cas, receiver)
     client.force_login(person)
     mine = client.session[sessions.SESSION_KEY]["sid"]
-    response = client.post("/online/password/", {"old_password": factories.PASSWORD, "password": "NewPassw0rd",
-                                                 "password_confirm": "NewPassw0rd"})
+    response = client.post("/online/password/", {"old_password": factories.PASSWORD, "password": "Nw7Kq2Lzx9",
+                                                 "password_confirm": "Nw7Kq2Lzx9"})
     assert response.status_code == 302
     assert SsoSession.objects.get(sid=mine).ended_at is None
     assert SsoSession.objects.exclude(sid=mine).get().end_reason == "password_changed"
