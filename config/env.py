@@ -39,6 +39,7 @@ DEFAULTS = {
     "IDP_PRIVATE_STORAGE": str(VAR_DIR / "private"),
     "IDP_SECRET_KEY": DEV_SECRET_KEY,
     "IDP_DATA_KEY": DEV_DATA_KEY,
+    "IDP_ENCRYPTION_KEYS": "",
     "IDP_DEBUG": "0",
     "IDP_ALLOWED_HOSTS": "127.0.0.1,localhost,[::1]",
     "IDP_SUPPORT_PHONE": "010-88659000",

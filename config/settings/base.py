@@ -143,6 +143,7 @@ LOGGING = {
 IDP_ISSUER = env.get("IDP_ISSUER").rstrip("/")
 IDP_SUPPORT_PHONE = env.get("IDP_SUPPORT_PHONE")
 IDP_DATA_KEY = env.get("IDP_DATA_KEY")
+IDP_ENCRYPTION_KEYS = env.get("IDP_ENCRYPTION_KEYS")  # newer encryption keys, `2:<base64>,…` (core/crypto.py)
 IDP_SMS_BACKEND = env.get("IDP_SMS_BACKEND")
 IDP_SMS_OUTBOX = env.get("IDP_SMS_OUTBOX")
 IDP_SMS_HTTP_URL = env.get("IDP_SMS_HTTP_URL")

@@ -115,10 +115,11 @@ class Account(AbstractBaseUser, PermissionsMixin):
         return self.person if self.is_natural else self.organisation
 
 
-def identity_fields(prefix: str, verbose: str = "") -> dict:
+def identity_fields(prefix: str, verbose: str = "", bind: str = "account_id") -> dict:
     """The columns of one identity document (身份类型, 证件类型, 证件号码 encrypted with its
     blind index, 证件有效期), named `<prefix>identity_type` etc. Model bodies add them with
-    `locals().update(...)`, so the three documents of the platform share one definition."""
+    `locals().update(...)`, so the three documents of the platform share one definition.
+    `bind`: what the ciphertext is bound to (EncryptedTextField)."""
     return {
         f"{prefix}identity_type": models.CharField(
             f"{verbose}身份类型", max_length=10, choices=IDENTITY_TYPE_CHOICES, blank=True
@@ -126,7 +127,7 @@ def identity_fields(prefix: str, verbose: str = "") -> dict:
         f"{prefix}id_type": models.CharField(
             f"{verbose}证件类型", max_length=32, choices=DOCUMENT_TYPE_CHOICES, blank=True
         ),
-        f"{prefix}id_number": EncryptedTextField(f"{verbose}证件号码", blank=True),
+        f"{prefix}id_number": EncryptedTextField(f"{verbose}证件号码", blank=True, bind=bind),
         f"{prefix}id_index": models.CharField(max_length=64, blank=True, db_index=True),
         f"{prefix}id_valid_from": models.DateField(f"{verbose}证件有效期起", null=True, blank=True),
         f"{prefix}id_valid_to": models.DateField(f"{verbose}证件有效期止", null=True, blank=True),
@@ -268,7 +269,7 @@ class TotpDevice(models.Model):
     """两步验证: an authenticator app (TOTP, RFC 6238) enrolled for the account (accounts/mfa.py)."""
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="totp")
-    secret = EncryptedTextField()
+    secret = EncryptedTextField(bind="account_id")
     created_at = models.DateTimeField(auto_now_add=True)
     # The last time step a code was accepted for: a code is never accepted twice.
     last_step = models.BigIntegerField(default=0)

@@ -42,6 +42,19 @@ def trusted_proxies_are_addresses(app_configs=None, **kwargs):
     return errors
 
 
+@checks.register(checks.Tags.security)
+def encryption_keys_are_well_formed(app_configs=None, **kwargs):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from idp.core import crypto
+
+    try:
+        crypto.encryption_keys()
+    except ImproperlyConfigured as error:
+        return [_error(13, str(error), "e.g. IDP_ENCRYPTION_KEYS=2:<base64 of 32 random bytes>")]
+    return []
+
+
 @checks.register(checks.Tags.security, deploy=True)
 def production_settings(app_configs=None, **kwargs):
     errors = []

@@ -35,6 +35,8 @@ from idp.migration import bulk, rules
 from idp.migration.hashers import InvalidLegacyHash, legacy_password
 from idp.migration.models import LegacyAccount, MigrationError, MigrationRun
 
+_ID_NUMBER = NaturalPerson._meta.get_field("id_number")  # COPY writes its sealed form directly
+
 COLUMNS = {
     rules.ENTERPRISE: ["legacy_id", "uscc", "password_hash", "org_name", "contact_name", "contact_mobile", "email",
                        "registered_at"],
@@ -329,7 +331,7 @@ class Importer:
                           "name": row.name if kind == rules.PERSON else row.contact_name}
                 if kind == rules.PERSON and row.id_number:
                     person.update(identity_type=DOCUMENT_TYPES[row.id_type].identity_type, id_type=row.id_type,
-                                  id_number=crypto.encrypt(row.id_number),
+                                  id_number=_ID_NUMBER.seal(row.id_number, account_id),
                                   id_index=crypto.blind_index(row.id_type, row.id_number))
                 people.append(person)
             else:

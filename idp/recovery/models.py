@@ -31,7 +31,7 @@ class Appeal(models.Model):
     submitted_at = models.DateTimeField(auto_now_add=True)
     ip = models.CharField(max_length=45, blank=True)
     name = models.CharField("姓名", max_length=100)
-    locals().update(identity_fields(""))
+    locals().update(identity_fields("", bind="reference"))
     phone = models.CharField("手机号", max_length=20)
     email = models.EmailField("电子邮箱", blank=True)
     org_name = models.CharField("单位名称", max_length=200, blank=True)

@@ -70,7 +70,7 @@ class SigningKey(models.Model):
 
     kid = models.CharField(max_length=64, unique=True)
     alg = models.CharField(max_length=8, choices=IdTokenAlg.choices)
-    private_jwk = EncryptedTextField()
+    private_jwk = EncryptedTextField(bind="kid")
     created_at = models.DateTimeField(auto_now_add=True)
     active_from = models.DateTimeField()
     retired_at = models.DateTimeField(null=True, blank=True)
