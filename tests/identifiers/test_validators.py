@@ -219,7 +219,7 @@ def test_uscc_forbidden_letters(letter):
         v.uscc("91110108MA01ET88X" + letter)
 
 
-@pytest.mark.parametrize(("authority", "category"), [("9", "4"), ("5", "5"), ("Y", "2"),
+@pytest.mark.parametrize(("authority", "category"), [("9", "4"), ("5", "6"), ("3", "6"), ("Y", "2"),
                                                      ("B", "1"), ("0", "1")])
 def test_uscc_invalid_authority_category_pairs(authority, category):
     """Only the registration-authority/category pairs of the standard are accepted."""
@@ -271,3 +271,20 @@ def test_masking():
     assert mask_phone("13812345656") == "13*****656"
     assert mask_login_name("demo_person") == "de***on" and mask_login_name("abc") == "a***"
     assert mask_id_number("") == "" and mask_phone(None) == ""
+
+
+@pytest.mark.parametrize(("authority", "categories"), [
+    ("1", "1239"), ("2", "19"), ("3", "123459"), ("4", "19"), ("5", "123459"), ("6", "129"), ("7", "129"),
+    ("8", "19"), ("9", "123"), ("A", "19"), ("N", "1239"), ("Y", "1"),
+])
+def test_uscc_table_is_the_standard_s(authority, categories):
+    """GB 32100-2015 appendix A and its amendments, spelled out (issue 11): every category of
+    the standard is accepted, and nothing else — 司法行政 has no category 6."""
+    assert v.USCC_AUTHORITY_CATEGORIES[authority] == categories
+    for category in "123456789":
+        code = factories.uscc(authority=authority, category=category)
+        if category in categories:
+            assert v.uscc(code) == code
+        else:
+            with pytest.raises(v.InvalidIdentifier, match="机构类别"):
+                v.uscc(code)
