@@ -14,12 +14,14 @@ from idp.accounts import devices, mfa
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.audit.models import Event
+from idp.core import ratelimit
 from idp.core.http import client_ip
 
 PENDING = "mfa_pending"  # {"account", "next", "since", "tries"}: the password was right
 SECRET = "mfa_secret"  # the secret being enrolled, until its first code confirms it
 PENDING_SECONDS = 300
 MAX_TRIES = 5
+MAX_FAILURES_PER_HOUR = 10
 BACKEND = "idp.accounts.auth.LoginNameBackend"
 
 
@@ -41,22 +43,25 @@ def _pending(request):
     return Account.objects.filter(pk=state["account"], is_active=True).first(), state
 
 
-def _finish(request, account: Account, state: dict):
+def _finish(request, account: Account, state: dict, response=None):
+    """Both factors passed: sign in, and trust this browser for the name from now on."""
     request.session.pop(PENDING, None)
     login(request, account, backend=BACKEND)
-    response = redirect(state["next"] or "online")
+    response = response or redirect(state["next"] or "online")
     devices.remember(request, response, account.login_name)
     return response
 
 
 def _failed(request, account: Account, state: dict):
-    """A wrong code: after MAX_TRIES the password must be given again."""
+    """A wrong code: after MAX_TRIES the password must be given again, and after
+    MAX_FAILURES_PER_HOUR for the account (whatever the browser) the second step pauses."""
     state["tries"] += 1
     request.session[PENDING] = state
     record(Event.LOGIN_FAILED, account=account, ip=client_ip(request), reason="second_factor")
-    if state["tries"] >= MAX_TRIES:
+    failures = ratelimit.hit("mfa-fail", str(account.pk), window=3600)
+    if state["tries"] >= MAX_TRIES or failures >= MAX_FAILURES_PER_HOUR:
         request.session.pop(PENDING, None)
-        messages.error(request, "两步验证失败次数过多,请重新登录")
+        messages.error(request, "两步验证失败次数过多,请稍后重新登录")
         return redirect("login")
     return None
 
@@ -68,6 +73,10 @@ def verify(request):
         return redirect("login")
     if not mfa.enrolled(account):
         return redirect("login-enrol")
+    if ratelimit.count("mfa-fail", str(account.pk)) >= MAX_FAILURES_PER_HOUR:
+        request.session.pop(PENDING, None)
+        messages.error(request, "两步验证失败次数过多,请稍后重新登录")
+        return redirect("login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if mfa.verify(account, form.cleaned_data["code"]):
@@ -105,8 +114,8 @@ def enrol_at_login(request):
         return redirect("login-verify")
     context, codes = _enrolment(request, account)
     if codes is not None:
-        response = _finish(request, account, state)
-        return render(request, "accounts/mfa_codes.html", {"codes": codes, "next": response["Location"]})
+        page = render(request, "accounts/mfa_codes.html", {"codes": codes, "next": state["next"] or "/online/"})
+        return _finish(request, account, state, page)
     return render(request, "accounts/mfa_enrol.html", {**context, "required": mfa.required(account)})
 
 

@@ -111,3 +111,22 @@ def test_staff_cannot_remove_it(staff):
     secret, _, _ = enrol_at_first_login(client)
     page = client.post("/online/security/", {"code": pyotp.TOTP(secret).at(time.time() + 30)}).content.decode()
     assert "不能关闭" in page and TotpDevice.objects.filter(account=staff).exists()
+
+
+def test_guessing_codes_across_logins_pauses_the_second_step(staff):
+    secret, _, _ = enrol_at_first_login(Client())
+    for _ in range(2):  # two password logins, five wrong codes each
+        client = Client()
+        login(client, "mfa_staff")
+        for _ in range(5):
+            client.post("/login/verify/", {"code": "00000x"})
+    client = Client()
+    login(client, "mfa_staff")
+    paused = client.post("/login/verify/", {"code": pyotp.TOTP(secret).at(time.time() + 30)})
+    assert paused.url == "/login/" and client.get("/console/").status_code == 302
+
+
+def test_the_browser_that_enrolled_is_trusted_for_the_name(staff):
+    client = Client()
+    enrol_at_first_login(client)
+    assert "idp_device" in client.cookies
