@@ -187,6 +187,20 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
 
 class Pkce(CodeChallenge):
+    """S256 only (RFC 7636 §4.4.1: a method the server does not support is refused, and a
+    missing method would mean `plain`), and required of every public client."""
+
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        if data.get("code_challenge") and not data.get("code_challenge_method"):
+            raise InvalidRequestError("code_challenge_method is required; only S256 is supported")
+        if grant.request.client.model.is_public and not data.get("code_challenge"):
+            raise InvalidRequestError("public clients must send a PKCE code_challenge (S256)")
+        super().validate_code_challenge(grant, redirect_uri)
+
     def get_authorization_code_challenge(self, authorization_code):
         return authorization_code.data.get("code_challenge")
 

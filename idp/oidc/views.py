@@ -5,6 +5,15 @@ import json
 from functools import wraps
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oidc.core.errors import (
+    AccountSelectionRequiredError,
+    ConsentRequiredError,
+    InteractionRequiredError,
+    LoginRequiredError,
+    RequestNotSupportedError,
+    RequestURINotSupportedError,
+)
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +23,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 
 from idp.audit.log import record
@@ -21,7 +31,7 @@ from idp.audit.models import Event
 from idp.core.http import client_ip
 from idp.oidc import families, tokens
 from idp.oidc.server import SCOPES, Principal, server
-from idp.sso import claims, keys, sessions, steps
+from idp.sso import access, claims, keys, sessions, steps
 
 
 def _json(data, status=200, headers=None) -> HttpResponse:
@@ -78,6 +88,7 @@ def discovery_document() -> bytes:
                                  "account_type", "realname_status", "realname_verified", "org_name", "uscc",
                                  "legal_type", "act"],
             "prompt_values_supported": ["none", "login"],
+            "authorization_response_iss_parameter_supported": True,
             "backchannel_logout_supported": True,
             "backchannel_logout_session_supported": True,
             "frontchannel_logout_supported": False,
@@ -159,18 +170,67 @@ def _without(request, *params) -> str:
     return f"{request.path}?{query.urlencode()}"
 
 
+def _with_iss(response):
+    """RFC 9207: every authorization response sent to the client names the issuer."""
+    location = response.get("Location", "")
+    if response.status_code == 302 and location:
+        response["Location"] = location + ("&" if "?" in location else "?") + urlencode({"iss": settings.IDP_ISSUER})
+    return response
+
+
+def _error_to_client(request, grant, error_class, description=None):
+    error = error_class(description=description, state=grant.request.payload.state, redirect_uri=grant.redirect_uri)
+    return _with_iss(server.handle_error_response(grant.request, error))
+
+
+def _unsupported(request) -> tuple[type, str] | None:
+    """Request objects and response modes discovery does not offer are refused, not ignored."""
+    if "request" in request.GET:
+        return RequestNotSupportedError, None
+    if "request_uri" in request.GET:
+        return RequestURINotSupportedError, None
+    if request.GET.get("response_mode", "query") != "query":
+        return InvalidRequestError, "only response_mode=query is supported"
+    return None
+
+
+def _silently(request, grant, system, session):
+    """prompt=none (OIDC Core §3.1.2.1): no page may be shown. (error class, None) when one
+    would be needed, else (None, whom the user acts for)."""
+    if _too_old(request, session):
+        return LoginRequiredError, None
+    decision = access.decide(request.user, system)
+    if decision.needs_realname:
+        return InteractionRequiredError, None
+    if not decision.allowed:
+        return LoginRequiredError, None
+    decided, acting_for = access.chosen_identity(request, system, decision)
+    if not decided:
+        return AccountSelectionRequiredError, None
+    if not grant.client.model.first_party:
+        return ConsentRequiredError, None
+    return None, acting_for
+
+
 def authorize(request):
     account = request.user if request.user.is_authenticated else None
     try:
         grant = server.get_consent_grant(request, end_user=account)
     except OAuth2Error as error:
         if error.redirect_uri:
-            return server.handle_error_response(server.create_oauth2_request(request), error)
+            return _with_iss(server.handle_error_response(server.create_oauth2_request(request), error))
         return _protocol_error_page(request, error)
+    if unsupported := _unsupported(request):
+        return _error_to_client(request, grant, *unsupported)
     system = grant.client.model.system
     if account is None:
         return steps.login_redirect(system, request.get_full_path())
     session = sessions.current(request)
+    if grant.request.payload.data.get("prompt") == "none":
+        refused, acting_for = _silently(request, grant, system, session)
+        if refused:
+            return _error_to_client(request, grant, refused)
+        return _issue_code(request, grant, account, acting_for, session)
     if getattr(grant, "prompt", None) == "login" or _too_old(request, session):
         return steps.login_redirect(system, _without(request, "prompt", "max_age"))
     step, acting_for = steps.whom(request, system)
@@ -180,10 +240,15 @@ def authorize(request):
         # A third-party system asks first; platform systems (first_party) skip this step.
         answer = request.POST.get("consent") if request.method == "POST" else None
         if answer == "deny":
-            return server.create_authorization_response(request, grant_user=None, grant=grant)
+            return _with_iss(server.create_authorization_response(request, grant_user=None, grant=grant))
         if answer != "allow":
             return render(request, "sso/consent.html", {"system": system, "acting_for": acting_for,
                                                         "action": request.get_full_path()})
+    return _issue_code(request, grant, account, acting_for, session)
+
+
+def _issue_code(request, grant, account, acting_for, session):
+    system = grant.client.model.system
     principal = Principal(account, acting_for, session, int(session.auth_time.timestamp()))
     response = server.create_authorization_response(request, grant_user=principal, grant=grant)
     if response.status_code == 302 and "code=" in response.get("Location", ""):
@@ -191,7 +256,7 @@ def authorize(request):
             sessions.join(session, grant.client.model)
             record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
                    protocol="oidc", acting_for=acting_for.login_name if acting_for else "")
-    return response
+    return _with_iss(response)
 
 
 def _too_old(request, session) -> bool:
