@@ -19,7 +19,7 @@ from idp.cas import tickets
 from idp.core.http import client_ip
 from idp.sso import claims, clients, sessions, steps
 
-FRESH_SECONDS = 120  # renew=true accepts a login made this recently, once
+FRESH_SECONDS = 120  # a password typed for this service's login request counts as new this long
 NS = 'xmlns:cas="http://www.yale.edu/tp/cas"'
 
 
@@ -108,9 +108,23 @@ def proxy(request):
 
 # --- browser side ---
 
-def _fresh(request) -> bool:
-    at = request.session.pop(sessions.FRESH_LOGIN_KEY, None)
-    return at is not None and time.time() - at <= FRESH_SECONDS
+ASKED_KEY = "cas_login_asked"  # {service: when this server sent the browser to type its password}
+
+
+def _ask_for_credentials(request, system, service):
+    asked = request.session.get(ASKED_KEY, {})
+    asked[service] = time.time()
+    request.session[ASKED_KEY] = asked
+    return steps.login_redirect(system, request.get_full_path())
+
+
+def _new_login(request, service) -> bool:
+    """Whether the password was typed in answer to this service's login request, moments ago
+    (CAS 3.0 §2.1.1 renew, and the isFromNewLogin attribute). An earlier login — through
+    another system, or at the platform — is single sign-on, not a new login."""
+    asked = request.session.get(ASKED_KEY, {}).get(service)
+    typed = request.session.get(sessions.FRESH_LOGIN_KEY)
+    return asked is not None and typed is not None and typed >= asked and time.time() - typed <= FRESH_SECONDS
 
 
 def login(request):
@@ -125,24 +139,21 @@ def login(request):
     if not request.user.is_authenticated:
         if gateway:
             return redirect(service)
-        return steps.login_redirect(system, request.get_full_path())
-    renewed = False
-    if renew:
-        # The chooser's POST comes back after the fresh login was spent on the first visit.
-        renewed = _fresh(request) or (request.method == "POST"
-                                      and request.session.get("cas_renewed_for") == service)
-        if not renewed:
-            return redirect(service) if gateway else steps.login_redirect(system, request.get_full_path())
-        request.session["cas_renewed_for"] = service
+        return _ask_for_credentials(request, system, service)
+    new_login = _new_login(request, service)
+    if renew and not new_login:
+        return redirect(service) if gateway else _ask_for_credentials(request, system, service)
     account = request.user
     step, acting_for = steps.whom(request, system)
     if step is not None:
-        return step
-    request.session.pop("cas_renewed_for", None)
+        return step  # the chooser's POST comes back here, still within the new login's moment
+    asked = request.session.get(ASKED_KEY, {})
+    if asked.pop(service, None) is not None:  # one ticket per new login
+        request.session[ASKED_KEY] = asked
     session = sessions.current(request)
     identity = claims.identity_claims(account, acting_for)
     ticket = tickets.issue_service_ticket(service=service, client=client, session=session, identity=identity,
-                                          attributes=claims.cas_attributes(identity), renewed=renewed)
+                                          attributes=claims.cas_attributes(identity), renewed=new_login)
     with transaction.atomic():
         sessions.join(session, client, service=service, ticket=ticket)
         record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,

@@ -148,7 +148,10 @@ def test_not_logged_in_goes_to_login_or_back_with_gateway(client, rp):
 def test_renew_needs_a_fresh_login(client, rp):
     account = factories.natural_account()
     assert login(client, account.login_name).status_code == 302
-    ticket = _ticket(client, renew="true")  # the login just now counts, once
+    asked = client.get("/cas/login", {"service": helpers.SERVICE, "renew": "true"})
+    assert asked["Location"].startswith("/login/?")  # the platform login a moment ago does not count
+    assert login(client, account.login_name).status_code == 302  # credentials typed for this request
+    ticket = _ticket(client, renew="true")
     ok = client.get("/cas/serviceValidate", {"service": helpers.SERVICE, "ticket": ticket, "renew": "true"})
     assert _xml(ok).find("cas:authenticationSuccess", NS) is not None
     again = client.get("/cas/login", {"service": helpers.SERVICE, "renew": "true"})

@@ -100,3 +100,49 @@ def test_discovery_advertises_iss_and_only_query(client):
     assert document["response_modes_supported"] == ["query"]
     assert document["code_challenge_methods_supported"] == ["S256"]
     assert document["request_parameter_supported"] is False
+
+
+# --- items 2 and 6: CAS renew and isFromNewLogin -------------------------------------------------
+
+def _cas_attributes(client, ticket, **params):
+    from tests.sso.test_cas import NS, _xml
+    root = _xml(client.get("/cas/p3/serviceValidate", {"service": helpers.SERVICE, "ticket": ticket, **params}))
+    success = root.find("cas:authenticationSuccess", NS)
+    if success is None:
+        return None
+    return {child.tag.split("}")[1]: child.text for child in success.find("cas:attributes", NS)}
+
+
+def _log_in_for(client, login_name, next_url):
+    from tests.accounts.test_login import login
+    response = login(client, login_name, next=next_url)
+    assert response.status_code == 302, response.content[:300]
+    return client.get(response["Location"])
+
+
+def test_a_password_typed_for_the_cas_login_is_a_new_login_and_sso_is_not(client):
+    helpers.cas_client("rp-cas-new")
+    account = factories.natural_account()
+    asked = client.get("/cas/login", {"service": helpers.SERVICE})
+    back = _log_in_for(client, account.login_name, helpers.query_of(asked["Location"])["next"])
+    ticket = helpers.query_of(back["Location"])["ticket"]
+    assert _cas_attributes(client, ticket)["isFromNewLogin"] == "true"
+    again = helpers.query_of(client.get("/cas/login", {"service": helpers.SERVICE})["Location"])["ticket"]
+    assert _cas_attributes(client, again)["isFromNewLogin"] == "false"  # single sign-on
+
+
+def test_renew_is_not_satisfied_by_a_login_made_for_another_system(client):
+    """The attack: sign in through an OIDC client, then 20 s later CAS renew=true."""
+    oidc = helpers.oidc_client("rp-oidc-first")
+    helpers.cas_client("rp-cas-renew")
+    account = factories.natural_account()
+    _, challenge = helpers.pkce_pair()
+    asked = helpers.authorize(client, oidc, challenge=challenge)
+    assert "code" in helpers.query_of(_log_in_for(client, account.login_name,
+                                                  helpers.query_of(asked["Location"])["next"])["Location"])
+    renew = client.get("/cas/login", {"service": helpers.SERVICE, "renew": "true"})
+    assert renew["Location"].startswith("/login/?")  # credentials again, not a ticket
+    back = _log_in_for(client, account.login_name, helpers.query_of(renew["Location"])["next"])
+    ticket = helpers.query_of(back["Location"])["ticket"]
+    attributes = _cas_attributes(client, ticket, renew="true")
+    assert attributes is not None and attributes["isFromNewLogin"] == "true"
