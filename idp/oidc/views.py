@@ -253,7 +253,7 @@ def _issue_code(request, grant, account, acting_for, session):
     response = server.create_authorization_response(request, grant_user=principal, grant=grant)
     if response.status_code == 302 and "code=" in response.get("Location", ""):
         with transaction.atomic():
-            sessions.join(session, grant.client.model)
+            sessions.join(session, grant.client.model, subject=claims.subject(acting_for or account))
             record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
                    protocol="oidc", acting_for=acting_for.login_name if acting_for else "")
     return _with_iss(response)

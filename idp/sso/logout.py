@@ -3,6 +3,7 @@ LogoutRequests) and the worker that delivers them with retries, so that a slow o
 business system never holds up the user who logs out."""
 
 import html
+import json
 import logging
 import secrets
 import time
@@ -10,7 +11,6 @@ from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from joserfc import jwt
 
@@ -21,15 +21,22 @@ log = logging.getLogger(__name__)
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 RETRY_DELAYS = [5, 30, 120, 600, 3600]  # seconds after each failed attempt; then give up
-LEASE_SECONDS = 60  # a claimed delivery is not handed to another worker for this long
+BATCH, TIMEOUT = 50, 5.0  # deliveries claimed at once; seconds per send
 
 
-def logout_token(client, session: SsoSession) -> str:
+def lease_seconds(limit: int, timeout: float) -> int:
+    """A claimed batch is not handed to another worker before this worker can have sent all
+    of it (every send may take the whole timeout)."""
+    return int(limit * timeout) + 30
+
+
+def logout_token(client, sid: str, sub: str) -> str:
+    """Minted when it is sent, not when it is queued: a retry an hour later still carries a
+    token a conforming RP accepts (exp two minutes from the send)."""
     now = int(time.time())
     body = {
         "iss": settings.IDP_ISSUER, "aud": client.client_id, "iat": now, "exp": now + 120,
-        "jti": secrets.token_urlsafe(16), "sid": session.sid, "sub": claims.subject(session.account),
-        "events": {BACKCHANNEL_EVENT: {}},
+        "jti": secrets.token_urlsafe(16), "sid": sid, "sub": sub, "events": {BACKCHANNEL_EVENT: {}},
     }
     key = keys.signing_key(client.id_token_alg)
     return jwt.encode({"alg": client.id_token_alg, "kid": key.kid, "typ": "logout+jwt"}, body, key,
@@ -49,50 +56,63 @@ def saml_logout_request(ticket: str) -> str:
 
 
 def queue_for(session: SsoSession) -> int:
-    """Queue one notification per OIDC client and per CAS ticket of the session."""
+    """Queue one notification per CAS ticket, and per OIDC client and subject it was given, of
+    the session. What is stored is what the message is made from when it is sent."""
     now = timezone.now()
     rows, seen = [], set()
     for part in session.participants.select_related("client"):
         client = part.client
         if part.ticket:
             rows.append(LogoutDelivery(kind=LogoutDelivery.Kind.CAS, client=client, url=part.service,
-                                       form_field="logoutRequest", payload=saml_logout_request(part.ticket),
-                                       next_attempt_at=now))
-        elif client.backchannel_logout_uri and client.pk not in seen:
-            seen.add(client.pk)
+                                       form_field="logoutRequest", payload=part.ticket, next_attempt_at=now))
+        elif client.backchannel_logout_uri and (client.pk, part.subject) not in seen:
+            seen.add((client.pk, part.subject))
+            subject = part.subject or claims.subject(session.account)
             rows.append(LogoutDelivery(kind=LogoutDelivery.Kind.BACKCHANNEL, client=client,
                                        url=client.backchannel_logout_uri, form_field="logout_token",
-                                       payload=logout_token(client, session), next_attempt_at=now))
+                                       payload=json.dumps({"sid": session.sid, "sub": subject}),
+                                       next_attempt_at=now))
     LogoutDelivery.objects.bulk_create(rows)
     return len(rows)
 
 
-def _claim(limit: int) -> list[LogoutDelivery]:
-    """Lease due deliveries to this worker (compare-and-set, so two workers never share one)."""
+def message(delivery: LogoutDelivery) -> str:
+    if delivery.kind == LogoutDelivery.Kind.CAS:
+        return saml_logout_request(delivery.payload)
+    facts = json.loads(delivery.payload)
+    return logout_token(delivery.client, facts["sid"], facts["sub"])
+
+
+def _claim(limit: int, timeout: float) -> list[LogoutDelivery]:
+    """Lease due deliveries to this worker (compare-and-set, so two workers never share one).
+    Each claimed delivery's next_attempt_at is its lease: the result is saved only while the
+    lease is still this worker's."""
     now = timezone.now()
+    lease = now + timedelta(seconds=lease_seconds(limit, timeout))
     claimed = []
     due = (LogoutDelivery.objects.filter(delivered_at__isnull=True, failed_at__isnull=True,
                                          next_attempt_at__lte=now)
            .order_by("next_attempt_at").values_list("pk", "next_attempt_at")[:limit])
     for pk, seen_at in due:
         if LogoutDelivery.objects.filter(pk=pk, next_attempt_at=seen_at, delivered_at__isnull=True).update(
-                next_attempt_at=now + timedelta(seconds=LEASE_SECONDS)):
+                next_attempt_at=lease):
             claimed.append(pk)
     return list(LogoutDelivery.objects.filter(pk__in=claimed).select_related("client"))
 
 
 def _send(delivery: LogoutDelivery, timeout: float) -> None:
-    response = requests.post(delivery.url, data={delivery.form_field: delivery.payload}, timeout=timeout,
+    response = requests.post(delivery.url, data={delivery.form_field: message(delivery)}, timeout=timeout,
                              allow_redirects=False, headers={"Cache-Control": "no-store"})
     if response.status_code >= 300 and not (delivery.kind == LogoutDelivery.Kind.CAS
                                             and response.status_code < 400):
         raise RuntimeError(f"HTTP {response.status_code}")
 
 
-def deliver_due(*, limit: int = 50, timeout: float = 5.0) -> int:
+def deliver_due(*, limit: int = BATCH, timeout: float = TIMEOUT) -> int:
     """Send what is due; returns how many were delivered."""
     delivered = 0
-    for delivery in _claim(limit):
+    for delivery in _claim(limit, timeout):
+        lease = delivery.next_attempt_at
         delivery.attempts += 1
         try:
             _send(delivery, timeout)
@@ -105,9 +125,13 @@ def deliver_due(*, limit: int = 50, timeout: float = 5.0) -> int:
                 delivery.next_attempt_at = timezone.now() + timedelta(seconds=RETRY_DELAYS[delivery.attempts - 1])
         else:
             delivery.delivered_at = timezone.now()
+        fields = ["attempts", "last_error", "failed_at", "next_attempt_at", "delivered_at"]
+        kept = LogoutDelivery.objects.filter(pk=delivery.pk, next_attempt_at=lease, delivered_at__isnull=True).update(
+            **{name: getattr(delivery, name) for name in fields})
+        if not kept:  # the lease ran out and another worker took the delivery over: its result stands
+            log.warning("single logout to %s: lease lost, result dropped", delivery.url)
+        elif delivery.delivered_at:
             delivered += 1
-        with transaction.atomic():
-            delivery.save(update_fields=["attempts", "last_error", "failed_at", "next_attempt_at", "delivered_at"])
     return delivered
 
 

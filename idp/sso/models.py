@@ -108,10 +108,13 @@ class Participant(models.Model):
     # CAS: the service URL and the service ticket (the SAML SessionIndex); empty for OIDC.
     service = models.CharField(max_length=500, blank=True)
     ticket = models.CharField(max_length=100, blank=True)
+    # OIDC: the `sub` the system was given in this session — the organisation's when the person
+    # acted for one. The logout token names the same subject (Back-Channel Logout §2.4).
+    subject = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["session", "client", "service", "ticket"],
+        constraints = [models.UniqueConstraint(fields=["session", "client", "service", "ticket", "subject"],
                                                name="participant_once")]
 
     def __str__(self):

@@ -52,10 +52,11 @@ def current(request) -> SsoSession | None:
                       auth_time=datetime.fromtimestamp(known["auth_time"], tz=UTC))
 
 
-def join(session: SsoSession, client: Client, *, service: str = "", ticket: str = "") -> None:
+def join(session: SsoSession, client: Client, *, service: str = "", ticket: str = "", subject: str = "") -> None:
+    """`subject`: the OIDC `sub` the system was given (one row per subject it saw)."""
     # One INSERT … ON CONFLICT DO NOTHING (the unique constraint), not a look-up and a savepoint.
-    Participant.objects.bulk_create([Participant(session=session, client=client, service=service, ticket=ticket)],
-                                    ignore_conflicts=True)
+    Participant.objects.bulk_create([Participant(session=session, client=client, service=service, ticket=ticket,
+                                                 subject=subject)], ignore_conflicts=True)
 
 
 def end(session: SsoSession, *, reason: str) -> bool:

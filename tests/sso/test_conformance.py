@@ -146,3 +146,78 @@ def test_renew_is_not_satisfied_by_a_login_made_for_another_system(client):
     ticket = helpers.query_of(back["Location"])["ticket"]
     attributes = _cas_attributes(client, ticket, renew="true")
     assert attributes is not None and attributes["isFromNewLogin"] == "true"
+
+
+# --- items 3, 5 and the worker lease (10): single logout -------------------------------------------
+
+def _sign_on_acting_for(client, person, rp):
+    org = factories.verified(factories.legal_account(name="登出科技有限公司"))
+    create_grants(organisation=org, person=person, systems=[rp.system], expires_on=None, actor=org)
+    verifier, challenge = helpers.pkce_pair()
+    url = helpers.authorize(client, rp, challenge=challenge).wsgi_request.get_full_path()
+    code = helpers.query_of(client.post(url, {"acting_for": str(org.pk)})["Location"])["code"]
+    tokens = client.post("/oidc/token", {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+                                         "redirect_uri": helpers.REDIRECT}, HTTP_AUTHORIZATION=helpers.basic(rp)).json()
+    return org, tokens
+
+
+def _claims(token):
+    from joserfc import jwt
+
+    from idp.sso import keys
+    return jwt.decode(token, keys.public_keys(), algorithms=["RS256"]).claims
+
+
+def test_the_logout_token_names_the_subject_of_the_id_token(client, person, receiver):
+    from idp.sso import logout
+    rp = helpers.oidc_client("rp-slo-org", delegable=True, backchannel_logout_uri=receiver.url + "/bc")
+    org, tokens = _sign_on_acting_for(client, person, rp)
+    id_token = _claims(tokens["id_token"])
+    client.post("/logout/")
+    assert logout.deliver_due() == 1
+    logout_token = _claims(receiver.posts[0][1]["logout_token"])
+    assert logout_token["sub"] == id_token["sub"] and logout_token["sid"] == id_token["sid"]
+
+
+def test_a_retried_logout_token_is_minted_when_sent(client, person, receiver, monkeypatch):
+    import time
+
+    from idp.sso import logout
+    from idp.sso.models import LogoutDelivery
+    rp = helpers.oidc_client("rp-slo-retry", backchannel_logout_uri=receiver.url + "/bc")
+    _, challenge = helpers.pkce_pair()
+    helpers.authorize(client, rp, challenge=challenge)
+    client.post("/logout/")
+    receiver.status = 500
+    assert logout.deliver_due() == 0
+    receiver.status = 200
+    later = time.time() + 4355  # the last retry of the schedule
+    monkeypatch.setattr(logout.time, "time", lambda: later)
+    LogoutDelivery.objects.update(next_attempt_at=LogoutDelivery.objects.get().created_at)
+    assert logout.deliver_due() == 1
+    retried = _claims(receiver.posts[-1][1]["logout_token"])
+    assert retried["iat"] >= int(later) and retried["exp"] == retried["iat"] + 120
+
+
+def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_result(client, person, receiver, monkeypatch):
+    from idp.sso import logout
+    from idp.sso.models import LogoutDelivery
+    assert logout.lease_seconds(50, 10) >= 500  # a whole batch of slow sends fits in the lease
+    rp = helpers.oidc_client("rp-slo-lease", backchannel_logout_uri=receiver.url + "/bc")
+    _, challenge = helpers.pkce_pair()
+    helpers.authorize(client, rp, challenge=challenge)
+    client.post("/logout/")
+    real_send, calls = logout._send, []
+
+    def slow_first_worker(delivery, timeout):
+        calls.append(delivery.pk)
+        if len(calls) == 1:  # worker A is still sending when its lease runs out ...
+            LogoutDelivery.objects.update(next_attempt_at=delivery.created_at)
+            assert logout.deliver_due() == 1  # ... and worker B delivers it
+            raise TimeoutError("worker A's send finally times out")
+        real_send(delivery, timeout)
+
+    monkeypatch.setattr(logout, "_send", slow_first_worker)
+    assert logout.deliver_due() == 0
+    delivery = LogoutDelivery.objects.get()
+    assert delivery.delivered_at is not None and delivery.attempts == 1 and delivery.last_error == ""
