@@ -9,8 +9,8 @@ from idp.sso.models import Client, LogoutDelivery
 
 
 class ClientForm(forms.ModelForm):
-    backchannel_logout_uri = forms.URLField(label="后端通道退出地址 backchannel_logout_uri", required=False,
-                                            assume_scheme="https")
+    backchannel_logout_uri = forms.CharField(label="后端通道退出地址 backchannel_logout_uri", required=False,
+                                             max_length=200)
 
     class Meta:
         model = Client
@@ -22,6 +22,15 @@ class ClientForm(forms.ModelForm):
 
     def clean_post_logout_redirect_uris(self):
         return self._uri_lines("post_logout_redirect_uris")
+
+    def clean_backchannel_logout_uri(self):
+        uri = self.cleaned_data["backchannel_logout_uri"].strip()
+        if uri:
+            try:
+                clients.check_uri(uri)
+            except clients.RegistrationError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return uri
 
     def _uri_lines(self, field):
         lines = [line.strip() for line in self.cleaned_data[field].splitlines() if line.strip()]

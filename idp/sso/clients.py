@@ -11,7 +11,9 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 
 from idp.catalog.models import BusinessSystem, Protocol
@@ -36,10 +38,17 @@ def secret_matches(client: Client, secret: str) -> bool:
     return hmac.compare_digest(client.secret_digest, crypto.keyed_digest("client-secret:" + secret))
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
 def check_uri(uri: str) -> None:
-    """A redirect or logout URI: an absolute http(s) address without a fragment."""
-    if not re.match(r"^https?://[^\s#]+$", uri):
-        raise RegistrationError(f"地址无效:{uri}")
+    """A redirect, logout or back-channel URI: an absolute http(s) address with a host and
+    without a fragment; under production settings https, except on the loopback interface."""
+    if not re.match(r"^https?://[^\s#/?]+[^\s#]*$", uri):
+        raise RegistrationError(f"地址无效(须为带主机名的 http(s) 绝对地址,且不含 #):{uri}")
+    parts = urlsplit(uri)
+    if settings.IDP_PRODUCTION and parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
+        raise RegistrationError(f"生产环境的地址必须使用 https:{uri}")
 
 
 def check_service_pattern(pattern: str) -> None:
@@ -80,7 +89,7 @@ def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), serv
     """Create (or re-key) a business system and its client. Returns the secret once."""
     if protocol not in Protocol.values:
         raise RegistrationError(f"protocol 必须是 {' 或 '.join(Protocol.values)}")
-    for uri in [*redirect_uris, *post_logout_redirect_uris]:
+    for uri in [*redirect_uris, *post_logout_redirect_uris, *filter(None, [backchannel_logout_uri])]:
         check_uri(uri)
     check_service_pattern(service_pattern)
     if protocol == Protocol.CAS and not service_pattern:

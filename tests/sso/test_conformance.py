@@ -221,3 +221,35 @@ def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_result(client, pers
     assert logout.deliver_due() == 0
     delivery = LogoutDelivery.objects.get()
     assert delivery.delivered_at is not None and delivery.attempts == 1 and delivery.last_error == ""
+
+
+# --- item 7: the back-channel logout URI -----------------------------------------------------------
+
+@pytest.mark.parametrize("uri", ["javascript:alert(1)", "https://", "ftp://rp.example.test/bc",
+                                 "https://rp.example.test/bc#frag", "/relative/bc"])
+def test_a_back_channel_uri_must_be_an_absolute_http_url(uri):
+    from django.core.management import CommandError, call_command
+    with pytest.raises(CommandError, match="地址无效"):
+        call_command("register_business_system", "--name", "坏地址系统", "--protocol", "oidc", "--code", "bad-bc",
+                     "--redirect-uri", helpers.REDIRECT, "--backchannel-logout-uri", uri)
+
+
+def test_the_console_refuses_it_too(client):
+    operator = factories.natural_account("bc_operator")
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    client.force_login(operator)
+    system = factories.demo_systems()["hgrag"]
+    response = client.post("/admin/sso/client/add/", {
+        "system": system.pk, "client_id": "bc-bad", "redirect_uris": helpers.REDIRECT, "post_logout_redirect_uris": "",
+        "backchannel_logout_uri": "javascript:alert(1)", "id_token_alg": "RS256", "service_pattern": ""})
+    assert "backchannel_logout_uri" in response.context["adminform"].form.errors
+
+
+def test_production_wants_https_except_on_loopback(settings):
+    from idp.sso import clients
+    settings.IDP_PRODUCTION = True
+    with pytest.raises(clients.RegistrationError, match="https"):
+        clients.check_uri("http://rp.example.test/bc")
+    clients.check_uri("http://127.0.0.1:8001/bc")
+    clients.check_uri("https://rp.example.test/bc")
