@@ -61,9 +61,18 @@ def identity_claims(who: Account | Party, acting_for: Account | Party | None = N
     return claims
 
 
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
 def cas_attributes(claims: dict) -> dict:
-    """Flat CAS attributes: the claims, with the actor's as act_sub, act_name …"""
+    """Flat CAS attributes: the claims, with the actor's as act_sub, act_name … — and each name
+    with an underscore also in camelCase (accountType, actSub …, as Apereo CAS names its
+    attributes): Apache httpd drops request headers whose names contain `_`, so mod_auth_cas
+    can pass only the camelCase ones on to an application."""
     flat = {k: v for k, v in claims.items() if k not in ("sub", "act")}
     for key, value in claims.get("act", {}).items():
         flat[f"act_{key}"] = value
+    flat.update({_camel(k): v for k, v in list(flat.items()) if "_" in k})
     return {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in flat.items()}

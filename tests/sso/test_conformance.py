@@ -253,3 +253,19 @@ def test_production_wants_https_except_on_loopback(settings):
         clients.check_uri("http://rp.example.test/bc")
     clients.check_uri("http://127.0.0.1:8001/bc")
     clients.check_uri("https://rp.example.test/bc")
+
+
+# --- item 9: CAS attribute names that survive Apache ----------------------------------------------
+
+def test_cas_attributes_also_come_in_camel_case(client, person):
+    helpers.cas_client("rp-cas-camel", delegable=True)
+    org = factories.verified(factories.legal_account(name="驼峰科技有限公司"))
+    from idp.catalog.models import BusinessSystem
+    create_grants(organisation=org, person=person, systems=[BusinessSystem.objects.get(code="rp-cas-camel")],
+                  expires_on=None, actor=org)
+    response = client.post(f"/cas/login?service={helpers.SERVICE}", {"acting_for": str(org.pk)})
+    attributes = _cas_attributes(client, helpers.query_of(response["Location"])["ticket"])
+    for snake, camel in (("account_type", "accountType"), ("org_name", "orgName"), ("legal_type", "legalType"),
+                         ("realname_status", "realnameStatus"), ("act_sub", "actSub"), ("act_name", "actName")):
+        assert attributes[camel] == attributes[snake], camel
+    assert attributes["orgName"] == "驼峰科技有限公司" and attributes["actName"] == "张三"
