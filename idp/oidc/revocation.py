@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from redis.client import PubSub
 
 from idp.oidc.models import Authorization, RevokedAccessToken
 from idp.sso import store
@@ -65,15 +66,19 @@ class _Mirror:
     def _listen(self, redis_client) -> None:
         while True:
             try:
-                pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
+                pubsub = _WatchedPubSub(redis_client.connection_pool, ignore_subscribe_messages=True)
+                reconnected = pubsub.reconnected
                 pubsub.subscribe(CHANNEL)
                 pubsub.get_message(timeout=5)  # the subscription confirmation
-                while not redis_client.exists(LOADED):
-                    time.sleep(1)  # a request rebuilds the keys from the database
-                self._load(redis_client)
-                self.ready = True
-                for message in pubsub.listen():
-                    if message["type"] == "message":
+                self._catch_up(redis_client, reconnected)
+                while True:
+                    message = pubsub.get_message(timeout=1.0)
+                    if reconnected.is_set():
+                        # redis-py re-subscribed by itself after a dropped connection: whatever
+                        # was announced in the gap is lost, but its key is in Redis — load again.
+                        self.ready = False
+                        self._catch_up(redis_client, reconnected)
+                    if message and message["type"] == "message":
                         item = json.loads(message["data"])
                         self.add(item["k"], item["v"], item["u"])
                         self._prune()
@@ -81,6 +86,13 @@ class _Mirror:
                 self.ready = False
                 log.warning("revocation listener lost its subscription; retrying", exc_info=True)
                 time.sleep(1)
+
+    def _catch_up(self, redis_client, reconnected) -> None:
+        while not redis_client.exists(LOADED):
+            time.sleep(1)  # a request rebuilds the keys from the database
+        reconnected.clear()
+        self._load(redis_client)
+        self.ready = True
 
     def _load(self, redis_client) -> None:
         now = time.time()
@@ -94,6 +106,19 @@ class _Mirror:
         if len(self.entries) > 10000:
             now = time.time()
             self.entries = {k: u for k, u in self.entries.items() if u > now}
+
+
+class _WatchedPubSub(PubSub):
+    """A subscription that says when its connection (re)connected: redis-py re-subscribes by
+    itself after a drop, and what was published in between never arrives."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reconnected = threading.Event()
+
+    def on_connect(self, connection):
+        super().on_connect(connection)
+        self.reconnected.set()
 
 
 _mirror = _Mirror()

@@ -121,14 +121,22 @@ _cache: dict = {}
 _cache_lock = threading.Lock()
 
 
+CACHE_ENTRIES = 2048  # registered clients are few; the cap bounds memory whatever is asked for
+
+
 def _cached(key, load):
+    """A found client, kept CACHE_SECONDS. Misses are not kept: random client_ids must not
+    grow the cache, and a client registered a moment ago is found at once."""
     hit = _cache.get(key)
     now = time.monotonic()
     if hit and hit[0] > now:
         return hit[1]
     value = load()
-    with _cache_lock:
-        _cache[key] = (now + CACHE_SECONDS, value)
+    if value is not None:
+        with _cache_lock:
+            if len(_cache) >= CACHE_ENTRIES:
+                _cache.clear()
+            _cache[key] = (now + CACHE_SECONDS, value)
     return value
 
 
