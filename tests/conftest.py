@@ -8,6 +8,25 @@ from django.core.cache import cache
 from idp.oidc import revocation
 from idp.sso import clients, keys
 
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
+# the test itself (reading the database to check results) are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run (the browser journeys and the interoperability tests)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_outbox_and_storage(settings, tmp_path):

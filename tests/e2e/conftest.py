@@ -1,17 +1,8 @@
-import os
 import threading
 
 import pytest
 from django.conf import settings
 from django.test.testcases import LiveServerThread
-
-# Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
-# the test itself (reading the database to check results) are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def _serialized(static_handler):
@@ -42,16 +33,6 @@ if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         _original_init(self, host, _serialized(static_handler), *args, **kwargs)
 
     LiveServerThread.__init__ = _init
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
