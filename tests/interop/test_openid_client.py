@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests import factories
-from tests.interop.servers import free_port, platform, wait_for  # noqa: F401 (fixtures)
+from tests.interop.servers import free_port, platform  # noqa: F401 (fixtures)
 from tests.interop.test_mod_auth_openidc import _log_in
 from tests.sso import helpers
 
