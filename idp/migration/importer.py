@@ -91,11 +91,14 @@ def _clean(value) -> str:
 
 def parse_row(kind: str, line: int, raw: dict) -> Row | RowError:
     """One CSV record → a Row, or a RowError saying what is wrong (never echoing the hash)."""
-    legacy_id = _clean(raw.get("legacy_id"))[:64]
-    if any(value and NOT_UTF8.search(value) for value in raw.values()):
-        return RowError(kind, line, legacy_id, "该行不是有效的 UTF-8 文本")
+    legacy_id = _clean(raw.get("legacy_id") if isinstance(raw.get("legacy_id"), str) else "")[:64]
+    # The shape first: a row with too many fields carries its extra values as a list under None.
     if None in raw or any(value is None for value in raw.values()):
-        return RowError(kind, line, legacy_id, "该行的列数与表头不一致")
+        return RowError(kind, line, NOT_UTF8.sub("", legacy_id), "该行的列数与表头不一致")
+    if any(NOT_UTF8.search(value) for value in raw.values()):
+        return RowError(kind, line, NOT_UTF8.sub("", legacy_id), "该行不是有效的 UTF-8 文本")
+    if any("\x00" in value for value in raw.values()):
+        return RowError(kind, line, legacy_id.replace("\x00", ""), "该行含有 NUL 字符")
     if not legacy_id:
         return RowError(kind, line, "", "缺少 legacy_id")
     try:
@@ -144,7 +147,15 @@ def read_rows(kind: str, path: str):
         if missing:
             yield RowError(kind, 1, "", "文件缺少列:" + ", ".join(missing))
             return
-        for raw in reader:
+        records = iter(reader)
+        while True:
+            try:
+                raw = next(records)
+            except StopIteration:
+                return
+            except csv.Error as error:  # an unterminated quote, a field over the size limit …
+                yield RowError(kind, reader.line_num, "", f"该行无法按 CSV 解析:{error}")
+                continue
             yield parse_row(kind, reader.line_num, raw)
 
 

@@ -9,7 +9,7 @@ from idp.delegation.selectors import organisations_for
 from idp.migration.models import LegacyAccount, MigrationError, MigrationRun
 from idp.migration.synthetic import LEGACY_PASSWORD, mobile_for, uscc_for
 from tests import factories
-from tests.migration.helpers import HASHES, E, P, files, run_import, write_csv
+from tests.migration.helpers import HASHES, HEADERS, E, P, files, run_import, write_csv
 
 pytestmark = pytest.mark.django_db
 def test_every_case(platform, tmp_path):
@@ -206,3 +206,49 @@ def test_progress_bar_shows_rate_and_eta(tmp_path):
     bar.close()
     text = stream.getvalue()
     assert "50%" in text and "7/14 rows" in text and "rows/s" in text and "ETA" in text
+
+
+PERSON_HEADER = ",".join(["legacy_id", "mobile", "password_hash", "name", "id_type", "id_number", "email",
+                          "registered_at"])
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    (f"P2,{mobile_for(411)},{HASHES[0]},李四,,,,,too,many\n".encode(), "列数"),  # a field too many
+    (f"P2,{mobile_for(411)},{HASHES[0]}\n".encode(), "列数"),  # too few
+    (f"P2,{mobile_for(411)},{HASHES[0]},李\x00四,,,,\n".encode(), "NUL"),
+    (f"P2,{mobile_for(411)},{HASHES[0]},".encode() + b"x" * (1024 * 1024) + b",,,,\n", "CSV"),  # a 1 MB field
+])
+def test_a_malformed_row_is_one_error_and_the_import_goes_on(tmp_path, bad, message):
+    """Issue 13, item 1: one malformed row used to crash the whole import (TypeError)."""
+    factories.demo_systems()
+    path = tmp_path / "p.csv"
+    first = f"P1,{mobile_for(410)},{HASHES[0]},张三,,,,\n".encode()
+    last = f"P3,{mobile_for(412)},{HASHES[0]},王五,,,,\n".encode()
+    path.write_bytes(PERSON_HEADER.encode() + b"\n" + first + bad + last)
+    for dry_run in (True, False):
+        code, report = run_import(tmp_path, persons=str(path), dry_run=dry_run)
+        assert code == 1 and len(report["errors"]) == 1 and message in report["errors"][0]["error"], report
+    assert Account.objects.filter(login_name__in=[mobile_for(410), mobile_for(412)]).count() == 2
+
+
+def test_an_unquoted_comma_in_an_organisation_name_is_one_error(tmp_path):
+    factories.demo_systems()
+    path = tmp_path / "e.csv"
+    header = ",".join(HEADERS["enterprise"])
+    good = f"E1,{uscc_for(430)},{HASHES[0]},好企业,联系人,13600000001,e1@e.cn,2019-01-01T00:00:00\n"
+    bad = f"E2,{uscc_for(431)},{HASHES[0]},北京,某某有限公司,联系人,13600000002,e2@e.cn,2019-01-01T00:00:00\n"
+    path.write_text(header + "\n" + good + bad, encoding="utf-8")
+    code, report = run_import(tmp_path, enterprises=str(path))
+    assert code == 1 and [e["legacy_id"] for e in report["errors"]] == ["E2"]
+    assert sum(report["totals"].values()) == 1  # E1 was imported
+
+
+def test_an_unterminated_quote_is_an_error_not_a_crash(tmp_path):
+    factories.demo_systems()
+    path = tmp_path / "p.csv"
+    good = f"P1,{mobile_for(420)},{HASHES[0]},张三,,,,\n".encode()
+    bad = f'P2,{mobile_for(421)},{HASHES[0]},"李四,,,,\n'.encode()
+    path.write_bytes(PERSON_HEADER.encode() + b"\n" + good + bad)
+    code, report = run_import(tmp_path, persons=str(path))
+    assert code == 1 and len(report["errors"]) == 1
+    assert Account.objects.filter(login_name=mobile_for(420)).exists()
