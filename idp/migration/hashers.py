@@ -153,10 +153,13 @@ class LegacyBcryptHasher(_LegacyHasher):
         return {"algorithm": algorithm, "salt": "", "hash": digest}
 
     def verify(self, password, encoded):
+        """bcrypt reads at most 72 bytes: the legacy library hashed the first 72 bytes of a
+        longer password, and bcrypt 5 refuses longer input, so verify those 72 bytes. The
+        login that follows re-hashes the whole password as typed (Django's check_password)."""
         digest = self.decode(encoded)["hash"]
         if digest.startswith("$2y$"):
             digest = "$2b$" + digest[4:]
         try:
-            return bcrypt.checkpw(password.encode(), digest.encode())
+            return bcrypt.checkpw(password.encode()[:72], digest.encode())
         except ValueError:
             return False

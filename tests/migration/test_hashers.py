@@ -41,3 +41,26 @@ def test_unknown_or_malformed_hashes_are_refused(bad):
     with pytest.raises(InvalidLegacyHash) as error:
         legacy_password(bad)
     assert bad not in str(error.value) or not bad
+
+
+@pytest.mark.django_db
+def test_bcrypt_passwords_longer_than_72_bytes_keep_working(client):
+    """Issue 13, item 6: the legacy library hashed the first 72 bytes. The full password must
+    work, and after the upgrade at the first login it still must — not only its first 72."""
+    import bcrypt as bcrypt_lib
+
+    from idp.accounts.models import Account
+    from tests import factories
+    from tests.accounts.test_login import login
+
+    long_password = "长密码" * 20 + "Ab1!"  # 184 bytes in UTF-8
+    legacy = bcrypt_lib.hashpw(long_password.encode()[:72], bcrypt_lib.gensalt(rounds=4)).decode()
+    account = factories.natural_account("long_pw")
+    Account.objects.filter(pk=account.pk).update(password=legacy_password(f"bcrypt${legacy}"))
+    assert login(client, "long_pw", password=long_password).status_code == 302
+    client.post("/logout/")
+    assert Account.objects.get(pk=account.pk).password.startswith("argon2$")
+    assert login(client, "long_pw", password=long_password).status_code == 302  # the whole password, re-hashed
+    client.post("/logout/")
+    truncated = long_password.encode()[:72].decode("utf-8", "ignore")
+    assert login(client, "long_pw", password=truncated).status_code == 200  # no longer only its first 72 bytes

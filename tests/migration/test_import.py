@@ -252,3 +252,24 @@ def test_an_unterminated_quote_is_an_error_not_a_crash(tmp_path):
     code, report = run_import(tmp_path, persons=str(path))
     assert code == 1 and len(report["errors"]) == 1
     assert Account.objects.filter(login_name=mobile_for(420)).exists()
+
+
+@pytest.mark.parametrize("where", ["missing-folder/report.json", "."])
+def test_an_unwritable_report_path_stops_before_anything_is_written(tmp_path, where):
+    """Issue 13, item 5: checked before the import, not after it committed."""
+    from django.core.management import CommandError, call_command
+    enterprises, persons = files(tmp_path)
+    target = tmp_path / where
+    with pytest.raises(CommandError, match="cannot write the report"):
+        call_command("import_legacy", "--enterprises", enterprises, "--persons", persons, "--report", str(target),
+                     "--no-progress")
+    assert not LegacyAccount.objects.exists() and not MigrationRun.objects.exists()
+
+
+def test_a_missing_input_stops_before_anything_is_written(tmp_path):
+    from django.core.management import CommandError, call_command
+    enterprises, _ = files(tmp_path)
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("import_legacy", "--enterprises", enterprises, "--persons", str(tmp_path / "nope.csv"),
+                     "--no-progress")
+    assert not LegacyAccount.objects.exists()

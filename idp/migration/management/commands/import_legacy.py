@@ -4,12 +4,28 @@ Imports the legacy platform's accounts (SPEC 7, CONTRACT.md). Exit status 0 when
 was imported or already recorded, 1 when some rows are in the report's errors.
 """
 
+import os
 import sys
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from idp.migration.importer import Importer, MigrationSetupError, ProgressBar, count_rows
+
+
+def _check_paths(*, inputs: list[str], report: str | None) -> None:
+    """Before anything is written: every input can be read and the report can be written (an
+    unwritable report path used to end in a traceback after every row had been imported)."""
+    for path in inputs:
+        if not os.path.isfile(path) or not os.access(path, os.R_OK):
+            raise CommandError(f"cannot read {path}")
+    if report:
+        target = Path(report)
+        folder = target.parent if str(target.parent) else Path(".")
+        if target.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK) \
+                or (target.exists() and not os.access(target, os.W_OK)):
+            raise CommandError(f"cannot write the report to {report}")
 
 
 class Command(BaseCommand):
@@ -26,6 +42,7 @@ class Command(BaseCommand):
     def handle(self, *args, enterprises, persons, dry_run, report, batch_size, no_progress, **options):
         if not enterprises and not persons:
             raise CommandError("give --enterprises and/or --persons")
+        _check_paths(inputs=[p for p in (enterprises, persons) if p], report=report)
         bar = None
         if sys.stderr.isatty() and not no_progress:
             bar = ProgressBar(count_rows(enterprises) + count_rows(persons))
