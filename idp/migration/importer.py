@@ -203,6 +203,10 @@ class Importer:
     run: MigrationRun | None = None
     rows_seen: int = 0
     batches: int = 0
+    # The first row of each legacy_id and of each key (USCC / mobile) in this run, per kind: a
+    # twin in any later batch gets the same answer in a dry run, a real run and a rerun.
+    first_key_of_id: dict = field(default_factory=dict)
+    first_id_of_key: dict = field(default_factory=dict)
 
     def import_files(self, *, enterprises: str | None, persons: str | None) -> Report:
         systems = {s.code: s for s in BusinessSystem.objects.filter(code__in=GRANT_SYSTEMS)}
@@ -250,28 +254,28 @@ class Importer:
         recorded = {r.legacy_id: r for r in LegacyAccount.objects.filter(
             kind=kind, legacy_id__any_of=[row.legacy_id for row in rows])}
         by_key = {r.key: r for r in LegacyAccount.objects.filter(kind=kind, key__any_of=[row.key for row in rows])}
-        fresh, seen_ids, seen_keys = [], set(), set()
+        what = "统一社会信用代码" if kind == rules.ENTERPRISE else "手机号"
+        fresh = []
         for row in rows:
+            if (kind, row.legacy_id) in self.first_key_of_id:
+                self._error(row, f"legacy_id {row.legacy_id} 在文件中重复(已按第一次出现的行处理)")
+                continue
+            if (first := self.first_id_of_key.get((kind, row.key))) is not None:
+                self._error(row, f"{what}在文件中重复(已由 legacy_id {first} 处理)")
+                continue
+            self.first_key_of_id[(kind, row.legacy_id)] = row.key
+            self.first_id_of_key[(kind, row.key)] = row.legacy_id
             done = recorded.get(row.legacy_id)
-            if done is not None and (self.run is None or done.run_id != self.run.pk or done.line == row.line):
-                # Recorded by an earlier run (a rerun, or a resume after a kill): same answer.
+            if done is not None:  # recorded by an earlier run (a rerun, or a resume after a kill)
                 if done.key != row.key:
                     self._error(row, f"legacy_id 重复:已按 {done.key} 导入")
                 else:
                     self.report.account(kind, row.legacy_id, done.case, done.login_name, done.account_type,
                                         done.password, done.note)
                 continue
-            if done is not None or row.legacy_id in seen_ids:
-                self._error(row, "legacy_id 在文件中重复")
+            if (other := by_key.get(row.key)) is not None:
+                self._error(row, f"{what}已由 legacy_id {other.legacy_id} 导入")
                 continue
-            other = by_key.get(row.key)
-            if other is not None or row.key in seen_keys:
-                what = "统一社会信用代码" if kind == rules.ENTERPRISE else "手机号"
-                first = other.legacy_id if other is not None else "本批次中的前一行"
-                self._error(row, f"{what}在文件中重复(已由 legacy_id {first} 导入)")
-                continue
-            seen_ids.add(row.legacy_id)
-            seen_keys.add(row.key)
             fresh.append(row)
         for attempt in range(2):
             try:

@@ -1,5 +1,7 @@
 """import_legacy against a platform state holding every case (SPEC 7, CONTRACT.md)."""
 
+import json
+
 import pytest
 from captcha.models import CaptchaStore
 
@@ -273,3 +275,34 @@ def test_a_missing_input_stops_before_anything_is_written(tmp_path):
         call_command("import_legacy", "--enterprises", enterprises, "--persons", str(tmp_path / "nope.csv"),
                      "--no-progress")
     assert not LegacyAccount.objects.exists()
+
+
+def _report_bytes(tmp_path, persons, *extra):
+    from django.core.management import call_command
+    report = tmp_path / "twins.json"
+    try:
+        call_command("import_legacy", "--persons", persons, "--report", str(report), "--no-progress",
+                     "--batch-size", "2", *extra)
+    except SystemExit:
+        pass
+    return report.read_bytes()
+
+
+def test_twins_in_different_batches_get_the_same_answer_in_a_dry_run_a_run_and_a_rerun(tmp_path):
+    """Issue 13, items 3 and 7: twins two batches apart were both R1 in a dry run, and a rerun
+    worded the duplicate errors differently; the twin's legacy_id is named."""
+    factories.demo_systems()
+    rows = [["P1", mobile_for(440), HASHES[0], "甲", "", "", "", ""],
+            ["P2", mobile_for(441), HASHES[0], "乙", "", "", "", ""],
+            ["P3", mobile_for(442), HASHES[0], "丙", "", "", "", ""],
+            ["P1", mobile_for(443), HASHES[0], "甲2", "", "", "", ""],  # the same legacy_id, a later batch
+            ["P5", mobile_for(441), HASHES[0], "乙2", "", "", "", ""]]  # P2's mobile, a later batch
+    persons = write_csv(tmp_path / "p.csv", "person", rows)
+    dry = _report_bytes(tmp_path, persons, "--dry-run")
+    real = _report_bytes(tmp_path, persons)
+    rerun = _report_bytes(tmp_path, persons)
+    assert dry == real == rerun
+    errors = {e["legacy_id"]: e["error"] for e in json.loads(real)["errors"]}
+    assert errors == {"P1": "legacy_id P1 在文件中重复(已按第一次出现的行处理)",
+                      "P5": "手机号在文件中重复(已由 legacy_id P2 处理)"}
+    assert len(json.loads(real)["accounts"]) == 3  # P1, P2, P3 — each once
