@@ -72,6 +72,7 @@ class RowError:
     line: int
     legacy_id: str
     error: str
+    key: str = ""  # the row's USCC / mobile when it is valid: the lookup finds the failed row by it
 
 
 def _parse_time(value: str):
@@ -90,7 +91,19 @@ def _clean(value) -> str:
 
 
 def parse_row(kind: str, line: int, raw: dict) -> Row | RowError:
-    """One CSV record → a Row, or a RowError saying what is wrong (never echoing the hash)."""
+    """One CSV record → a Row, or a RowError saying what is wrong (never echoing the hash).
+    A RowError carries the row's key when that much is valid, for 账号检索."""
+    parsed = _parse_row(kind, line, raw)
+    if isinstance(parsed, RowError) and None not in raw and all(isinstance(v, str) for v in raw.values()):
+        try:
+            parsed.key = (validators.uscc(raw.get("uscc", "")) if kind == rules.ENTERPRISE
+                          else validators.mobile(raw.get("mobile", "")))
+        except validators.InvalidIdentifier:
+            pass
+    return parsed
+
+
+def _parse_row(kind: str, line: int, raw: dict) -> Row | RowError:
     legacy_id = _clean(raw.get("legacy_id") if isinstance(raw.get("legacy_id"), str) else "")[:64]
     # The shape first: a row with too many fields carries its extra values as a list under None.
     if None in raw or any(value is None for value in raw.values()):
@@ -241,7 +254,8 @@ class Importer:
         self.report.error(item.legacy_id, message)
         if self.run is not None:
             self._pending_errors.append(MigrationError(run=self.run, kind=item.kind, legacy_id=item.legacy_id,
-                                                       line=item.line, error=message[:255]))
+                                                       key=getattr(item, "key", ""), line=item.line,
+                                                       error=message[:255]))
 
     def _batch(self, kind: str, batch: list) -> None:
         self._pending_errors = []

@@ -4,8 +4,10 @@ Recorded migrations answer from what the import decided; unregistered enterprise
 and persons (U) are answered live from the platform's accounts.
 """
 
+from django.conf import settings
+
 from idp.accounts.models import Organisation
-from idp.migration.models import LegacyAccount
+from idp.migration.models import LegacyAccount, MigrationError
 
 WINDOW = {"legal": "法人登录", "natural": "自然人登录"}
 VERIFY = "登录后在“在线办事 - 我的信息”中完善信息并完成实名认证,认证后即可进入高企认定、科小企评价等业务系统。"
@@ -38,10 +40,29 @@ def _recorded(record: LegacyAccount) -> dict:
     return _answer(record.case, name, window, "unchanged", steps)
 
 
+def _not_moved(failure: MigrationError) -> dict:
+    """SPEC 7.4's exceptions: the account exists on the legacy platform, but the migration could
+    not move it (an HJ_ collision, a malformed row). `case` is the case the row would have had
+    (R3 for a collision on the HJ_ name), so the answer keeps the contract's shape; no login name
+    or password is offered, and the steps give the reference the operator finds in 用户转移."""
+    reference = f"{failure.legacy_id or '—'}-{failure.run_id}"
+    return _answer("R3" if "HJ_" in failure.error else "R1", None,
+                   "legal" if failure.kind == "enterprise" else "natural", None, [
+                       "该账号在火炬中心存在,但未能自动转移到政务服务平台,请不要重新注册。",
+                       f"请联系技术支持(电话 {settings.IDP_SUPPORT_PHONE}),并提供参考编号 {reference};"
+                       "工作人员会在“用户转移”中按此编号查到原因并为您处理。"])
+
+
+def _failed(kind: str, key: str) -> MigrationError | None:
+    return MigrationError.objects.filter(kind=kind, key=key).order_by("-id").first() if key else None
+
+
 def lookup_enterprise(uscc: str) -> dict:
     record = LegacyAccount.objects.filter(kind="enterprise", key=uscc).first()
     if record is not None:
         return _recorded(record)
+    if failure := _failed("enterprise", uscc):
+        return _not_moved(failure)
     if Organisation.objects.filter(uscc=uscc).exists():
         return _answer("U2", None, "legal", None, [
             "该企业未在火炬中心注册过账号,但已在政务服务平台注册了法人账号。",
@@ -55,6 +76,8 @@ def lookup_person(mobile: str) -> dict:
     record = LegacyAccount.objects.filter(kind="person", key=mobile).first()
     if record is not None:
         return _recorded(record)
+    if failure := _failed("person", mobile):
+        return _not_moved(failure)
     return _answer("U", None, "natural", None, [
         "该手机号未在火炬中心注册过个人账号。",
         "请在政务服务平台“用户注册 - 自然人注册”注册自然人账号,注册后在“自然人登录”窗口登录。", VERIFY])

@@ -60,11 +60,13 @@ class MigrationError(models.Model):
     run = models.ForeignKey(MigrationRun, on_delete=models.CASCADE, related_name="errors")
     kind = models.CharField(max_length=10, choices=KINDS)
     legacy_id = models.CharField(max_length=64, blank=True)
+    key = models.CharField(max_length=32, blank=True)  # USCC or mobile, when the row had a valid one
     line = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=255)
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["kind", "key"])]
 
     def __str__(self):
         return f"{self.kind} {self.legacy_id}: {self.error}"

@@ -100,3 +100,23 @@ def test_console_shows_runs_and_finds_accounts(client, imported):
     assert "HJ_" + E["R3"] in found and "E-R3" in found
     run_page = client.get(f"/console/migration/{MigrationRun.objects.get().pk}/").content.decode()
     assert "E-ERR" in run_page and "HJ_" in run_page
+
+
+@pytest.mark.parametrize(("kind", "field", "key"), [("enterprise", "uscc", E["ERR"]), ("person", "mobile", P["ERR"])])
+def test_an_account_the_migration_could_not_move_is_not_told_to_register(client, imported, kind, field, key):
+    """Issue 13, item 2: an HJ_ collision used to answer U1/U ("请注册…")."""
+    answer = ask(client, kind=kind, **{field: key}).json()
+    steps = " ".join(answer["next_steps"])
+    assert answer["case"] == "R3" and answer["login_name"] is None and answer["password"] is None
+    assert "火炬中心存在" in steps and "未能自动转移" in steps and "请注册" not in steps
+    run = MigrationRun.objects.get()
+    assert f"-{run.pk}" in steps and "技术支持" in steps
+
+
+def test_a_malformed_row_with_a_valid_key_is_found_too(client, tmp_path):
+    from tests.migration.helpers import write_csv
+    factories.demo_systems()
+    persons = write_csv(tmp_path / "p.csv", "person", [["P-BAD", "13912349876", "not-a-hash", "赵六", "", "", "", ""]])
+    run_import(tmp_path, persons=persons)
+    steps = " ".join(ask(client, kind="person", mobile="13912349876").json()["next_steps"])
+    assert "火炬中心存在" in steps and "P-BAD" in steps
