@@ -50,6 +50,8 @@ DEFAULTS = {
     # Reverse proxies whose client-address header is believed (addresses or CIDRs, comma-
     # separated); `none` says there is no proxy. Production refuses to start without it.
     "IDP_TRUSTED_PROXIES": "",
+    # Origins of the legacy platform's transfer page allowed to call the lookup API (CORS).
+    "IDP_LEGACY_ORIGINS": "",
     # Appeals that move an account to another phone need a second reviewer: `1`/`0`; empty means
     # on under production settings and off in development.
     "IDP_APPEAL_SECOND_REVIEWER": "",

@@ -204,6 +204,7 @@ IDP_OTP_DAILY_PER_PHONE = 10
 IDP_OTP_DAILY_PER_IP = 30
 IDP_CHECK_API_PER_MINUTE = 60
 IDP_MIGRATION_LOOKUPS_PER_MINUTE = 30  # 账号检索 per IP
+IDP_LEGACY_ORIGINS = env.get_list("IDP_LEGACY_ORIGINS")  # the legacy transfer page's origins (CORS)
 # Single sign-on lifetimes (README, "Single sign-on"). Refresh tokens also end with the SSO session.
 IDP_ACCESS_TOKEN_SECONDS = 600
 IDP_ID_TOKEN_SECONDS = 3600

@@ -1,11 +1,15 @@
 import json
+from functools import wraps
 
+from captcha.helpers import captcha_image_url
+from captcha.models import CaptchaStore
 from django import forms
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from idp.core import ratelimit
 from idp.core.captcha import PlatformCaptchaField
@@ -54,7 +58,39 @@ def lookup_page(request):
     return render(request, "migration/lookup.html", {"form": form, "answer": answer, "error": error})
 
 
-@csrf_exempt  # called from the legacy platform's page; guarded by the captcha and the rate limit
+def legacy_cors(view):
+    """The legacy platform's transfer page calls these from its own origin: answer its CORS
+    preflight, and let the origins in IDP_LEGACY_ORIGINS (none by default) read the answers.
+    No cookies are involved (the captcha travels as its key), so no credentials are allowed."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        origin = request.headers.get("Origin", "")
+        allowed = origin in settings.IDP_LEGACY_ORIGINS
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            if allowed:
+                response["Access-Control-Allow-Methods"] = "GET, POST"
+                response["Access-Control-Allow-Headers"] = "Content-Type"
+                response["Access-Control-Max-Age"] = "600"
+        else:
+            response = view(request, *args, **kwargs)
+        if allowed:
+            response["Access-Control-Allow-Origin"] = origin
+        patch_vary_headers(response, ["Origin"])
+        return response
+    return csrf_exempt(wrapper)
+
+
+@legacy_cors
+@require_GET
+def captcha_api(request):
+    """GET /api/migration/captcha: a new captcha for a page on another origin — its key and
+    the address of its image (the answer goes to the lookup as captcha_0 / captcha_1)."""
+    key = CaptchaStore.generate_key()
+    return JsonResponse({"key": key, "image_url": request.build_absolute_uri(captcha_image_url(key))})
+
+
+@legacy_cors  # called from the legacy platform's page; guarded by the captcha and the rate limit
 @require_POST
 def lookup_api(request):
     """POST /api/migration/lookup with JSON {"kind", "uscc" | "mobile", "captcha_0", "captcha_1"}."""
