@@ -59,12 +59,25 @@ class NameTaken(Exception):
 
 
 def decide_enterprise(uscc: str, view: PlatformView) -> Decision:
-    """SPEC 7.2 for a legacy enterprise whose login name is its USCC `uscc`."""
+    """SPEC 7.2 for a legacy enterprise whose login name is its USCC `u` (= `uscc`).
+
+    account named u             | legal account for u under another name | HJ_u taken | case
+    ----------------------------+----------------------------------------+------------+-----------------
+    none                        | no                                     | —          | R1  legal u
+    none                        | yes                                    | —          | R4  natural u + grants
+    legal, its USCC is u        | (cannot be: one legal account per USCC)| —          | R2  keep it, own password
+    legal, another USCC         | no                                     | no / yes   | R3  legal HJ_u / exception
+    natural                     | no                                     | no / yes   | R3  legal HJ_u / exception
+    legal another USCC, natural | yes                                    | —          | exception (R4 needs u)
+
+    R2 means the enterprise's *own* account: an account named u that belongs to another
+    organisation is a collision like a natural person's, never "log in there".
+    """
     holder = view.holder(uscc)
-    if holder is not None and holder.kind == LEGAL:
-        return Decision("R2", holder.login_name, LEGAL, OWN, create=False, existing=holder,
-                        note="平台已有以统一社会信用代码为登录名的法人账号,继续使用该账号和平台密码")
     legal = view.legal_by_uscc.get(uscc)
+    if holder is not None and holder.kind == LEGAL and legal is not None and legal.pk == holder.pk:
+        return Decision("R2", holder.login_name, LEGAL, OWN, create=False, existing=holder,
+                        note="平台已有以统一社会信用代码为登录名的本企业法人账号,继续使用该账号和平台密码")
     if legal is not None:
         if holder is not None:
             raise NameTaken(f"R4:登录名 {uscc} 已被其他账号占用,无法创建代办自然人账号")
@@ -75,12 +88,20 @@ def decide_enterprise(uscc: str, view: PlatformView) -> Decision:
         if view.holder(name) is not None:
             raise NameTaken(f"R3:登录名 {uscc} 与 {name} 均已被占用")
         return Decision("R3", name, LEGAL, UNCHANGED, create=True,
-                        note="统一社会信用代码已被他人注册为自然人登录名,法人账号登录名加 HJ_ 前缀")
+                        note="统一社会信用代码已被他人注册为登录名,法人账号登录名加 HJ_ 前缀")
     return Decision("R1", uscc, LEGAL, UNCHANGED, create=True, note="继续使用原用户名和密码")
 
 
 def decide_person(mobile: str, view: PlatformView) -> Decision:
-    """SPEC 7.3 for a legacy person whose login name is the mobile number `mobile`."""
+    """SPEC 7.3 for a legacy person whose login name is the mobile number `p` (= `mobile`).
+
+    account named p                      | HJ_p taken | a verified account owns phone p | case
+    -------------------------------------+------------+---------------------------------+---------------
+    natural, reserved phone p            | —          | —                               | R2  keep it, own password
+    natural with another phone, or legal | no / yes   | —                               | R3  natural HJ_p / exception
+    none                                 | —          | yes                             | R4  no account: appeal
+    none                                 | —          | no                              | R1  natural p
+    """
     holder = view.holder(mobile)
     if holder is not None:
         if holder.kind == NATURAL and holder.phone == mobile:

@@ -306,3 +306,15 @@ def test_twins_in_different_batches_get_the_same_answer_in_a_dry_run_a_run_and_a
     assert errors == {"P1": "legacy_id P1 在文件中重复(已按第一次出现的行处理)",
                       "P5": "手机号在文件中重复(已由 legacy_id P2 处理)"}
     assert len(json.loads(real)["accounts"]) == 3  # P1, P2, P3 — each once
+
+
+def test_an_account_named_by_the_uscc_of_another_organisation_is_a_collision_not_r2(tmp_path):
+    """Issue 13, item 4, end to end: R2 only when the legal account named u has USCC u."""
+    factories.demo_systems()
+    u = uscc_for(450)
+    factories.legal_account(u, name="别的单位")  # named u, but its own USCC is another one
+    enterprises = write_csv(tmp_path / "e.csv", "enterprise", [
+        ["E-X", u, HASHES[0], "本企业", "联系人", "13600000450", "x@e.cn", "2019-01-01T00:00:00"]])
+    code, report = run_import(tmp_path, enterprises=enterprises)
+    assert code == 0 and report["totals"]["R3"] == 1 and report["totals"]["R2"] == 0
+    assert Account.objects.filter(login_name="HJ_" + u, kind="legal").exists()

@@ -77,3 +77,83 @@ def test_person_r4_verified_owner_of_the_phone():
 def test_person_name_rule_comes_before_the_verified_phone():
     """A holder of the name decides R2/R3 even if a verified person also owns the phone."""
     assert rules.decide_person(P, view(Holder(P, "natural", phone=P), verified=[P])).case == "R2"
+
+
+# --- issue 13, item 4: every combination, as the table beside rules.py gives it --------------------
+
+NAMED_U = {
+    "none": None,
+    "legal, USCC u": Holder(U, "legal", pk=1),
+    "legal, another USCC": Holder(U, "legal", pk=2),
+    "natural": Holder(U, "natural", pk=3),
+}
+
+
+@pytest.mark.parametrize("named", NAMED_U)
+@pytest.mark.parametrize("legal_elsewhere", [False, True])
+@pytest.mark.parametrize("hj_taken", [False, True])
+def test_enterprise_matrix(named, legal_elsewhere, hj_taken):
+    holder = NAMED_U[named]
+    holders = [h for h in (holder, Holder("HJ_" + U, "natural", pk=9) if hj_taken else None) if h]
+    legal_by_uscc = {}
+    if named == "legal, USCC u":
+        legal_by_uscc[U] = holder  # its own USCC: no other legal account can have u
+    elif legal_elsewhere:
+        legal_by_uscc[U] = Holder("another_name", "legal", pk=5)
+    collision = named in ("legal, another USCC", "natural")
+    if named == "legal, USCC u":
+        expected = ("R2", U)
+    elif collision and (legal_elsewhere or hj_taken):
+        expected = "exception"
+    elif collision:
+        expected = ("R3", "HJ_" + U)
+    elif legal_elsewhere:
+        expected = ("R4", U)
+    else:
+        expected = ("R1", U)
+    if expected == "exception":
+        with pytest.raises(rules.NameTaken):
+            rules.decide_enterprise(U, view(*holders, legal_by_uscc=legal_by_uscc))
+    else:
+        d = rules.decide_enterprise(U, view(*holders, legal_by_uscc=legal_by_uscc))
+        assert (d.case, d.login_name) == expected
+        if d.case == "R2":
+            assert d.existing == holder and d.password == "own"
+
+
+def test_an_account_named_u_of_another_organisation_is_never_r2():
+    """The outside check: such an enterprise was told to log in with "its own password" to an
+    account it does not own."""
+    other_org = Holder(U, "legal", pk=2)
+    d = rules.decide_enterprise(U, view(other_org, legal_by_uscc={}))
+    assert d.case == "R3" and d.login_name == "HJ_" + U and d.password == "unchanged"
+
+
+NAMED_P = {
+    "none": None,
+    "natural, phone p": Holder(P, "natural", phone=P, pk=1),
+    "natural, another phone": Holder(P, "natural", phone="13900000000", pk=2),
+    "legal": Holder(P, "legal", pk=3),
+}
+
+
+@pytest.mark.parametrize("named", NAMED_P)
+@pytest.mark.parametrize("verified_elsewhere", [False, True])
+@pytest.mark.parametrize("hj_taken", [False, True])
+def test_person_matrix(named, verified_elsewhere, hj_taken):
+    holder = NAMED_P[named]
+    holders = [h for h in (holder, Holder("HJ_" + P, "natural", pk=9) if hj_taken else None) if h]
+    if named == "natural, phone p":
+        expected = ("R2", P)
+    elif holder is not None:
+        expected = "exception" if hj_taken else ("R3", "HJ_" + P)
+    elif verified_elsewhere:
+        expected = ("R4", None)
+    else:
+        expected = ("R1", P)
+    if expected == "exception":
+        with pytest.raises(rules.NameTaken):
+            rules.decide_person(P, view(*holders, verified=[P] if verified_elsewhere else []))
+    else:
+        d = rules.decide_person(P, view(*holders, verified=[P] if verified_elsewhere else []))
+        assert (d.case, d.login_name) == expected
