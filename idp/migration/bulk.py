@@ -28,13 +28,13 @@ class Table:
     def tuples(self, rows: list[dict], with_id: bool):
         columns = self.insert_columns(with_id)
         adapt = connection.ops.adapt_datetimefield_value
+        dated = [i for i, column in enumerate(columns) if column in self.datetime_columns]
+        defaults = [self.defaults.get(column) for column in columns]
         for row in rows:
-            values = []
-            for column in columns:
-                value = row[column] if column in row else self.defaults[column]
-                if column in self.datetime_columns and value is not None:
-                    value = adapt(value)
-                values.append(value)
+            values = [row.get(column, default) for column, default in zip(columns, defaults, strict=True)]
+            for i in dated:
+                if values[i] is not None:
+                    values[i] = adapt(values[i])
             yield values
 
 

@@ -11,9 +11,11 @@ import csv
 import itertools
 import json
 import os
+import queue
 import re
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -180,6 +182,7 @@ class Report:
         self.totals = Counter()
         self.by_kind = {rules.ENTERPRISE: Counter(), rules.PERSON: Counter()}
         self.error_count = 0
+        self.timing = Counter()  # phase -> seconds: parse (in the reader thread), check, decide, write, report
         self._accounts = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._errors = tempfile.TemporaryFile("w+", encoding="utf-8")
 
@@ -190,6 +193,9 @@ class Report:
             "legacy_id": legacy_id, "kind": kind, "case": case, "login_name": login_name,
             "account_type": account_type, "login_window": account_type, "password": password, "note": note,
         }, ensure_ascii=False) + "\n")
+
+    def timed(self, phase: str, seconds: float) -> None:
+        self.timing[phase] += seconds
 
     def error(self, legacy_id, message):
         self.error_count += 1
@@ -204,6 +210,8 @@ class Report:
                 for i, line in enumerate(source):
                     out.write((", " if i else "") + line.rstrip("\n"))
                 out.write("]")
+            # Where the time went (seconds of wall time per phase; parsing overlaps the rest).
+            out.write(', "timing": ' + json.dumps({phase: round(s, 3) for phase, s in self.timing.items()}))
             out.write("}\n")
 
 
@@ -220,19 +228,23 @@ class Importer:
     # twin in any later batch gets the same answer in a dry run, a real run and a rerun.
     first_key_of_id: dict = field(default_factory=dict)
     first_id_of_key: dict = field(default_factory=dict)
+    # Kinds with records from earlier runs. On a first import the look-ups of earlier records
+    # are skipped: this run's own rows are in the maps above.
+    kinds_recorded_before: set = field(default_factory=set)
 
     def import_files(self, *, enterprises: str | None, persons: str | None) -> Report:
         systems = {s.code: s for s in BusinessSystem.objects.filter(code__in=GRANT_SYSTEMS)}
         if len(systems) != len(GRANT_SYSTEMS):
             raise MigrationSetupError("业务系统 高企认定(gqrd)和 科小企评价(kxqpj)尚未登记,R4 的代办授权无法创建")
         self.grant_systems = [systems[code] for code in GRANT_SYSTEMS]
+        self.kinds_recorded_before = {kind for kind in (rules.ENTERPRISE, rules.PERSON)
+                                      if LegacyAccount.objects.filter(kind=kind).exists()}
         if not self.dry_run:
             self.run = MigrationRun.objects.create(enterprises_file=enterprises or "", persons_file=persons or "")
         for kind, path in ((rules.ENTERPRISE, enterprises), (rules.PERSON, persons)):
             if not path:
                 continue
-            rows = read_rows(kind, path)
-            while batch := list(itertools.islice(rows, self.batch_size)):
+            for batch in self._parsed_batches(kind, path):
                 if self.batches % 50 == 0:
                     refresh_statistics()
                 self.batches += 1
@@ -248,6 +260,33 @@ class Importer:
             record(Event.MIGRATION_RUN, run=self.run.pk, totals=self.run.totals, errors=self.report.error_count)
         return self.report
 
+    def _parsed_batches(self, kind: str, path: str):
+        """The file's rows in batches, parsed by a reader thread one batch ahead: parsing (Python)
+        overlaps the database's work on the previous batch (psycopg waits without the GIL)."""
+        ready: queue.Queue = queue.Queue(maxsize=2)
+
+        def read():
+            try:
+                rows = read_rows(kind, path)
+                while True:
+                    started = time.perf_counter()
+                    batch = list(itertools.islice(rows, self.batch_size))
+                    self.report.timed("parse", time.perf_counter() - started)
+                    ready.put(batch)
+                    if not batch:
+                        return
+            except BaseException as error:  # handed to the importer's thread
+                ready.put(error)
+
+        threading.Thread(target=read, daemon=True, name=f"legacy-reader-{kind}").start()
+        while True:
+            batch = ready.get()
+            if isinstance(batch, BaseException):
+                raise batch
+            if not batch:
+                return
+            yield batch
+
     # --- one batch ---------------------------------------------------------------------------
 
     def _error(self, item, message):
@@ -258,6 +297,7 @@ class Importer:
                                                        error=message[:255]))
 
     def _batch(self, kind: str, batch: list) -> None:
+        started = time.perf_counter()
         self._pending_errors = []
         rows = []
         for item in batch:
@@ -265,9 +305,11 @@ class Importer:
                 self._error(item, item.error)
             else:
                 rows.append(item)
-        recorded = {r.legacy_id: r for r in LegacyAccount.objects.filter(
-            kind=kind, legacy_id__any_of=[row.legacy_id for row in rows])}
-        by_key = {r.key: r for r in LegacyAccount.objects.filter(kind=kind, key__any_of=[row.key for row in rows])}
+        recorded, by_key = {}, {}
+        if kind in self.kinds_recorded_before:  # a rerun or a resume: earlier runs' records count
+            recorded = {r.legacy_id: r for r in LegacyAccount.objects.filter(
+                kind=kind, legacy_id__any_of=[row.legacy_id for row in rows])}
+            by_key = {r.key: r for r in LegacyAccount.objects.filter(kind=kind, key__any_of=[row.key for row in rows])}
         what = "统一社会信用代码" if kind == rules.ENTERPRISE else "手机号"
         fresh = []
         for row in rows:
@@ -291,6 +333,7 @@ class Importer:
                 self._error(row, f"{what}已由 legacy_id {other.legacy_id} 导入")
                 continue
             fresh.append(row)
+        self.report.timed("check", time.perf_counter() - started)
         for attempt in range(2):
             try:
                 self._decide_and_write(kind, fresh)
@@ -320,6 +363,7 @@ class Importer:
         return view
 
     def _decide_and_write(self, kind: str, rows: list) -> None:
+        started = time.perf_counter()
         view = self._view(kind, rows)
         decided, refused = [], []
         for row in rows:
@@ -333,14 +377,19 @@ class Importer:
                 view.holders[decision.login_name.lower()] = rules.Holder(decision.login_name,
                                                                         decision.account_type, row.phone)
             decided.append((row, decision))
+        written = time.perf_counter()
+        self.report.timed("decide", written - started)
         if not self.dry_run:
             with transaction.atomic():
                 self._write(kind, decided)
+        reported = time.perf_counter()
+        self.report.timed("write", reported - written)
         # Reported only once the batch is written, so a retried batch is reported once.
         for row, message in refused:
             self._error(row, message)
         for row, d in decided:
             self.report.account(kind, row.legacy_id, d.case, d.login_name, d.account_type, d.password, d.note)
+        self.report.timed("report", time.perf_counter() - reported)
 
     def _write(self, kind: str, decided: list) -> None:
         """Bulk-write one batch: accounts, profiles, R4 grants (audited on both sides) and

@@ -72,3 +72,5 @@ class Command(BaseCommand):
                               + f"{sum(counter.values()):>10,}")
         self.stdout.write(f"{'errors':<12}{result.error_count:>10,}")
         self.stdout.write(f"{rows:,} rows in {elapsed:.1f} s ({rows / max(elapsed, 1e-6):,.0f} rows/s)")
+        self.stdout.write("phases (s; parsing runs beside the rest): " + ", ".join(
+            f"{phase} {seconds:.1f}" for phase, seconds in result.timing.items()))
