@@ -81,9 +81,10 @@ def current_version() -> int:
 
 def encrypt(plaintext: str, *, aad: str) -> str:
     """Seal `plaintext` for the place named by `aad` (table.column:row) with the newest key."""
-    version = current_version()
+    keys = encryption_keys()
+    version = max(keys)
     nonce = os.urandom(12)
-    sealed = AESGCM(encryption_keys()[version]).encrypt(nonce, plaintext.encode(), aad.encode())
+    sealed = AESGCM(keys[version]).encrypt(nonce, plaintext.encode(), aad.encode())
     return f"{_PREFIX}{version}:" + base64.b64encode(nonce + sealed).decode()
 
 

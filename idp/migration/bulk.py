@@ -28,13 +28,15 @@ class Table:
     def tuples(self, rows: list[dict], with_id: bool):
         columns = self.insert_columns(with_id)
         adapt = connection.ops.adapt_datetimefield_value
-        dated = [i for i, column in enumerate(columns) if column in self.datetime_columns]
-        defaults = [self.defaults.get(column) for column in columns]
+        position = {column: i for i, column in enumerate(columns)}
+        template = [self.defaults.get(column) for column in columns]
         for row in rows:
-            values = [row.get(column, default) for column, default in zip(columns, defaults, strict=True)]
-            for i in dated:
-                if values[i] is not None:
-                    values[i] = adapt(values[i])
+            # The defaults, then the few columns the row gives (cheaper than a look-up per column).
+            values = template.copy()
+            for column, value in row.items():
+                if column in self.datetime_columns and value is not None:
+                    value = adapt(value)
+                values[position[column]] = value
             yield values
 
 

@@ -3,7 +3,7 @@ import json
 
 from django.core.management import call_command
 
-from idp.migration.importer import COLUMNS
+from idp.migration.reader import COLUMNS
 from idp.migration.synthetic import legacy_hashes, mobile_for, uscc_for
 from tests import factories
 
