@@ -109,7 +109,21 @@ def bench(label, database_url, rows, prepare):
             "generated": generated, "summary": summary.strip(), **lookup}
 
 
+def calibration_ms() -> float:
+    """PBKDF2-SHA256 at 100,000 iterations, best of five: this machine's speed drifts by half
+    from hour to hour; compare runs by this figure (issue tables quote it too)."""
+    import hashlib
+
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        hashlib.pbkdf2_hmac("sha256", b"calibration", b"salt", 100_000)
+        times.append((time.perf_counter() - started) * 1000)
+    return min(times)
+
+
 def main():
+    before = calibration_ms()
     rows = int(os.environ.get("BENCH_MIGRATION_ROWS", "1000000"))
     sqlite_rows = int(os.environ.get("BENCH_MIGRATION_SQLITE_ROWS", str(max(rows // 10, 1000))))
     sqlite_path = ROOT / "var" / "bench-migration.sqlite3"
@@ -118,7 +132,7 @@ def main():
         bench("SQLite", f"sqlite:///{sqlite_path}", sqlite_rows,
               lambda: sqlite_path.unlink(missing_ok=True)),
     ]
-    print()
+    print(f"\nmachine calibration, PBKDF2-SHA256 100k: {before:.1f} ms before, {calibration_ms():.1f} ms after")
     print(f"{'database':<12}{'legacy rows':>12}{'platform':>10}{'wall s':>9}{'rows/s':>9}{'peak RSS':>10}"
           f"{'lookup p50':>12}{'lookup p99':>12}")
     for r in results:
