@@ -5,7 +5,8 @@ Redis, each revocation is also written as a key that lives as long as the tokens
 and announced on a pub/sub channel; every process keeps an in-memory copy fed by that
 channel, so the check costs a dictionary look-up. Until a process has subscribed and loaded
 the keys (and whenever its subscription drops) it asks Redis directly; after a Redis restart
-the keys are rebuilt from the database first. Without Redis the database is asked.
+the keys are rebuilt from the database first. Without Redis, or while it is unreachable, the
+database is asked.
 """
 
 import json
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from redis.client import PubSub
+from redis.exceptions import RedisError
 
 from idp.oidc.models import Authorization, RevokedAccessToken
 from idp.sso import store
@@ -43,6 +45,7 @@ class _Mirror:
     def __init__(self):
         self.entries: dict[tuple[str, str], float] = {}
         self.ready = False
+        self.subscribed_before = False
         self.pid = None
         self.lock = threading.Lock()
 
@@ -51,6 +54,7 @@ class _Mirror:
             with self.lock:
                 if self.pid != os.getpid():
                     self.pid, self.ready, self.entries = os.getpid(), False, {}
+                    self.subscribed_before = False
                     threading.Thread(target=self._listen, args=(redis_client,), daemon=True,
                                      name="revocation-listener").start()
 
@@ -88,6 +92,11 @@ class _Mirror:
                 time.sleep(1)
 
     def _catch_up(self, redis_client, reconnected) -> None:
+        if self.subscribed_before:
+            # Back after a drop: revocations made meanwhile may be only in the database (their
+            # publish failed). Without this marker the next check rebuilds the keys from it.
+            redis_client.delete(LOADED)
+        self.subscribed_before = True
         while not redis_client.exists(LOADED):
             time.sleep(1)  # a request rebuilds the keys from the database
         reconnected.clear()
@@ -142,10 +151,17 @@ def _rebuild_keys(r) -> None:
 
 def is_revoked(jti: str, gid) -> bool:
     r = store.redis_client()
-    if r is None:
-        if RevokedAccessToken.objects.filter(jti=jti).exists():
-            return True
-        return gid is not None and Authorization.objects.filter(pk=gid, revoked_at__isnull=False).exists()
+    if r is not None:
+        try:
+            return _ask_redis(r, jti, gid)
+        except RedisError:  # Redis is down or restarting: the database holds the durable record
+            log.warning("redis unavailable; revocation checked in the database", exc_info=True)
+    if RevokedAccessToken.objects.filter(jti=jti).exists():
+        return True
+    return gid is not None and Authorization.objects.filter(pk=gid, revoked_at__isnull=False).exists()
+
+
+def _ask_redis(r, jti: str, gid) -> bool:
     _mirror.ensure_running(r)
     if _mirror.ready or _mirror.revoked(jti, gid):  # our own revocations count at once
         return _mirror.revoked(jti, gid)

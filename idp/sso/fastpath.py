@@ -12,7 +12,7 @@ import logging
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import close_old_connections
-from django.db.utils import DatabaseError
+from django.db.utils import DatabaseError, InterfaceError, OperationalError
 from django.http import UnreadablePostError
 from django.urls import resolve
 
@@ -60,9 +60,14 @@ class FastPath:
             response = params.refusal(request, reason) if reason else view(request)
         except (SuspiciousOperation, BadRequest, UnreadablePostError):  # e.g. a body over the size limit
             return self._error(start_response, "400 Bad Request", b'{"error":"invalid_request"}')
+        except (OperationalError, InterfaceError):  # the database restarted, failed over or is down
+            log.exception("database unavailable on %s", request.path)
+            close_old_connections()  # the broken connection is closed; the next request opens a new one
+            return self._error(start_response, "503 Service Unavailable", b'{"error":"temporarily_unavailable"}',
+                               ("Retry-After", "1"))
         except DatabaseError:
             log.exception("database error on %s", request.path)
-            close_old_connections()  # a broken connection is replaced on the next request
+            close_old_connections()
             response = None
         except Exception:
             log.exception("error on %s", request.path)
@@ -76,7 +81,7 @@ class FastPath:
         return [response.content]
 
     @staticmethod
-    def _error(start_response, status: str, body: bytes):
+    def _error(start_response, status: str, body: bytes, *extra_headers):
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                                *COMMON_HEADERS])
+                                *extra_headers, *COMMON_HEADERS])
         return [body]

@@ -1,0 +1,93 @@
+"""The protocol endpoints through a dependency's failure: a database connection dropped by a
+restart or failover is replaced at once; revocation is answered from the database while Redis
+is unreachable, and revocations made meanwhile reach every process once it is back."""
+
+import threading
+from datetime import timedelta
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from idp.oidc import revocation, tokens
+from idp.oidc.models import RevokedAccessToken
+from idp.sso import store
+from tests.sso import helpers
+from tests.sso.test_fastpath import call
+from tests.sso.test_revocation import _until, needs_redis
+
+needs_postgres = pytest.mark.skipif(
+    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+    reason="SKIPPED: needs PostgreSQL — run with IDP_DATABASE_URL=postgresql://… (.ci/run does)")
+
+
+def _terminate_our_connection():
+    """What a PostgreSQL restart does to a worker's persistent connection."""
+    db = settings.DATABASES["default"]
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"],
+                         dbname=db["NAME"], autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_dropped_by_the_database_is_replaced_and_the_next_refresh_succeeds(client):
+    """Issue 14: after a PostgreSQL restart every refresh answered 500 "the connection is closed"
+    for minutes: the fast path's raw psycopg errors were not recognised, so the dead connection
+    was kept. The request that meets it answers 503 (retry); the next one reconnects."""
+    from tests.factories import natural_account
+    from tests.sso.test_oidc import _tokens
+
+    rp = helpers.oidc_client()
+    client.force_login(natural_account(name="张三"))
+    refresh = _tokens(client, rp)["refresh_token"]
+    body = f"grant_type=refresh_token&refresh_token={refresh}".encode()
+
+    _terminate_our_connection()
+    status, headers, _ = call("POST", "/oidc/token", body, Authorization=helpers.basic(rp))
+    assert status == 503 and headers["Retry-After"] == "1"
+    status, _, content = call("POST", "/oidc/token", body, Authorization=helpers.basic(rp))
+    assert status == 200, content  # the refresh token was not spent by the request that failed
+    for _ in range(3):  # and every later request works
+        assert call("GET", "/oidc/jwks")[0] == 200
+        assert call("POST", "/oidc/token", b"grant_type=client_credentials",
+                    Authorization=helpers.basic(rp))[0] == 200
+
+
+@pytest.fixture
+def fresh_mirror(monkeypatch):
+    """A process copy that is not listening: every check goes to Redis (or the database)."""
+    monkeypatch.setattr(revocation, "_mirror", revocation._Mirror())
+    monkeypatch.setattr(revocation._Mirror, "ensure_running", lambda self, redis_client: None)
+
+
+@pytest.mark.django_db
+def test_while_redis_is_unreachable_revocation_is_answered_from_the_database(settings, fresh_mirror):
+    token, _ = tokens.issue_access_token(client_id="c", scope="", subject="c")
+    revoked, _ = tokens.issue_access_token(client_id="c", scope="", subject="c")
+    tokens.revoke_access_token(tokens.read_access_token(revoked))
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there: every call fails
+    assert tokens.read_access_token(token) is not None
+    assert tokens.read_access_token(revoked) is None
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_after_a_dropped_subscription_revocations_made_meanwhile_are_loaded_from_the_database(fresh_mirror):
+    r = store.redis_client()
+    r.set(revocation.LOADED, 1)  # the keys look complete …
+    RevokedAccessToken.objects.create(jti="made-while-redis-was-away",  # … but this one's publish failed
+                                      expires_at=timezone.now() + timedelta(minutes=5))
+    listener = revocation._Mirror()
+    listener.subscribed_before = True  # it is catching up after a drop
+    catching_up = threading.Thread(target=listener._catch_up, args=(r, threading.Event()), daemon=True)
+    catching_up.start()
+    assert _until(lambda: not r.exists(revocation.LOADED))  # it asked for the keys to be rebuilt
+    # The next check (any process) rebuilds them from the database …
+    assert revocation.is_revoked("made-while-redis-was-away", None)
+    catching_up.join(timeout=5)
+    # … and the listener's copy, loaded after that, has it.
+    assert listener.ready and listener.revoked("made-while-redis-was-away", None)
