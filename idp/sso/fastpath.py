@@ -2,7 +2,8 @@
 served without the browser middleware.
 
 Discovery and JWKS are answered from bytes built once (rebuilt when the key ring changes);
-token, introspection, revocation, userinfo and CAS validation go straight to their views.
+token, introspection, revocation, userinfo, CAS validation and the health probes go straight
+to their views.
 None of these endpoints uses a session, a cookie, CSRF or a template, which is all the
 middleware stack would add; every other path goes through Django as usual.
 """
@@ -20,8 +21,10 @@ from idp.sso import params
 
 log = logging.getLogger(__name__)
 
-DIRECT = ["/oidc/token", "/oidc/introspect", "/oidc/revoke", "/oidc/userinfo", "/cas/validate",
-          "/cas/serviceValidate", "/cas/proxyValidate", "/cas/p3/serviceValidate", "/cas/p3/proxyValidate"]
+DIRECT = ["/health/live", "/health/ready",
+          "/oidc/token", "/oidc/introspect", "/oidc/revoke", "/oidc/userinfo",
+          "/cas/validate", "/cas/serviceValidate", "/cas/proxyValidate", "/cas/p3/serviceValidate",
+          "/cas/p3/proxyValidate"]
 COMMON_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]
 
 
