@@ -323,7 +323,8 @@ def start_server() -> subprocess.Popen:
     server = subprocess.Popen(["taskset", "-c", "0", granian, "--interface", "wsgi", "--workers", "1",
                                "--blocking-threads", os.environ.get("IDP_BENCH_THREADS", "4"),
                                "--host", "127.0.0.1", "--port", str(PORT), "--no-ws", "--log-level", "warning",
-                               "config.wsgi:application"], cwd=ROOT, env=os.environ.copy())
+                               "config.wsgi:application"], cwd=ROOT, env=os.environ.copy(),
+                              stdout=subprocess.DEVNULL)  # its JSON request log: written, as in production, not shown
     for _ in range(100):
         try:
             urllib.request.urlopen(BASE + "/.well-known/openid-configuration", timeout=1).read()

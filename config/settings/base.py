@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "idp.core.middleware.SecurityHeadersMiddleware",
+    "idp.core.requestlog.AccountForLogMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -132,11 +133,14 @@ DEFAULT_FROM_EMAIL = env.get("IDP_EMAIL_FROM")
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 
+# JSON lines on standard output: one per request (idp.request) and one per application event.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "idp.core.requestlog.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"idp.request": {"level": "INFO"}},
 }
 
 # --- platform settings (README, "Configuration") ---

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from idp.core import checks  # noqa: F401  (registers the system checks)
+        from idp.core.requestlog import stamp_records_with_the_request_id
+
+        stamp_records_with_the_request_id()

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def call(method, path, body=b"", *, query="", content_type=None, **headers):
     environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "wsgi.input": io.BytesIO(body),
                "CONTENT_LENGTH": str(len(body)), "SERVER_NAME": "127.0.0.1", "HTTP_HOST": "127.0.0.1",
-               "QUERY_STRING": query}
+               "QUERY_STRING": query, "REMOTE_ADDR": "127.0.0.1"}
     if body or content_type:
         environ["CONTENT_TYPE"] = content_type or "application/x-www-form-urlencoded"
     for name, value in headers.items():
