@@ -49,7 +49,7 @@ class Report:
         self.totals = Counter()
         self.by_kind = {rules.ENTERPRISE: Counter(), rules.PERSON: Counter()}
         self.error_count = 0
-        self.timing = Counter()  # phase -> seconds: parse (in the reader thread), check, decide, write, report
+        self.timing = Counter()  # phase -> seconds: parse (beside the rest, reader.py), check, decide, write, report
         self._accounts = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._errors = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._pending = {"accounts": [], "errors": []}  # this batch's entries, written by flush()
