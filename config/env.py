@@ -56,6 +56,8 @@ DEFAULTS = {
     # on under production settings and off in development.
     "IDP_APPEAL_SECOND_REVIEWER": "",
     "IDP_CLIENT_IP_HEADER": "X-Forwarded-For",
+    # Bearer token for GET /metrics; without it only loopback may scrape, and only in development.
+    "IDP_METRICS_TOKEN": "",
     # Where `make run` serves the two demo business systems (demos/), registered by load_demo.
     "IDP_DEMO_OIDC_URL": "http://127.0.0.1:8001",
     "IDP_DEMO_CAS_URL": "http://127.0.0.1:8002",

@@ -183,6 +183,7 @@ IDP_GRANT_LOOKUP_MISSES_PER_ORGANISATION = 5  # 用户授权管理: wrong login 
 IDP_GRANT_LOOKUP_MISSES_PER_IP = 20
 IDP_RESET_SENDS_PER_ACCOUNT = 5  # 获取短信验证码 presses per account per hour, right or wrong phone
 IDP_RESET_SENDS_PER_IP = 20  # the same per IP per hour
+IDP_METRICS_TOKEN = env.get("IDP_METRICS_TOKEN")
 IDP_PRODUCTION = False  # production.py: unsafe settings stop the server (idp/core/checks.py)
 IDP_ALLOW_TEST_HOOKS = env.get_bool("IDP_ALLOW_TEST_HOOKS")
 IDP_CAPTCHA = env.get("IDP_CAPTCHA")

@@ -1,11 +1,13 @@
 """record(): the one way to write the audit log."""
 
 from idp.audit.models import AuditEntry, Event
+from idp.core.metrics import EVENTS
 
 
 def record(event: Event, *, account=None, actor=None, ip: str = "", login_name: str = "",
            **detail) -> AuditEntry:
     """Write one audit entry. `detail` must hold no secrets and no unmasked identity numbers."""
+    EVENTS.labels(str(event)).inc()  # counted when written (a rolled-back request still counts)
     return AuditEntry.objects.create(
         event=event,
         account=account,

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
+from idp.core.metrics import DEPENDENCY_ERRORS
+
 log = logging.getLogger(__name__)
 OK = "ok"
 UNKNOWN = "unknown"  # not checked: what it depends on is failing
@@ -41,6 +43,7 @@ def _database() -> str:
         return OK
     except DatabaseError:
         connection.close()  # a broken connection is not kept for the next request
+        DEPENDENCY_ERRORS.labels("database").inc()
         return "unavailable"
 
 
@@ -68,4 +71,5 @@ def _redis() -> str:
         _client(settings.REDIS_URL).ping()
         return OK
     except redis.RedisError:
+        DEPENDENCY_ERRORS.labels("redis").inc()
         return "unavailable"

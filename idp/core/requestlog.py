@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 from django.utils.functional import empty
 
+from idp.core import metrics
 from idp.core.http import client_ip
 
 REQUEST_ID = contextvars.ContextVar("request_id", default=None)
@@ -53,7 +54,9 @@ class RequestLog:
         finally:
             # Logged when the application returns its response (streamed bodies: before they stream).
             REQUEST_ID.reset(token)
-            write_line(request_line(environ, request_id, answered["status"], time.perf_counter() - started))
+            seconds = time.perf_counter() - started
+            write_line(request_line(environ, request_id, answered["status"], seconds))
+            metrics.observe_request(environ.get("PATH_INFO", ""), answered["status"], seconds)
 
 
 def request_line(environ, request_id: str, status: int, seconds: float) -> str:

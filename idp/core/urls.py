@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/live", views.health_live, name="health-live"),
     path("health/ready", views.health_ready, name="health-ready"),
+    path("metrics", views.metrics_view, name="metrics"),
 ]

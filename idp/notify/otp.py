@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from idp.core.crypto import keyed_digest
+from idp.core.metrics import SMS
 from idp.notify import sms
 from idp.notify.models import OneTimeCode
 
@@ -53,9 +54,14 @@ def send_code(*, phone: str, purpose: str, ip: str, email: bool = False) -> OneT
     if not cache.add(lock, 1, timeout=10):
         raise CodeError("验证码正在发送,请稍候", "too_soon")
     try:
-        return _send_code(phone=phone, purpose=purpose, ip=ip, email=email)
+        sent = _send_code(phone=phone, purpose=purpose, ip=ip, email=email)
+    except CodeError as refused:
+        SMS.labels(f"refused:{refused.code}").inc()
+        raise
     finally:
         cache.delete(lock)
+    SMS.labels("sent").inc()
+    return sent
 
 
 def _send_code(*, phone: str, purpose: str, ip: str, email: bool) -> OneTimeCode:

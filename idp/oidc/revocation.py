@@ -22,6 +22,7 @@ from django.utils import timezone
 from redis.client import PubSub
 from redis.exceptions import RedisError
 
+from idp.core.metrics import DEPENDENCY_ERRORS
 from idp.oidc.models import Authorization, RevokedAccessToken
 from idp.sso import store
 
@@ -156,6 +157,7 @@ def is_revoked(jti: str, gid) -> bool:
             return _ask_redis(r, jti, gid)
         except RedisError:  # Redis is down or restarting: the database holds the durable record
             log.warning("redis unavailable; revocation checked in the database", exc_info=True)
+            DEPENDENCY_ERRORS.labels("redis").inc()
     if RevokedAccessToken.objects.filter(jti=jti).exists():
         return True
     return gid is not None and Authorization.objects.filter(pk=gid, revoked_at__isnull=False).exists()

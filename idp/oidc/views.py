@@ -29,9 +29,12 @@ from django.views.decorators.csrf import csrf_exempt
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core.http import client_ip
+from idp.core.metrics import TOKENS
 from idp.oidc import families, tokens
 from idp.oidc.server import SCOPES, Principal, server
 from idp.sso import access, claims, keys, sessions, steps
+
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
 def _json(data, status=200, headers=None) -> HttpResponse:
@@ -77,7 +80,7 @@ def discovery_document() -> bytes:
             "scopes_supported": SCOPES,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+            "grant_types_supported": list(GRANT_TYPES),
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256", "ES256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
@@ -119,7 +122,11 @@ def jwks(request):
 @json_endpoint("POST")
 def token(request):
     # No request-wide transaction: each grant's writes are one statement (families.py).
-    return server.create_token_response(request)
+    response = server.create_token_response(request)
+    if response.status_code == 200:
+        grant_type = request.POST.get("grant_type", "")
+        TOKENS.labels(grant_type if grant_type in GRANT_TYPES else "other").inc()
+    return response
 
 
 @json_endpoint("POST")

@@ -7,4 +7,14 @@ class SsoConfig(AppConfig):
     verbose_name = "单点登录"
 
     def ready(self):
+        from idp.core import metrics
         from idp.sso import receivers  # noqa: F401  (connects the session signals)
+        from idp.sso.models import LogoutDelivery
+
+        def deliveries():
+            waiting = LogoutDelivery.objects.filter(delivered_at__isnull=True)
+            return {"pending": waiting.filter(failed_at__isnull=True).count(),
+                    "failed": waiting.filter(failed_at__isnull=False).count()}
+
+        metrics.on_scrape("idp_logout_deliveries", "Single-logout deliveries not delivered: pending or given up",
+                          deliveries)

@@ -17,11 +17,12 @@ from django.db.utils import DatabaseError, InterfaceError, OperationalError
 from django.http import UnreadablePostError
 from django.urls import resolve
 
+from idp.core.metrics import DEPENDENCY_ERRORS
 from idp.sso import params
 
 log = logging.getLogger(__name__)
 
-DIRECT = ["/health/live", "/health/ready",
+DIRECT = ["/health/live", "/health/ready", "/metrics",
           "/oidc/token", "/oidc/introspect", "/oidc/revoke", "/oidc/userinfo",
           "/cas/validate", "/cas/serviceValidate", "/cas/proxyValidate", "/cas/p3/serviceValidate",
           "/cas/p3/proxyValidate"]
@@ -65,11 +66,13 @@ class FastPath:
             return self._error(start_response, "400 Bad Request", b'{"error":"invalid_request"}')
         except (OperationalError, InterfaceError):  # the database restarted, failed over or is down
             log.exception("database unavailable on %s", request.path)
+            DEPENDENCY_ERRORS.labels("database").inc()
             close_old_connections()  # the broken connection is closed; the next request opens a new one
             return self._error(start_response, "503 Service Unavailable", b'{"error":"temporarily_unavailable"}',
                                ("Retry-After", "1"))
         except DatabaseError:
             log.exception("database error on %s", request.path)
+            DEPENDENCY_ERRORS.labels("database").inc()
             close_old_connections()
             response = None
         except Exception:
