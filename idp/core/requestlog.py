@@ -27,6 +27,9 @@ _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # Paths with a secret part (the single-use set-password link), wherever they appear in a line:
 # Django's own "Not Found: <path>" warnings quote them too.
 _SECRET_PATHS = [(re.compile(r"/password/set/[^/\s]+/"), "/password/set/[redacted]/")]
+_quote = json.encoder.encode_basestring  # a JSON string literal (C), non-ASCII kept as is
+_stamp = (0, "")  # (second, its ISO text): one strftime per second, whichever thread makes it
+
 
 def redacted(text: str) -> str:
     for pattern, replacement in _SECRET_PATHS:
@@ -69,10 +72,6 @@ def request_line(environ, request_id: str, status: int, seconds: float) -> str:
             f'"path":{_quote(redacted(environ.get("PATH_INFO", "")[:500]))},"status":{int(status)},'
             f'"duration_ms":{seconds * 1000:.2f},"client":{_quote(client_ip(SimpleNamespace(META=environ)))}'
             + (f',"account_id":{int(account)}' if account is not None else "") + "}")
-
-
-_quote = json.encoder.encode_basestring  # a JSON string literal (C), non-ASCII kept as is
-_stamp = (0, "")  # (second, its ISO text): one strftime per second, whichever thread makes it
 
 
 def _timestamp(now: float) -> str:
