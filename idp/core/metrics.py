@@ -4,7 +4,7 @@ Counters and histograms live in this module; the apps count through them (the re
 counts every request, the fast path included; the audit writer counts security events). Gauges
 that are facts of the database (review queues, pending logout deliveries) are read when scraped,
 from the hooks the owning apps register with `on_scrape`. Under several worker processes set
-`PROMETHEUS_MULTIPROC_DIR` (make serve does): each process writes its counts there and a scrape
+`PROMETHEUS_MULTIPROC_DIR` to an empty directory: each process writes its counts there and a scrape
 adds them up.
 """
 
