@@ -63,6 +63,7 @@ def _migrations() -> str:
 
 @functools.lru_cache(maxsize=2)
 def _client(url: str) -> redis.Redis:
+    # Its own client, not sso.store's: a probe must answer within a second even while Redis hangs.
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
 

@@ -86,11 +86,10 @@ class _ScrapeTimeGauges(Collector):
 
 
 def exposition() -> bytes:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # every worker process's counts
         multiprocess.MultiProcessCollector(registry)
     else:
-        registry = CollectorRegistry()
         for collector in (REQUESTS, LATENCY, EVENTS, SMS, TOKENS, DEPENDENCY_ERRORS):
             registry.register(collector)
     registry.register(_ScrapeTimeGauges())

@@ -24,17 +24,15 @@ from idp.core.http import client_ip
 REQUEST_ID = contextvars.ContextVar("request_id", default=None)
 ACCOUNT_KEY = "idp.account_id"  # set in the WSGI environ by AccountForLogMiddleware
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-# Paths with a secret part (the single-use set-password link), wherever they appear in a line:
-# Django's own "Not Found: <path>" warnings quote them too.
-_SECRET_PATHS = [(re.compile(r"/password/set/[^/\s]+/"), "/password/set/[redacted]/")]
+# The secret part of a path (the single-use set-password link), wherever it appears in a line:
+# Django's own "Not Found: <path>" warnings quote paths too.
+_SECRET_PATH = re.compile(r"/password/set/[^/\s]+/")
 _quote = json.encoder.encode_basestring  # a JSON string literal (C), non-ASCII kept as is
 _stamp = (0, "")  # (second, its ISO text): one strftime per second, whichever thread makes it
 
 
 def redacted(text: str) -> str:
-    for pattern, replacement in _SECRET_PATHS:
-        text = pattern.sub(replacement, text)
-    return text
+    return _SECRET_PATH.sub("/password/set/[redacted]/", text)
 
 
 class RequestLog:
@@ -121,14 +119,13 @@ def stamp_records_with_the_request_id() -> None:
 
 
 class JsonFormatter(logging.Formatter):
-    """`{"time", "level", "logger", "message", "request_id", …fields}` on one line."""
+    """`{"time", "level", "logger", "message", "request_id", "error"}` on one line."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
                  "level": record.levelname, "logger": record.name, "message": redacted(record.getMessage())}
-        if (request_id := getattr(record, "request_id", None) or REQUEST_ID.get()) is not None:
+        if (request_id := getattr(record, "request_id", None)) is not None:  # stamped when made
             entry["request_id"] = request_id
-        entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["error"] = redacted(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
