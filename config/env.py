@@ -58,6 +58,8 @@ DEFAULTS = {
     "IDP_CLIENT_IP_HEADER": "X-Forwarded-For",
     # Bearer token for GET /metrics; without it only loopback may scrape, and only in development.
     "IDP_METRICS_TOKEN": "",
+    # Worker processes of each background-job cluster (`manage.py qcluster`).
+    "IDP_QUEUE_WORKERS": "2",
     # Where `make run` serves the two demo business systems (demos/), registered by load_demo.
     "IDP_DEMO_OIDC_URL": "http://127.0.0.1:8001",
     "IDP_DEMO_CAS_URL": "http://127.0.0.1:8002",

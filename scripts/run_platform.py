@@ -1,5 +1,5 @@
-"""`make run`: the platform (Django's development server), the single-logout worker and the two
-demo business systems, as one foreground command; stopping it (Ctrl-C, or TERM) stops all."""
+"""`make run`: the platform (Django's development server), the background-job worker (single
+logout, SMS, purges) and the two demo business systems, as one foreground command; stopping it (Ctrl-C, or TERM) stops all."""
 
 import signal
 import subprocess
@@ -10,7 +10,7 @@ PYTHON = sys.executable
 
 
 def main() -> int:
-    helpers = [subprocess.Popen([PYTHON, "manage.py", "logout_worker"]),
+    helpers = [subprocess.Popen([PYTHON, "manage.py", "qcluster"]),
                subprocess.Popen([PYTHON, "-m", "demos.oidc_demo"]),
                subprocess.Popen([PYTHON, "-m", "demos.cas_demo"])]
     server = subprocess.Popen([PYTHON, "manage.py", "runserver", "--insecure", "--noreload", f"127.0.0.1:{PORT}"])

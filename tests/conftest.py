@@ -42,6 +42,38 @@ def _fresh_cache_outbox_and_storage(settings, tmp_path):
     cache.clear()
 
 
+class Queue:
+    """The job queue as production has it — rows of the queue table — and a worker's pass."""
+
+    def jobs(self) -> list[dict]:
+        from django_q.models import OrmQ
+
+        return [row.task for row in OrmQ.objects.order_by("id")]
+
+    def run(self) -> int:
+        """Run every queued job, as a worker would, until none is left; returns how many ran."""
+        from django.utils.module_loading import import_string
+        from django_q.models import OrmQ
+
+        ran = 0
+        while rows := list(OrmQ.objects.order_by("id")):
+            for row in rows:
+                job = row.task
+                import_string(job["func"])(*job["args"], **job["kwargs"])
+                row.delete()
+                ran += 1
+        return ran
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Jobs go to the queue table instead of running at once (core/jobs.py)."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    return Queue()
+
+
 def pytest_report_header(config):
     db = settings.DATABASES["default"]
     return [

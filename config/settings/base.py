@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "captcha",
+    "django_q",
     "idp.core",
     "idp.audit",
     "idp.identifiers",
@@ -184,6 +185,23 @@ IDP_GRANT_LOOKUP_MISSES_PER_IP = 20
 IDP_RESET_SENDS_PER_ACCOUNT = 5  # 获取短信验证码 presses per account per hour, right or wrong phone
 IDP_RESET_SENDS_PER_IP = 20  # the same per IP per hour
 IDP_METRICS_TOKEN = env.get("IDP_METRICS_TOKEN")
+
+# Background jobs (idp/core/jobs.py): django-q2 with the queue in the platform's database.
+# A job not finished within `timeout` seconds is stopped; one whose worker died is offered again
+# after `retry` seconds, at most `max_attempts` times.
+Q_CLUSTER = {
+    "name": "idp",
+    "orm": "default",
+    "workers": int(env.get("IDP_QUEUE_WORKERS")),
+    "timeout": 90,
+    "retry": 120,
+    "max_attempts": 3,
+    "ack_failures": False,
+    "catch_up": False,
+    "save_limit": 200,
+    "poll": 0.2,
+    "label": "后台任务",
+}
 IDP_PRODUCTION = False  # production.py: unsafe settings stop the server (idp/core/checks.py)
 IDP_ALLOW_TEST_HOOKS = env.get_bool("IDP_ALLOW_TEST_HOOKS")
 IDP_CAPTCHA = env.get("IDP_CAPTCHA")

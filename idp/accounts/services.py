@@ -16,6 +16,7 @@ from idp.accounts.models import (
 )
 from idp.audit.log import record
 from idp.audit.models import Event
+from idp.core import jobs
 from idp.identifiers.masking import mask_id_number, mask_phone
 from idp.notify import otp
 from idp.realname import services as realname
@@ -57,10 +58,15 @@ def _create_account(*, login_name: str, password: str, kind: str, phone: str, co
     return account
 
 
+def _ask_for_the_realname_check(account: Account, ip: str) -> None:
+    """The registry is asked by a worker once the account is committed (realname/tasks.py)."""
+    jobs.enqueue("idp.realname.tasks.check_registration", account.pk, ip)
+
+
 def register_natural_person(*, login_name: str, password: str, name: str, identity_type: str,
                             id_type: str, id_number: str, phone: str, code_id: int,
                             ip: str = "") -> Account:
-    """自然人注册 (SPEC 2.1), then the automatic real-name check. Registration is allowed even
+    """自然人注册 (SPEC 2.1), then (queued) the automatic real-name check. Registration is allowed even
     when another account holds the same document: only verification is limited to one."""
     with transaction.atomic():
         account = _create_account(login_name=login_name, password=password,
@@ -69,7 +75,7 @@ def register_natural_person(*, login_name: str, password: str, name: str, identi
         set_document(person, "", identity_type=identity_type, id_type=id_type, id_number=id_number)
         person.save()
         record(Event.REGISTERED, account=account, actor=account, ip=ip)
-    realname.check_automatically(account=account, actor=account, ip=ip)
+        _ask_for_the_realname_check(account, ip)
     return account
 
 
@@ -103,7 +109,7 @@ def register_organisation(*, data: dict, code_id: int, ip: str = "") -> Account:
         except IntegrityError:
             raise UsccTaken() from None
         record(Event.REGISTERED, account=account, actor=account, ip=ip)
-    realname.check_automatically(account=account, actor=account, ip=ip)
+        _ask_for_the_realname_check(account, ip)
     return account
 
 

@@ -10,14 +10,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from idp.core.crypto import keyed_digest
 from idp.core.metrics import SMS
-from idp.notify import sms
+from idp.notify import tasks
 from idp.notify.models import OneTimeCode
 
 PURPOSES = {
@@ -42,7 +41,7 @@ def _digest(phone: str, purpose: str, code: str) -> str:
 
 
 def send_code(*, phone: str, purpose: str, ip: str, email: bool = False) -> OneTimeCode:
-    """Create a code for `phone` + `purpose` and send it, within the resend limits.
+    """Create a code for `phone` + `purpose` and queue it for sending, within the resend limits.
 
     With email=True, `phone` is an e-mail address and the code goes by mail.
     """
@@ -95,14 +94,7 @@ def _send_code(*, phone: str, purpose: str, ip: str, email: bool) -> OneTimeCode
         requested_ip=ip,
     )
     text = f"【政务服务平台】您的{PURPOSES[purpose]}验证码为 {code},{minutes} 分钟内有效。请勿告诉他人。"
-    try:
-        if email:
-            send_mail("政务服务平台验证码", text, None, [phone])
-        else:
-            sms.send(sms.SmsMessage(phone=phone, purpose=purpose, text=text, code=code))
-    except (sms.SmsDeliveryError, OSError):
-        record.delete()  # not delivered: does not count against the limits
-        raise CodeError("验证码发送失败,请稍后再试", "delivery") from None
+    tasks.queue(to=phone, purpose=purpose, text=text, code=code, code_id=record.pk, email=email)
     return record
 
 

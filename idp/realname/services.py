@@ -27,7 +27,7 @@ from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core import ratelimit
 from idp.identifiers.masking import mask_login_name
-from idp.notify import sms
+from idp.notify import tasks as deliveries
 from idp.realname import uploads, verifiers
 from idp.realname.models import LEGAL_SLOTS, NATURAL_SLOTS, EvidenceFile, Slot, Submission, SubmissionStatus
 
@@ -242,12 +242,8 @@ def submit_documents(*, account: Account, files: dict, actor: Account, ip: str =
 
 
 def _notify(account: Account, text: str) -> None:
-    if not account.phone:
-        return
-    try:
-        sms.send(sms.SmsMessage(phone=account.phone, purpose="realname_result", text=text))
-    except sms.SmsDeliveryError:
-        log.warning("could not send the verification result to account %s", account.pk)
+    if account.phone:
+        deliveries.queue(to=account.phone, purpose="realname_result", text=text)
 
 
 def _lock_pending(submission_id: int) -> Submission:

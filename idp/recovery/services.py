@@ -21,7 +21,8 @@ from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core import after_response, ratelimit
 from idp.identifiers.masking import mask_login_name, mask_phone
-from idp.notify import otp, sms
+from idp.notify import otp
+from idp.notify import tasks as deliveries
 from idp.realname import uploads
 from idp.recovery.models import Appeal, AppealFile, AppealKind, AppealStatus, ResetLink
 
@@ -259,10 +260,7 @@ def _replace_main_agent(account: Account, appeal: Appeal, reviewer: Account) -> 
 
 
 def _notify(phone: str, text: str) -> None:
-    try:
-        sms.send(sms.SmsMessage(phone=phone, purpose="appeal_result", text=text))
-    except sms.SmsDeliveryError:
-        pass  # the reviewer's decision stands; the appellant can ask with the reference number
+    deliveries.queue(to=phone, purpose="appeal_result", text=text)
 
 
 def _not_own(appeal: Appeal, reviewer: Account, account: Account | None = None) -> None:

@@ -1,6 +1,12 @@
 """Single logout: the notifications (OIDC Back-Channel Logout 1.0 logout tokens, CAS SAML
-LogoutRequests) and the worker that delivers them with retries, so that a slow or dead
-business system never holds up the user who logs out."""
+LogoutRequests), delivered by background jobs (core.jobs) so that a slow or dead business
+system never holds up the user who logs out.
+
+Each notification is a LogoutDelivery row, written with the logout, and a `deliver` job queued
+in the same transaction makes the first attempt at once. Failed attempts are retried with
+back-off by `deliver_due`, which runs every minute and also picks up any delivery whose job
+was lost. Both lease a row before sending it, so a notification is never sent twice, however
+many workers on however many nodes run."""
 
 import html
 import json
@@ -11,17 +17,21 @@ from datetime import timedelta
 
 import requests
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from joserfc import jwt
 
-from idp.sso import claims, keys, store
+from idp.core import jobs
+from idp.sso import claims, keys
 from idp.sso.models import LogoutDelivery, SsoSession
 
 log = logging.getLogger(__name__)
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
-RETRY_DELAYS = [5, 30, 120, 600, 3600]  # seconds after each failed attempt; then give up
-BATCH, TIMEOUT = 50, 5.0  # deliveries claimed at once; seconds per send
+RETRY_DELAYS = [60, 120, 600, 1800, 3600]  # seconds after each failed attempt; then give up
+BATCH, TIMEOUT = 5, 5.0  # deliveries claimed at once; seconds per send
+SWEEP_SECONDS = 30  # deliver_due claims no new batch after this, well within the job timeout
+FINISHED_KEPT_DAYS = 7
 
 
 def lease_seconds(limit: int, timeout: float) -> int:
@@ -72,7 +82,8 @@ def queue_for(session: SsoSession) -> int:
                                        url=client.backchannel_logout_uri, form_field="logout_token",
                                        payload=json.dumps({"sid": session.sid, "sub": subject}),
                                        next_attempt_at=now))
-    LogoutDelivery.objects.bulk_create(rows)
+    for delivery in LogoutDelivery.objects.bulk_create(rows):
+        jobs.enqueue("idp.sso.logout.deliver", delivery.pk)
     return len(rows)
 
 
@@ -83,15 +94,14 @@ def message(delivery: LogoutDelivery) -> str:
     return logout_token(delivery.client, facts["sid"], facts["sub"])
 
 
-def _claim(limit: int, timeout: float) -> list[LogoutDelivery]:
-    """Lease due deliveries to this worker (compare-and-set, so two workers never share one).
-    Each claimed delivery's next_attempt_at is its lease: the result is saved only while the
-    lease is still this worker's."""
+def _claim(candidates, limit: int, timeout: float) -> list[LogoutDelivery]:
+    """Lease due deliveries among `candidates` to this worker (compare-and-set, so two workers
+    never share one). Each claimed delivery's next_attempt_at is its lease: the result is saved
+    only while the lease is still this worker's."""
     now = timezone.now()
     lease = now + timedelta(seconds=lease_seconds(limit, timeout))
     claimed = []
-    due = (LogoutDelivery.objects.filter(delivered_at__isnull=True, failed_at__isnull=True,
-                                         next_attempt_at__lte=now)
+    due = (candidates.filter(delivered_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now)
            .order_by("next_attempt_at").values_list("pk", "next_attempt_at")[:limit])
     for pk, seen_at in due:
         if LogoutDelivery.objects.filter(pk=pk, next_attempt_at=seen_at, delivered_at__isnull=True).update(
@@ -108,10 +118,10 @@ def _send(delivery: LogoutDelivery, timeout: float) -> None:
         raise RuntimeError(f"HTTP {response.status_code}")
 
 
-def deliver_due(*, limit: int = BATCH, timeout: float = TIMEOUT) -> int:
-    """Send what is due; returns how many were delivered."""
+def _attempt(claimed: list[LogoutDelivery], timeout: float) -> int:
+    """Send each claimed delivery once and record the outcome; returns how many were delivered."""
     delivered = 0
-    for delivery in _claim(limit, timeout):
+    for delivery in claimed:
         lease = delivery.next_attempt_at
         delivery.attempts += 1
         try:
@@ -135,17 +145,23 @@ def deliver_due(*, limit: int = BATCH, timeout: float = TIMEOUT) -> int:
     return delivered
 
 
-def run_worker(*, idle_sleep: float = 0.5, stop=None) -> None:
-    """Deliver forever (or until `stop` is set): the `logout_worker` command. Without Redis it
-    also clears expired codes and tickets from the database once a minute."""
-    purged_at = 0.0
-    while stop is None or not stop.is_set():
-        try:
-            if time.monotonic() - purged_at > 60:
-                store.purge_expired()
-                purged_at = time.monotonic()
-            if not deliver_due():
-                time.sleep(idle_sleep)
-        except Exception:  # the database went away for a moment: keep the worker alive
-            log.exception("logout worker")
-            time.sleep(5)
+def deliver(pk: int) -> bool:
+    """The job queued with each notification: its first attempt. True if delivered."""
+    return _attempt(_claim(LogoutDelivery.objects.filter(pk=pk), 1, TIMEOUT), TIMEOUT) == 1
+
+
+def deliver_due(*, limit: int = BATCH, timeout: float = TIMEOUT) -> int:
+    """The periodic job: send what is due, a batch at a time, for up to SWEEP_SECONDS; returns
+    how many were delivered."""
+    delivered, started = 0, time.monotonic()
+    while claimed := _claim(LogoutDelivery.objects.all(), limit, timeout):
+        delivered += _attempt(claimed, timeout)
+        if time.monotonic() - started > SWEEP_SECONDS:
+            break
+    return delivered
+
+
+def purge_finished() -> int:
+    """The periodic purge: deliveries sent or given up more than FINISHED_KEPT_DAYS ago."""
+    before = timezone.now() - timedelta(days=FINISHED_KEPT_DAYS)
+    return jobs.delete_in_batches(LogoutDelivery.objects.filter(Q(delivered_at__lt=before) | Q(failed_at__lt=before)))

@@ -10,6 +10,7 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
+from idp.core import jobs
 from idp.sso.models import Ephemeral
 
 _PREFIX = "idp:sso:"
@@ -54,7 +55,7 @@ def get(key: str) -> dict | None:
 
 
 def purge_expired() -> int:
-    """Remove expired rows (database mode; Redis expires keys itself)."""
+    """The periodic purge of expired rows (database mode; Redis expires keys itself)."""
     if redis_client():
         return 0
-    return Ephemeral.objects.filter(expires_at__lte=timezone.now()).delete()[0]
+    return jobs.delete_in_batches(Ephemeral.objects.filter(expires_at__lte=timezone.now()))

@@ -5,7 +5,6 @@ out of the platform and find both demos logged out (back-channel and CAS single 
 import threading
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections
 from playwright.sync_api import expect
 
 from demos.cas_demo import CasDemo
@@ -13,7 +12,6 @@ from demos.common import serve
 from demos.oidc_demo import OidcDemo
 from idp.delegation.services import create_grants
 from idp.sso import demo as sso_demo
-from idp.sso import logout
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,35 +42,7 @@ def running():
 
 
 @pytest.fixture
-def logout_worker():
-    """The single-logout worker in a thread. On SQLite the test database lives in memory, and
-    the thread shares the test's connection, as Django's live server thread does; a second
-    connection would meet shared-cache table locks."""
-    stop = threading.Event()
-    shared = connection if connection.vendor == "sqlite" else None
-    if shared is not None:
-        shared.inc_thread_sharing()
-
-    def work():
-        if shared is not None:
-            connections[DEFAULT_DB_ALIAS] = shared
-        try:
-            logout.run_worker(idle_sleep=0.1, stop=stop)
-        finally:
-            if shared is None:
-                connection.close()  # the thread's own connection must not outlive the test
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(timeout=5)
-    if shared is not None:
-        shared.dec_thread_sharing()
-
-
-@pytest.fixture
-def demos(live_server, settings, running, logout_worker):
+def demos(live_server, settings, running):
     """The two demo business systems against the live platform, and a person whom an
     organisation authorised in both. Returns (OIDC demo URL, CAS demo URL, organisation)."""
     settings.IDP_ISSUER = live_server.url

@@ -61,7 +61,8 @@ class Platform:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "IDP_DATABASE_URL": database_url(),
                "IDP_ISSUER": self.url, "IDP_REDIS_URL": settings.REDIS_URL or "",
-               "IDP_SMS_OUTBOX": str(tmp / "sms.jsonl")}
+               "IDP_SMS_OUTBOX": str(tmp / "sms.jsonl"),
+               "IDP_JOBS_INLINE": "0"}  # jobs are queued, as in production; the tests deliver them
         granian = str(Path(sys.executable).with_name("granian"))
         self.log = open(tmp / "granian.log", "w")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(

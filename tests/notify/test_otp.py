@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from idp.notify import otp, sms
+from idp.notify import otp, sms, tasks
 from idp.notify.models import OneTimeCode
 from tests.factories import last_code, outbox_messages
 
@@ -124,16 +124,34 @@ def test_daily_cap_per_ip(settings):
     assert exc.value.code == "ip_cap"
 
 
-def test_undelivered_code_does_not_count(monkeypatch):
-    """When the gateway fails the user is told and may try again at once."""
+def test_undelivered_code_does_not_count(monkeypatch, queued):
+    """The code is sent by a worker, with retries; when the gateway stays down the code is
+    withdrawn, so the user may ask again at once."""
+    tries = []
+
     def fail(message):
+        tries.append(message.code)
         raise sms.SmsDeliveryError("down")
 
     monkeypatch.setattr(sms, "send", fail)
-    with pytest.raises(otp.CodeError) as exc:
-        send()
-    assert exc.value.code == "delivery" and "发送失败" in str(exc.value)
-    assert not OneTimeCode.objects.exists()
+    monkeypatch.setattr(tasks, "RETRY_WAITS", (0, 0))
+    send()
+    assert OneTimeCode.objects.count() == 1 and tries == []  # queued, not sent by the request
+    assert queued.run() == 1
+    assert len(tries) == 3 and not OneTimeCode.objects.exists()
+    send()  # no resend pause: the failed code does not count
+    assert OneTimeCode.objects.count() == 1
+
+
+def test_the_queued_message_holds_neither_the_phone_nor_the_code_in_clear(queued):
+    send()
+    (job,) = queued.jobs()
+    assert job["func"] == "idp.notify.tasks.deliver"
+    assert PHONE not in str(job["args"]) and "验证码" not in str(job["args"])
+    assert not outbox_messages()
+    queued.run()
+    code = last_code(PHONE)
+    assert len(code) == 6 and code not in str(job["args"])
 
 
 def test_send_api(client):

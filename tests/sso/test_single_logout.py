@@ -16,7 +16,7 @@ from idp.sso.models import LogoutDelivery, SsoSession
 from tests import factories
 from tests.sso import helpers
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued")]
 
 
 @pytest.fixture
@@ -163,12 +163,15 @@ def test_a_ticket_not_yet_validated_dies_with_the_session(client, two_systems, r
     assert b"INVALID_TICKET" in response.content
 
 
-def test_the_worker_command_delivers(client, two_systems, receiver):
+def test_the_jobs_queued_with_the_logout_deliver_once(client, two_systems, receiver, queued):
     oidc, cas = two_systems
     client.force_login(factories.natural_account())
     _sign_on_both(client, oidc, cas, receiver)
     client.post("/logout/")
-    call_command("logout_worker", "--once")
+    assert [job["func"] for job in queued.jobs()] == ["idp.sso.logout.deliver"] * 2
+    assert queued.run() == 2 and len(receiver.posts) == 2
+    assert LogoutDelivery.objects.filter(delivered_at__isnull=False, attempts=1).count() == 2
+    assert logout.deliver(LogoutDelivery.objects.first().pk) is False  # offered again: not sent twice
     assert len(receiver.posts) == 2
 
 
@@ -186,7 +189,7 @@ def test_register_business_system_command(capsys):
     assert secret not in client.secret_digest
 
 
-def test_the_worker_clears_expired_codes_and_tickets_without_redis(settings):
+def test_the_purge_clears_expired_codes_and_tickets_without_redis(settings):
     from idp.sso import store
     from idp.sso.models import Ephemeral
 

@@ -1,0 +1,159 @@
+"""Background jobs (idp/core/jobs.py): what requests leave to the workers, the periodic purges,
+and real `qcluster` workers on PostgreSQL — two clusters never deliver one notification twice."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from captcha.models import CaptchaStore
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+from django_q.models import Schedule
+from joserfc import jwt
+
+from idp.accounts.models import Account, RealNameStatus
+from idp.core import jobs
+from idp.notify.models import OneTimeCode
+from idp.oidc import tokens
+from idp.oidc.models import Authorization, RefreshToken, RevokedAccessToken
+from idp.realname import verifiers
+from idp.sso import keys, logout
+from idp.sso import sessions as sso_sessions
+from idp.sso.models import Ephemeral, LogoutDelivery, SsoSession
+from tests import factories
+from tests.accounts.test_registration import natural_data
+from tests.sso import helpers
+from tests.sso.conftest import receiver  # noqa: F401  (the fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_registration_leaves_the_registry_check_to_a_worker(client, queued, monkeypatch):
+    asked = []
+    real = verifiers.ReferenceVerifier.check_person
+    monkeypatch.setattr(verifiers.ReferenceVerifier, "check_person",
+                        lambda self, query: asked.append(query) or real(self, query))
+    client.post("/api/sms/send", {"phone": "13912340001", "purpose": "register"})
+    queued.run()  # the code's message
+    data = natural_data(client, name="邵英文", id_number="370404195104156557")
+    response = client.post("/register/natural/", data)
+    assert response.status_code == 302
+    account = Account.objects.get(login_name=data["login_name"])
+    assert account.realname_status == RealNameStatus.UNVERIFIED and asked == []
+    assert [job["func"] for job in queued.jobs()] == ["idp.realname.tasks.check_registration"]
+    queued.run()
+    account.refresh_from_db()
+    assert len(asked) == 1 and account.realname_status == RealNameStatus.REGISTRY_PASSED
+
+
+@pytest.mark.django_db
+def test_every_periodic_job_has_its_schedule_after_migrate():
+    schedules = {s.name: s for s in Schedule.objects.filter(name__startswith="idp.")}
+    assert set(schedules) == set(jobs._periodic) >= {
+        "idp.core.tasks.purge", "idp.notify.tasks.purge", "idp.sso.logout.deliver_due",
+        "idp.sso.logout.purge_finished", "idp.sso.store.purge_expired", "idp.oidc.tasks.purge"}
+    assert schedules["idp.sso.logout.deliver_due"].minutes == 1
+    assert all(s.func == name and s.repeats == -1 for name, s in schedules.items())
+
+
+@pytest.mark.django_db
+def test_the_purges_delete_what_expired_and_keep_the_rest(settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    settings.REDIS_URL = ""  # database mode of the short-lived items
+    now = timezone.now()
+    old, recent = now - timedelta(days=10), now - timedelta(minutes=1)
+
+    CaptchaStore.objects.create(challenge="A", response="a", hashkey="old", expiration=old)
+    CaptchaStore.objects.create(challenge="B", response="b", hashkey="new", expiration=now + timedelta(minutes=5))
+    Session.objects.create(session_key="old", session_data="", expire_date=old)
+    Session.objects.create(session_key="new", session_data="", expire_date=now + timedelta(hours=1))
+    for at in (old, recent):
+        OneTimeCode.objects.create(phone="13900000000", purpose="register", code_digest="x", created_at=at,
+                                   expires_at=at + timedelta(minutes=5))
+    Ephemeral.objects.create(key="cas:ST-old", value={}, expires_at=recent)
+    Ephemeral.objects.create(key="cas:ST-new", value={}, expires_at=now + timedelta(minutes=1))
+
+    rp = helpers.oidc_client("rp-purge").client
+    person = factories.natural_account()
+    dead, live = (Authorization.objects.create(client=rp, account=person, scope="openid", auth_time=now)
+                  for _ in range(2))
+    RefreshToken.objects.create(digest="dead-1", authorization=dead, expires_at=recent, used_at=old)
+    RefreshToken.objects.create(digest="dead-2", authorization=dead, expires_at=recent)
+    RefreshToken.objects.create(digest="spent-of-live", authorization=live, expires_at=recent, used_at=old)
+    RefreshToken.objects.create(digest="live", authorization=live, expires_at=now + timedelta(days=1))
+    RevokedAccessToken.objects.create(jti="gone", expires_at=recent)
+    RevokedAccessToken.objects.create(jti="kept", expires_at=now + timedelta(minutes=5))
+    delivered = LogoutDelivery.objects.create(kind=LogoutDelivery.Kind.BACKCHANNEL, client=rp, url="https://rp.example.test/bc",
+                                              form_field="logout_token", payload="{}", next_attempt_at=old,
+                                              delivered_at=old)
+    pending = LogoutDelivery.objects.create(kind=LogoutDelivery.Kind.BACKCHANNEL, client=rp, url="https://rp.example.test/bc",
+                                            form_field="logout_token", payload="{}",
+                                            next_attempt_at=now + timedelta(hours=1))
+
+    from idp.core import tasks as core_tasks
+    from idp.notify import tasks as notify_tasks
+    from idp.oidc import tasks as oidc_tasks
+    from idp.sso import store
+
+    assert core_tasks.purge() == {"captchas": 1, "queue_history": 0, "sessions": 1}
+    assert notify_tasks.purge() == 1
+    assert store.purge_expired() == 1
+    assert logout.purge_finished() == 1
+    assert oidc_tasks.purge() == {"refresh_tokens": 2, "revoked_access_tokens": 1}
+
+    assert list(CaptchaStore.objects.values_list("hashkey", flat=True)) == ["new"]
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]
+    assert OneTimeCode.objects.get().created_at == recent
+    assert list(Ephemeral.objects.values_list("key", flat=True)) == ["cas:ST-new"]
+    assert set(RefreshToken.objects.values_list("digest", flat=True)) == {"spent-of-live", "live"}
+    assert list(RevokedAccessToken.objects.values_list("jti", flat=True)) == ["kept"]
+    assert list(LogoutDelivery.objects.values_list("pk", flat=True)) == [pending.pk] != [delivered.pk]
+    # a spent token of a live family is still detected as reuse
+    assert tokens.use_refresh_token("not-the-token", rp.pk) is None
+
+
+def test_delete_in_batches_deletes_everything_selected(db):
+    for n in range(25):
+        Ephemeral.objects.create(key=f"k{n}", value={}, expires_at=timezone.now())
+    assert jobs.delete_in_batches(Ephemeral.objects.filter(key__startswith="k1"), batch=4) == 11
+    assert Ephemeral.objects.count() == 14
+
+
+def _cluster(env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+@pytest.mark.postgres
+def test_two_real_clusters_deliver_each_logout_once(transactional_db, receiver, tmp_path, queued):
+    """Two `manage.py qcluster` processes (as on two nodes) share the queue in PostgreSQL."""
+    from tests.interop.servers import database_url
+
+    rp = helpers.oidc_client("rp-two-clusters", backchannel_logout_uri=receiver.url + "/bc").client
+    for n in range(20):
+        session = SsoSession.objects.create(sid=f"sid-{n}", account=factories.natural_account(),
+                                            auth_time=timezone.now())
+        sso_sessions.join(session, rp, subject=f"subject-{n}")
+        logout.queue_for(session)
+    assert len(queued.jobs()) == 20
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "IDP_JOBS_INLINE": "0",
+           "IDP_DATABASE_URL": database_url(), "IDP_QUEUE_WORKERS": "2"}
+    clusters = [_cluster(env, tmp_path / f"cluster-{n}.log") for n in range(2)]
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and LogoutDelivery.objects.filter(delivered_at__isnull=True).exists():
+            time.sleep(0.2)
+    finally:
+        for cluster in clusters:
+            cluster.send_signal(signal.SIGTERM)  # to the cluster, which stops its own processes
+        for cluster in clusters:
+            cluster.wait(timeout=30)
+    assert LogoutDelivery.objects.filter(delivered_at__isnull=False, attempts=1).count() == 20
+    sids = [jwt.decode(post[1]["logout_token"], keys.public_keys()).claims["sid"] for post in receiver.posts]
+    assert sorted(sids) == sorted(f"sid-{n}" for n in range(20))  # each once
