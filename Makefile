@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+SETTINGS_GIVEN := $(origin DJANGO_SETTINGS_MODULE)
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: run test lint bench bench-migration install migrate demo clean
+.PHONY: run serve test lint bench bench-migration install migrate demo clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,14 @@ demo: migrate
 run: export IDP_ISSUER ?= http://127.0.0.1:$(PORT)
 run: demo
 	$(BIN)/python scripts/run_platform.py $(PORT)
+
+# The production server: granian and the background-job cluster, with production settings and
+# the variables of .env (.env.example; README, "Running it in production").
+ifeq ($(SETTINGS_GIVEN),undefined)
+serve: export DJANGO_SETTINGS_MODULE = config.settings.production
+endif
+serve: install
+	$(BIN)/python scripts/serve.py
 
 # The openid-client business system of the interoperability tests (npm); without npm those
 # tests say loudly that they were skipped (and fail in CI).

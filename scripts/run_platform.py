@@ -1,5 +1,6 @@
 """`make run`: the platform (Django's development server), the background-job worker (single
-logout, SMS, purges) and the two demo business systems, as one foreground command; stopping it (Ctrl-C, or TERM) stops all."""
+logout, SMS, purges) and the two demo business systems, as one foreground command; stopping it
+(Ctrl-C, or TERM) stops all."""
 
 import signal
 import subprocess

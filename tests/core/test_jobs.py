@@ -28,7 +28,6 @@ from idp.sso.models import Ephemeral, LogoutDelivery, SsoSession
 from tests import factories
 from tests.accounts.test_registration import natural_data
 from tests.sso import helpers
-from tests.sso.conftest import receiver  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 
