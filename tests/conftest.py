@@ -30,8 +30,7 @@ def browser():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_outbox_and_storage(settings, tmp_path):
-    """Rate-limit counters, the SMS outbox and the private upload storage start empty."""
-    settings.IDP_PRIVATE_STORAGE = str(tmp_path / "private")
+    """Rate-limit counters and the SMS outbox start empty."""
     cache.clear()
     # Process-wide copies of database rows must not outlive the test's rolled-back data.
     revocation.clear_local_copy()

@@ -159,14 +159,13 @@ IDP_REALNAME_HTTP_URL = env.get("IDP_REALNAME_HTTP_URL")
 IDP_REALNAME_HTTP_TOKEN = env.get("IDP_REALNAME_HTTP_TOKEN")
 IDP_REALNAME_HTTP_TIMEOUT = float(env.get("IDP_REALNAME_HTTP_TIMEOUT"))
 IDP_REALNAME_HTTP_RETRIES = int(env.get("IDP_REALNAME_HTTP_RETRIES"))
-# Manual-verification uploads: size limit per file, and where they are kept (never served
-# as static or media files; only the evidence view reads them).
+# Manual-verification uploads: size limit per file (kept encrypted in the database; only the
+# evidence views read them).
 IDP_UPLOAD_MAX_BYTES = int(env.get("IDP_UPLOAD_MAX_BYTES"))
 # Whole request bodies: the three documents of an upload form and its fields; refused by
 # Content-Length before anything is read (idp/core/middleware.py).
 IDP_MAX_REQUEST_BYTES = 3 * IDP_UPLOAD_MAX_BYTES + 1024 * 1024
 IDP_UPLOAD_MAX_PIXELS = 30_000_000  # width × height of a document image (a 6000×5000 scan)
-IDP_PRIVATE_STORAGE = env.get("IDP_PRIVATE_STORAGE")
 # Password recovery: how long an appeal's set-password link stays valid, and the throttles.
 IDP_RESET_LINK_HOURS = int(env.get("IDP_RESET_LINK_HOURS"))
 # Reverse proxies (README, "Security"): [] when unset or `none`.

@@ -12,7 +12,6 @@ os.environ.setdefault("IDP_CAPTCHA", "fixed:PASSED")
 from config.settings.base import *  # noqa: E402, F403
 
 IDP_SMS_OUTBOX = str(VAR_DIR / "test-sms-outbox.jsonl")  # noqa: F405
-IDP_PRIVATE_STORAGE = str(VAR_DIR / "test-private")  # noqa: F405
 
 # Jobs run at once, in the caller's transaction, so a test sees their effect; the tests of the
 # queue itself put them in the queue table as production does (the `queued` fixture), and so do

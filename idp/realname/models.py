@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from idp.core.fields import EncryptedTextField
+
 
 class Slot(models.TextChoices):
     """Upload slots of 人工认证 (SPEC 3)."""
@@ -73,3 +75,18 @@ class EvidenceFile(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class PrivateDocument(models.Model):
+    """The bytes of an uploaded document (verification evidence, appeal images), base64 in an
+    encrypted column bound to its random name: in the database, every node reads it, it is
+    backed up with the rest, and a copy of the database alone does not show it."""
+
+    REENCRYPT_BATCH = 10  # rows of up to 1.4 MB each: `reencrypt` loads few at a time
+
+    name = models.CharField(max_length=64, primary_key=True)
+    content = EncryptedTextField(bind="name")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name

@@ -213,31 +213,24 @@ def submit_documents(*, account: Account, files: dict, actor: Account, ip: str =
         except uploads.InvalidUpload as error:
             error.slot = slot
             raise
-    names = []
-    try:
-        for data, _, _ in checked.values():
-            names.append(uploads.store(data))
-        with transaction.atomic():
-            locked = Account.objects.select_for_update().get(pk=account.pk)
-            if locked.is_realname_verified:
-                raise VerificationError("账号已实名认证,无需再上传材料")
-            try:
-                with transaction.atomic():
-                    submission = Submission.objects.create(account=locked)
-            except IntegrityError:
-                raise VerificationError("材料已提交,正在等待人工审核,请勿重复提交") from None
-            for (slot, (data, content_type, original)), name in zip(checked.items(), names, strict=True):
-                EvidenceFile.objects.create(submission=submission, slot=slot, storage_name=name,
-                                            content_type=content_type, size=len(data),
-                                            original_name=(original or "")[-120:])
-            _set_status(locked, RealNameStatus.PENDING_REVIEW)
-            record(Event.EVIDENCE_UPLOADED, account=locked, actor=actor, ip=ip,
-                   slots=sorted(checked), submission=submission.pk)
-            record(Event.REVIEW_SUBMITTED, account=locked, actor=actor, ip=ip,
-                   submission=submission.pk)
-    except BaseException:
-        uploads.discard(names)  # nothing stored half-way
-        raise
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if locked.is_realname_verified:
+            raise VerificationError("账号已实名认证,无需再上传材料")
+        try:
+            with transaction.atomic():
+                submission = Submission.objects.create(account=locked)
+        except IntegrityError:
+            raise VerificationError("材料已提交,正在等待人工审核,请勿重复提交") from None
+        for slot, (data, content_type, original) in checked.items():
+            EvidenceFile.objects.create(submission=submission, slot=slot, storage_name=uploads.store(data),
+                                        content_type=content_type, size=len(data),
+                                        original_name=(original or "")[-120:])
+        _set_status(locked, RealNameStatus.PENDING_REVIEW)
+        record(Event.EVIDENCE_UPLOADED, account=locked, actor=actor, ip=ip,
+               slots=sorted(checked), submission=submission.pk)
+        record(Event.REVIEW_SUBMITTED, account=locked, actor=actor, ip=ip,
+               submission=submission.pk)
     return submission
 
 

@@ -1,14 +1,14 @@
-"""Manual-verification uploads: checked by content, kept privately under random names."""
+"""Manual-verification uploads: checked by content, kept privately (encrypted, in the
+database) under random names."""
 
+import base64
 import io
-import os
 import secrets
-from pathlib import Path
 
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
-from idp.realname.models import Slot
+from idp.realname.models import PrivateDocument, Slot
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 # Organisation documents may also be scanned PDFs (a licence with its seal).
@@ -54,25 +54,13 @@ def check_upload(slot: str, uploaded) -> tuple[bytes, str]:
     return data, IMAGE_TYPES[kind]
 
 
-def _root() -> Path:
-    root = Path(settings.IDP_PRIVATE_STORAGE) / "evidence"
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return root
-
-
 def store(data: bytes) -> str:
-    """Write `data` under a new random name; returns the name."""
+    """Keep `data` under a new random name, in the caller's transaction; returns the name."""
     name = secrets.token_hex(16)
-    fd = os.open(_root() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    PrivateDocument.objects.create(name=name, content=base64.b64encode(data).decode())
     return name
 
 
-def path_of(name: str) -> Path:
-    return _root() / name
-
-
-def discard(names) -> None:
-    for name in names:
-        path_of(name).unlink(missing_ok=True)
+def read(name: str) -> bytes | None:
+    document = PrivateDocument.objects.filter(name=name).first()
+    return base64.b64decode(document.content) if document else None

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -87,13 +87,12 @@ def evidence(request, file_id):
     return private_file_response(item.storage_name, item.content_type)
 
 
-def private_file_response(storage_name: str, content_type: str) -> FileResponse:
+def private_file_response(storage_name: str, content_type: str) -> HttpResponse:
     """A privately stored upload, inline, never cached, never sniffed or scripted."""
-    try:
-        handle = open(uploads.path_of(storage_name), "rb")  # noqa: SIM115 - FileResponse closes it
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=content_type)
+    data = uploads.read(storage_name)
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = "inline"
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -175,31 +175,24 @@ def file_appeal(*, kind: str, data: dict, front, back, ip: str) -> Appeal:
         except uploads.InvalidUpload as error:
             error.side = side
             raise
-    names = []
-    try:
-        for data_bytes, _ in checked.values():
-            names.append(uploads.store(data_bytes))
-        with transaction.atomic():
-            appeal = Appeal(kind=kind, ip=ip, name=data["name"], phone=data["phone"],
-                            email=data.get("email", ""), org_name=data.get("org_name", ""),
-                            legal_type=data.get("legal_type", ""), uscc=data.get("uscc", "") or "")
-            set_document(appeal, "", identity_type=data["identity_type"], id_type=data["id_type"],
-                         id_number=data["id_number"])
-            for _ in range(5):
-                appeal.reference = _new_reference()
-                try:
-                    with transaction.atomic():
-                        appeal.save()
-                    break
-                except IntegrityError:
-                    continue
-            for (side, (data_bytes, content_type)), name in zip(checked.items(), names, strict=True):
-                AppealFile.objects.create(appeal=appeal, side=side, storage_name=name,
-                                          content_type=content_type, size=len(data_bytes))
-            record(Event.APPEAL_FILED, ip=ip, reference=appeal.reference, kind=kind)
-    except BaseException:
-        uploads.discard(names)
-        raise
+    with transaction.atomic():
+        appeal = Appeal(kind=kind, ip=ip, name=data["name"], phone=data["phone"],
+                        email=data.get("email", ""), org_name=data.get("org_name", ""),
+                        legal_type=data.get("legal_type", ""), uscc=data.get("uscc", "") or "")
+        set_document(appeal, "", identity_type=data["identity_type"], id_type=data["id_type"],
+                     id_number=data["id_number"])
+        for _ in range(5):
+            appeal.reference = _new_reference()
+            try:
+                with transaction.atomic():
+                    appeal.save()
+                break
+            except IntegrityError:
+                continue
+        for side, (data_bytes, content_type) in checked.items():
+            AppealFile.objects.create(appeal=appeal, side=side, storage_name=uploads.store(data_bytes),
+                                      content_type=content_type, size=len(data_bytes))
+        record(Event.APPEAL_FILED, ip=ip, reference=appeal.reference, kind=kind)
     return appeal
 
 

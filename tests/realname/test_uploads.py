@@ -1,10 +1,13 @@
 """人工认证 uploads: checked by content, private, one pending submission, read-only once verified."""
 
+import base64
+
 import pytest
 from django.test import Client
 
 from idp.accounts.models import RealNameStatus
 from idp.audit.models import AuditEntry, Event
+from idp.core import crypto
 from idp.realname import uploads
 from idp.realname.models import EvidenceFile, Submission
 from tests import factories
@@ -34,7 +37,9 @@ def post(client, **files):
 
 
 def stored_files():
-    return sorted(p.name for p in uploads._root().iterdir())
+    from idp.realname.models import PrivateDocument
+
+    return sorted(PrivateDocument.objects.values_list("name", flat=True))
 
 
 def test_natural_page_has_two_slots_with_samples(person):
@@ -55,7 +60,7 @@ def test_natural_submission_goes_to_review(person):
     assert files["id_front"].content_type == "image/jpeg" and files["id_back"].content_type == "image/png"
     for item in files.values():  # random names, no extension, outside static/media
         assert len(item.storage_name) == 32 and "." not in item.storage_name
-        assert uploads.path_of(item.storage_name).exists()
+        assert uploads.read(item.storage_name)
     page = person.get("/online/verification/").content.decode()
     assert "正在等待人工审核" in page and 'type="file"' not in page
     assert AuditEntry.objects.filter(event=Event.EVIDENCE_UPLOADED, account=person.account).exists()
@@ -69,7 +74,7 @@ def test_natural_submission_goes_to_review(person):
     (PDF_BYTES, "scan.pdf", "application/pdf"),  # PDFs only for organisation documents
 ])
 def test_wrong_content_is_refused_whatever_the_name(person, data, name, content_type):
-    before = stored_files() if uploads._root().exists() else []
+    before = stored_files()
     response = post(person, id_front=upload(name, data, content_type), id_back=upload("back.png"))
     assert response.status_code == 200
     assert "文件类型不符" in response.content.decode() or "损坏" in response.content.decode()
@@ -145,7 +150,7 @@ def test_evidence_is_served_to_owner_and_reviewer_only(person):
     own = person.get(url)
     assert own.status_code == 200 and own["Content-Type"] == "image/png"
     assert own["Cache-Control"] == "private, no-store" and own["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(own.streaming_content) == uploads.path_of(item.storage_name).read_bytes()
+    assert own.content == uploads.read(item.storage_name)
 
     anonymous = Client().get(url)
     assert anonymous.status_code == 302 and anonymous.url.startswith("/login/")
@@ -164,9 +169,36 @@ def test_evidence_is_served_to_owner_and_reviewer_only(person):
     assert AuditEntry.objects.filter(event=Event.EVIDENCE_VIEWED, actor=staff).count() == 1
 
 
-def test_storage_is_outside_static_and_media(settings):
-    from pathlib import Path
+def test_documents_are_kept_encrypted_in_the_database(person):
+    from django.db import connection
 
-    private = Path(settings.IDP_PRIVATE_STORAGE).resolve()
-    assert not str(private).startswith(str(Path(settings.STATIC_ROOT).resolve()))
-    assert getattr(settings, "MEDIA_URL", "") in ("", "/") or not str(private).startswith(settings.MEDIA_ROOT)
+    from idp.realname.models import PrivateDocument
+
+    image = upload("f.png")
+    original = image.read()
+    image.seek(0)
+    post(person, id_front=image, id_back=upload("b.png"))
+    item = EvidenceFile.objects.get(slot="id_front")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT content FROM {PrivateDocument._meta.db_table} WHERE name = %s", [item.storage_name])
+        (stored,) = cursor.fetchone()
+    assert stored.startswith("v2:") and base64.b64encode(original).decode()[:40] not in stored
+    assert uploads.read(item.storage_name) == original
+    # bound to its name: moved to another row it does not decrypt
+    PrivateDocument.objects.filter(name=item.storage_name).update(name="other")
+    with pytest.raises(crypto.UndecryptableError):
+        uploads.read("other")
+
+
+def test_documents_of_earlier_versions_are_moved_from_disk_by_the_migration(tmp_path, monkeypatch):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("idp.realname.migrations.0002_private_documents")
+    (tmp_path / "evidence").mkdir()
+    (tmp_path / "evidence" / ("ab" * 16)).write_bytes(b"an old scan")
+    monkeypatch.setenv("IDP_PRIVATE_STORAGE", str(tmp_path))
+    migration.import_files_from_disk(apps, None)
+    migration.import_files_from_disk(apps, None)  # run again: nothing doubled
+    assert uploads.read("ab" * 16) == b"an old scan"

@@ -27,8 +27,9 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, **options):
         version, started, total = crypto.current_version(), time.monotonic(), 0
         for model, fields in encrypted_fields():
-            done, last_pk = 0, 0
-            while batch := list(model.objects.filter(pk__gt=last_pk).order_by("pk")[:batch_size]):
+            done, rows = 0, model.objects.order_by("pk")
+            size = min(batch_size, getattr(model, "REENCRYPT_BATCH", batch_size))  # a model of large rows says
+            while batch := list(rows[:size]):
                 for row in batch:
                     stale = {f: row.__dict__[f.attname] for f in fields
                              if row.__dict__[f.attname] and not crypto.is_current(row.__dict__[f.attname])}
@@ -36,7 +37,7 @@ class Command(BaseCommand):
                         sealed = {f.attname: f.seal(getattr(row, f.attname), getattr(row, f.bind)) for f in stale}
                         unchanged = {f.attname: token for f, token in stale.items()}
                         done += model.objects.filter(pk=row.pk, **unchanged).update(**sealed)
-                last_pk = batch[-1].pk
+                rows = model.objects.filter(pk__gt=batch[-1].pk).order_by("pk")
                 self.stderr.write(f"\r{model._meta.label}: {done:,} rows re-encrypted", ending="")
             self.stderr.write("")
             total += done
