@@ -67,7 +67,6 @@ class ClientAdmin(admin.ModelAdmin):
         if not change:
             secret, obj.secret_digest = clients.new_secret()
         super().save_model(request, obj, form, change)
-        clients.invalidate()
         if secret:
             messages.warning(request, f"client_id: {obj.client_id}  client_secret: {secret}"
                                       "(只显示这一次,请立即交给业务系统)")
@@ -78,7 +77,6 @@ class ClientAdmin(admin.ModelAdmin):
             secret, client.secret_digest = clients.new_secret()
             client.save(update_fields=["secret_digest"])
             messages.warning(request, f"{client.client_id}: client_secret: {secret}(只显示这一次)")
-        clients.invalidate()
 
 
 @admin.register(LogoutDelivery)

@@ -7,9 +7,16 @@ class SsoConfig(AppConfig):
     verbose_name = "单点登录"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from idp.catalog.models import BusinessSystem
         from idp.core import jobs, metrics
-        from idp.sso import receivers  # noqa: F401  (connects the session signals)
-        from idp.sso.models import LogoutDelivery
+        from idp.sso import clients, receivers  # noqa: F401  (receivers connects the session signals)
+        from idp.sso.models import Client, LogoutDelivery
+
+        for model in (Client, BusinessSystem):
+            post_save.connect(clients.changed, sender=model, dispatch_uid=f"clients-changed-{model.__name__}")
+            post_delete.connect(clients.changed, sender=model, dispatch_uid=f"clients-deleted-{model.__name__}")
 
         def deliveries():
             waiting = LogoutDelivery.objects.filter(delivered_at__isnull=True)

@@ -1,8 +1,9 @@
 """Registering business systems as relying parties, and looking them up on the hot paths.
 
 Secrets are 256-bit random strings shown once; only an HMAC of them is stored. Look-ups are
-cached in each process for CACHE_SECONDS, so a changed secret or a deactivated system takes
-effect everywhere within that time.
+kept in each process for at most CACHE_SECONDS, and only while the process hears every change:
+saving or deleting a client or a business system, however it is done (console, admin,
+commands), empties every process's copy at once (core/broadcast.py).
 """
 
 import hmac
@@ -17,10 +18,11 @@ from django.conf import settings
 from django.db import transaction
 
 from idp.catalog.models import BusinessSystem, Protocol
-from idp.core import crypto
+from idp.core import broadcast, crypto
 from idp.sso.models import Client
 
 CACHE_SECONDS = 30
+TOPIC = "clients"  # announced when a client or a business system changes
 
 
 class RegistrationError(ValueError):
@@ -112,7 +114,6 @@ def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), serv
         if first_party is not None:
             client.first_party = first_party
         client.save()
-    invalidate()
     return Registration(system, client, secret)
 
 
@@ -126,7 +127,10 @@ CACHE_ENTRIES = 2048  # registered clients are few; the cap bounds memory whatev
 
 def _cached(key, load):
     """A found client, kept CACHE_SECONDS. Misses are not kept: random client_ids must not
-    grow the cache, and a client registered a moment ago is found at once."""
+    grow the cache, and a client registered a moment ago is found at once. While this process
+    may have missed a change, every look-up reads the database."""
+    if not broadcast.copies_are_current():
+        return load()
     hit = _cache.get(key)
     now = time.monotonic()
     if hit and hit[0] > now:
@@ -140,9 +144,19 @@ def _cached(key, load):
     return value
 
 
-def invalidate() -> None:
+def invalidate(*_) -> None:
     with _cache_lock:
         _cache.clear()
+
+
+def changed(**_) -> None:
+    """post_save / post_delete of a client or a business system: every process forgets."""
+    invalidate()
+    broadcast.publish(TOPIC)
+    transaction.on_commit(invalidate)  # and again here once the change is visible
+
+
+broadcast.subscribe(TOPIC, on_message=invalidate, on_subscribed=invalidate)
 
 
 def by_client_id(client_id: str) -> Client | None:

@@ -1,9 +1,11 @@
 """Signing keys: RS256 (every ID token unless the client asked for ES256) and ES256 (access
 tokens, and ID tokens of clients that chose it), with rotation.
 
-Each process keeps the key ring in memory and reloads it every RELOAD_SECONDS, so a rotation
-reaches every worker within that time; `rotate()` publishes new keys IDP_KEY_PUBLISH_SECONDS
-before they sign, which must be longer than both that and the clients' JWKS cache.
+Each process keeps the key ring in memory: a rotation is announced to every process at once
+(core/broadcast.py); a process that may have missed it reloads the ring every second, and
+every process reloads every RELOAD_SECONDS regardless. `rotate()` publishes new keys
+IDP_KEY_PUBLISH_SECONDS before they sign, which must be longer than both that and the clients'
+JWKS cache, so no process ever signs with a key a business system cannot know yet.
 """
 
 import json
@@ -18,9 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
+from idp.core import broadcast
 from idp.sso.models import IdTokenAlg, SigningKey
 
 RELOAD_SECONDS = 60
+TOPIC = "keys"  # announced when the key rows change
 
 
 def _generate(alg: str, kid: str):
@@ -65,7 +69,7 @@ def rotate(*, lead_seconds: int | None = None) -> list[SigningKey]:
             SigningKey.objects.filter(alg=alg, retired_at__isnull=True).update(
                 retired_at=switch, expires_at=switch + timedelta(seconds=longest_token_seconds() + 60))
             created.append(_create(alg, switch))
-    reload()
+        changed()
     return created
 
 
@@ -105,8 +109,9 @@ def _load() -> _Ring:
 
 def ring() -> _Ring:
     global _ring
-    current = _ring
-    if current is None or time.monotonic() >= current.next_change:
+    current, now = _ring, time.monotonic()
+    if current is None or now >= current.next_change or (
+            now >= current.loaded_at + 1 and not broadcast.copies_are_current()):
         with _lock:
             if _ring is current:
                 _ring = _load()
@@ -114,10 +119,20 @@ def ring() -> _Ring:
     return current
 
 
-def reload() -> None:
+def reload(*_) -> None:
     global _ring
     with _lock:
         _ring = None
+
+
+def changed() -> None:
+    """The key rows changed: every process reloads its ring (after the commit)."""
+    reload()
+    broadcast.publish(TOPIC)
+    transaction.on_commit(reload)  # this process too, once the new rows are visible
+
+
+broadcast.subscribe(TOPIC, on_message=reload, on_subscribed=reload)
 
 
 def signing_key(alg: str):

@@ -4,26 +4,14 @@ even to concurrent requests."""
 
 import json
 from datetime import timedelta
-from functools import lru_cache
 
-import redis
-from django.conf import settings
 from django.utils import timezone
 
 from idp.core import jobs
+from idp.core.broadcast import redis_client
 from idp.sso.models import Ephemeral
 
 _PREFIX = "idp:sso:"
-
-
-@lru_cache(maxsize=2)
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
-
-
-def redis_client():
-    """The Redis client when IDP_REDIS_URL is set, else None."""
-    return _redis(settings.REDIS_URL) if settings.REDIS_URL else None
 
 
 def put(key: str, value: dict, ttl: int) -> None:

@@ -2,7 +2,6 @@
 restart or failover is replaced at once; revocation is answered from the database while Redis
 is unreachable, and revocations made meanwhile reach every process once it is back."""
 
-import threading
 from datetime import timedelta
 
 import psycopg
@@ -11,12 +10,13 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from idp.core import broadcast
 from idp.oidc import revocation, tokens
 from idp.oidc.models import RevokedAccessToken
 from idp.sso import store
 from tests.sso import helpers
 from tests.sso.test_fastpath import call
-from tests.sso.test_revocation import _until, needs_redis
+from tests.sso.test_revocation import needs_redis
 
 needs_postgres = pytest.mark.skipif(
     not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
@@ -60,8 +60,8 @@ def test_a_connection_dropped_by_the_database_is_replaced_and_the_next_refresh_s
 @pytest.fixture
 def fresh_mirror(monkeypatch):
     """A process copy that is not listening: every check goes to Redis (or the database)."""
-    monkeypatch.setattr(revocation, "_mirror", revocation._Mirror())
-    monkeypatch.setattr(revocation._Mirror, "ensure_running", lambda self, redis_client: None)
+    monkeypatch.setattr(revocation, "_copy", revocation._Copy())
+    monkeypatch.setattr(broadcast, "copies_are_current", lambda: False)
 
 
 @pytest.mark.django_db
@@ -81,13 +81,11 @@ def test_after_a_dropped_subscription_revocations_made_meanwhile_are_loaded_from
     r.set(revocation.LOADED, 1)  # the keys look complete …
     RevokedAccessToken.objects.create(jti="made-while-redis-was-away",  # … but this one's publish failed
                                       expires_at=timezone.now() + timedelta(minutes=5))
-    listener = revocation._Mirror()
-    listener.subscribed_before = True  # it is catching up after a drop
-    catching_up = threading.Thread(target=listener._catch_up, args=(r, threading.Event()), daemon=True)
-    catching_up.start()
-    assert _until(lambda: not r.exists(revocation.LOADED))  # it asked for the keys to be rebuilt
+    copy = revocation._Copy()
+    copy.catch_up(r, again=True)  # the listener is back after a drop …
+    assert not r.exists(revocation.LOADED) and not copy.loaded  # … and asks for the keys to be rebuilt
     # The next check (any process) rebuilds them from the database …
     assert revocation.is_revoked("made-while-redis-was-away", None)
-    catching_up.join(timeout=5)
-    # … and the listener's copy, loaded after that, has it.
-    assert listener.ready and listener.revoked("made-while-redis-was-away", None)
+    # … and the copy, loaded after that, has it.
+    copy.load(r)
+    assert copy.loaded and copy.revoked("made-while-redis-was-away", None)

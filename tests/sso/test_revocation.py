@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from idp.core import broadcast
 from idp.oidc import revocation, tokens
 from idp.oidc.models import RevokedAccessToken
 from idp.sso import store
@@ -40,9 +41,10 @@ def test_a_revoked_token_is_refused_and_the_record_is_kept():
 def test_a_revocation_announced_by_another_process_reaches_this_one():
     r = store.redis_client()
     assert revocation.is_revoked("nothing", None) is False  # starts this process's listener
-    assert _until(lambda: revocation._mirror.ready), "the listener did not subscribe"
+    assert _until(lambda: broadcast._listener.ready), "the listener did not subscribe"
     other_process = type(r).from_url(settings.REDIS_URL)
-    other_process.publish(revocation.CHANNEL, json.dumps({"k": "j", "v": "jti-from-elsewhere", "u": time.time() + 60}))
+    other_process.publish(broadcast.CHANNEL, json.dumps(
+        {"t": revocation.TOPIC, "d": {"k": "j", "v": "jti-from-elsewhere", "u": time.time() + 60}}))
     assert _until(lambda: revocation.is_revoked("jti-from-elsewhere", None))
     other_process.close()
 
@@ -54,6 +56,6 @@ def test_after_a_redis_restart_the_keys_are_rebuilt_from_the_database():
     RevokedAccessToken.objects.create(jti=claims["jti"], expires_at=timezone.now() + timedelta(minutes=10))
     store.redis_client().flushdb()  # Redis lost everything; this process's copy is gone too
     revocation.clear_local_copy()
-    revocation._mirror.ready = False
+    broadcast._listener.ready = False
     assert tokens.read_access_token(token) is None
     assert store.redis_client().exists(revocation.LOADED)
