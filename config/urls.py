@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from idp.accounts import views as accounts_views
 
+# A database or Redis that cannot be reached is a 503 the user may retry, not a 500.
+handler500 = "idp.core.views.server_error"
+
 urlpatterns = [
     path("", include("idp.core.urls")),
     path("", include("idp.accounts.urls")),

@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from django.db.utils import DatabaseError, InterfaceError, OperationalError
 from django.http import UnreadablePostError
 from django.urls import resolve
+from redis.exceptions import RedisError
 
 from idp.core.metrics import DEPENDENCY_ERRORS
 from idp.sso import params
@@ -64,6 +65,11 @@ class FastPath:
             response = params.refusal(request, reason) if reason else view(request)
         except (SuspiciousOperation, BadRequest, UnreadablePostError):  # e.g. a body over the size limit
             return self._error(start_response, "400 Bad Request", b'{"error":"invalid_request"}')
+        except RedisError:  # Redis is restarting or down: codes and tickets live there
+            log.exception("redis unavailable on %s", request.path)
+            DEPENDENCY_ERRORS.labels("redis").inc()
+            return self._error(start_response, "503 Service Unavailable", b'{"error":"temporarily_unavailable"}',
+                               ("Retry-After", "1"))
         except (OperationalError, InterfaceError):  # the database restarted, failed over or is down
             log.exception("database unavailable on %s", request.path)
             DEPENDENCY_ERRORS.labels("database").inc()

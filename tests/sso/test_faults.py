@@ -8,7 +8,9 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.utils import OperationalError
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from idp.core import broadcast
 from idp.oidc import revocation, tokens
@@ -89,3 +91,19 @@ def test_after_a_dropped_subscription_revocations_made_meanwhile_are_loaded_from
     # … and the copy, loaded after that, has it.
     copy.load(r)
     assert copy.loaded and copy.revoked("made-while-redis-was-away", None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("error", [OperationalError("the server closed the connection"),
+                                   RedisError("Connection refused")])
+def test_a_page_that_meets_an_unreachable_dependency_answers_503(monkeypatch, error):
+    from captcha.models import CaptchaStore
+    from django.test import Client
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(CaptchaStore, "generate_key", fail)
+    response = Client(raise_request_exception=False).get("/login/")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "服务暂时不可用" in response.content.decode()
