@@ -165,8 +165,9 @@ class Node:
 
 class Proxy:
     """HAProxy terminating TLS (a self-signed certificate) in front of the nodes: round-robin per
-    request, the client address and https passed on, the serving node named in X-Served-By,
-    nodes taken out by the /health/ready check."""
+    request, the client address and https passed on, the serving node named in X-Served-By.
+    Requests go to the nodes whose /health/ready says 200; when none does (a dependency they
+    share is down) to those still alive, which answer what they can without it (docs/deploy.md)."""
 
     def __init__(self, nodes: list[Node], tmp: Path, *, port: int):
         binary = require("haproxy", "haproxy")
@@ -174,7 +175,11 @@ class Proxy:
         self.url = f"https://127.0.0.1:{self.port}"
         pem = tmp / "proxy.pem"
         pem.write_bytes(_self_signed_pem())
-        servers = "\n".join(f"    server {n.name} 127.0.0.1:{n.port} check inter 500 fall 2 rise 2" for n in nodes)
+
+        def servers(check: str) -> str:
+            return "\n".join(f"    server {n.name} 127.0.0.1:{n.port} check inter 500 fall 2 rise 2" for n in nodes) + (
+                f"\n    option httpchk GET {check}\n    http-check expect status 200")
+
         config = tmp / "haproxy.cfg"
         config.write_text(f"""global
     maxconn 500
@@ -189,13 +194,16 @@ frontend platform
     bind 127.0.0.1:{self.port} ssl crt {pem}
     option forwardfor
     http-request set-header X-Forwarded-Proto https
-    default_backend nodes
-backend nodes
+    use_backend ready if {{ nbsrv(ready) gt 0 }}
+    default_backend alive
+backend ready
     balance roundrobin
-    option httpchk GET /health/ready
-    http-check expect status 200
     http-response set-header X-Served-By %s
-{servers}
+{servers("/health/ready")}
+backend alive
+    balance roundrobin
+    http-response set-header X-Served-By %s
+{servers("/health/live")}
 """)
         self.process = subprocess.Popen([binary, "-f", str(config), "-db"], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)

@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-import urllib3
 from captcha.models import CaptchaStore
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -20,8 +19,8 @@ from tests.multinode.cluster import DATA_KEY, Platform
 from tests.sso import helpers
 from tests.sso.browserless import form_inputs
 
-pytestmark = [pytest.mark.postgres, pytest.mark.browser]
-urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # the proxy's self-signed certificate
+pytestmark = [pytest.mark.postgres, pytest.mark.browser,
+              pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")]  # self-signed proxy
 
 
 @pytest.fixture
