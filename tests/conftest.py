@@ -1,3 +1,4 @@
+import logging
 import os
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from django.core.cache import cache
 
 from idp.oidc import revocation
 from idp.sso import clients, keys
+from tests import logscan
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
 # the test itself (reading the database to check results) are still synchronous.
@@ -26,6 +28,33 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _logs_are_collected(tmp_path_factory):
+    """What this process logs, as production writes it, for the secret scan at the end."""
+    handler = logscan.collecting_handler(tmp_path_factory.getbasetemp() / "platform-log.jsonl")
+    logging.getLogger().addHandler(handler)
+    yield
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Scan the run's logs — this process's and every platform server's the tests started."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None or factory._basetemp is None:
+        return
+    base = factory.getbasetemp()
+    logs = [base / "platform-log.jsonl", *(p for p in base.rglob("*.log") if "apache-" not in str(p))]
+    found = logscan.findings(logs)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"log scan: {len(logs)} log files, {len(found)} secrets found")
+        for line in found[:50]:
+            reporter.write_line("  " + line, red=True)
+    if found:
+        session.exitstatus = 1
 
 
 @pytest.fixture(autouse=True)

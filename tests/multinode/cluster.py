@@ -25,6 +25,7 @@ METRICS_TOKEN = "metrics-token-of-the-multinode-test"
 # The nodes' data key (production settings refuse the development key): the test process uses it
 # too, so what it writes (identity numbers, client-secret digests) is what the nodes read.
 DATA_KEY = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="
+SECRET_KEY = "mN4-multinode-secret-key-for-two-nodes-" + "x7Q" * 6  # signs the jobs both sides queue
 
 
 def require(binary: str, package: str) -> str:
@@ -243,7 +244,7 @@ class Platform:
         env.update({
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "IDP_ISSUER": f"https://127.0.0.1:{self.proxy_port}",
-            "IDP_SECRET_KEY": "mN4-multinode-secret-key-for-two-nodes-" + "x7Q" * 6,
+            "IDP_SECRET_KEY": SECRET_KEY,
             "IDP_DATA_KEY": DATA_KEY,
             "IDP_DATABASE_URL": database_url(),
             "IDP_REDIS_URL": self.redis.url,

@@ -26,7 +26,6 @@ from idp.sso import logout
 from idp.sso import sessions as sso_sessions
 from idp.sso.models import LogoutDelivery, SsoSession
 from tests import factories
-from tests.multinode.cluster import DATA_KEY, Platform
 from tests.sso import helpers
 from tests.sso.browserless import form_inputs
 
@@ -156,15 +155,6 @@ def _wait_until(condition, seconds: float) -> bool:
             return True
         time.sleep(0.1)
     return False
-
-
-@pytest.fixture
-def platform(transactional_db, tmp_path, settings):
-    settings.IDP_DATA_KEY = DATA_KEY
-    started = Platform(tmp_path)
-    yield started
-    started.close()
-    close_old_connections()
 
 
 def _families(rp, person, count: int) -> list[str]:

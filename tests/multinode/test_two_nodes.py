@@ -15,20 +15,11 @@ from joserfc.jwk import KeySet
 from idp.accounts.models import Account
 from idp.sso.models import LogoutDelivery
 from tests import factories
-from tests.multinode.cluster import DATA_KEY, Platform
 from tests.sso import helpers
 from tests.sso.browserless import form_inputs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser,
               pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")]  # self-signed proxy
-
-
-@pytest.fixture
-def platform(transactional_db, tmp_path, settings):
-    settings.IDP_DATA_KEY = DATA_KEY
-    started = Platform(tmp_path)
-    yield started
-    started.close()
 
 
 def session() -> requests.Session:
