@@ -16,7 +16,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 
-# Static files: hashed names and gzip/brotli copies made by collectstatic (make serve), served by
+# Static files: hashed names and compressed copies made by collectstatic (make serve), served by
 # WhiteNoise with far-future caching; health and metrics answer on plain http for the proxy.
 MIDDLEWARE = [*MIDDLEWARE]  # noqa: F405
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,

@@ -15,13 +15,9 @@ clear (seal it with core.crypto). Under the test settings (Q_CLUSTER["sync"]) jo
 in the caller's transaction.
 """
 
-import logging
-
 from django.db import transaction
 from django_q.models import Schedule
 from django_q.tasks import async_task
-
-log = logging.getLogger(__name__)
 
 _periodic: dict[str, int] = {}  # job (dotted path) → every so many minutes
 
@@ -55,4 +51,3 @@ def delete_in_batches(queryset, *, batch: int = 1000) -> int:
     while pks := list(queryset.values_list("pk", flat=True)[:batch]):
         deleted += queryset.model.objects.filter(pk__in=pks).delete()[0]
     return deleted
-

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         version, started, total = crypto.current_version(), time.monotonic(), 0
         for model, fields in encrypted_fields():
             done, rows = 0, model.objects.order_by("pk")
-            size = min(batch_size, getattr(model, "REENCRYPT_BATCH", batch_size))  # a model of large rows says
+            size = min(batch_size, getattr(model, "REENCRYPT_BATCH", batch_size))  # large rows: fewer at once
             while batch := list(rows[:size]):
                 for row in batch:
                     stale = {f: row.__dict__[f.attname] for f in fields
