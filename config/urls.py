@@ -3,7 +3,11 @@ from django.urls import include, path
 
 from idp.accounts import views as accounts_views
 
-# A database or Redis that cannot be reached is a 503 the user may retry, not a 500.
+# The platform's own error pages (a database or Redis that cannot be reached is a 503 the user
+# may retry, not a 500).
+handler400 = "idp.core.views.bad_request"
+handler403 = "idp.core.views.permission_denied"
+handler404 = "idp.core.views.page_not_found"
 handler500 = "idp.core.views.server_error"
 
 urlpatterns = [

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "idp.core.middleware.SecurityHeadersMiddleware",
+    "idp.core.middleware.MethodNotAllowedPageMiddleware",
     "idp.core.requestlog.AccountForLogMiddleware",
 ]
 

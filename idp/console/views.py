@@ -7,7 +7,6 @@ from datetime import datetime, time
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from idp.accounts.models import AccountKind
 from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
 from idp.core.http import client_ip
+from idp.core.permissions import staff_required
 from idp.migration.models import LegacyAccount, MigrationRun
 from idp.realname import services
 from idp.realname.models import Submission, SubmissionStatus
@@ -35,7 +35,7 @@ def _pending():
     return Submission.objects.filter(status=SubmissionStatus.PENDING)
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 def dashboard(request):
     counts = dict(_pending().values_list("account__kind").annotate(n=Count("id")))
     queues = [{"url": reverse("console-queue", args=[key]), "title": f"{title}待审核", "count": counts.get(kind, 0)}
@@ -47,7 +47,7 @@ def dashboard(request):
     return render(request, "console/dashboard.html", {"queues": queues, "section": "dashboard"})
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 def queue(request, kind):
     if kind not in QUEUES:
         return redirect("console")
@@ -59,7 +59,7 @@ def queue(request, kind):
     return render(request, "console/queue.html", {"title": title, "kind": kind, "page": page})
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 def review(request, pk):
     submission = get_object_or_404(
         Submission.objects.select_related("account", "decided_by").prefetch_related("files"), pk=pk)
@@ -72,7 +72,7 @@ def review(request, pk):
     })
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 @require_POST
 def decide(request, pk):
     decision = request.POST.get("decision")
@@ -96,7 +96,7 @@ def decide(request, pk):
     return redirect("console-queue", kind=submission.account.kind)
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 def appeals(request, kind):
     if kind not in APPEAL_QUEUES:
         return redirect("console")
@@ -105,7 +105,7 @@ def appeals(request, kind):
     return render(request, "console/appeals.html", {"title": APPEAL_QUEUES[kind], "kind": kind, "page": page})
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 def appeal(request, pk):
     item = get_object_or_404(Appeal.objects.prefetch_related("files"), pk=pk)
     return render(request, "console/appeal.html", {
@@ -113,7 +113,7 @@ def appeal(request, pk):
         "kind_title": APPEAL_QUEUES[item.kind]})
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 @require_POST
 def appeal_decide(request, pk):
     item = get_object_or_404(Appeal, pk=pk)
@@ -138,7 +138,7 @@ def appeal_decide(request, pk):
     return redirect("console-appeals", kind=item.kind)
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 def appeal_file(request, file_id):
     """An appeal's document image: reviewers only (appellants are not logged in)."""
     item = get_object_or_404(AppealFile.objects.select_related("appeal"), pk=file_id)
@@ -147,7 +147,7 @@ def appeal_file(request, file_id):
     return private_file_response(item.storage_name, item.content_type)
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 def migration(request):
     """Migration runs with their totals and errors, and a search by legacy id, USCC or phone."""
     query = request.GET.get("q", "").strip()[:64]
@@ -160,7 +160,7 @@ def migration(request):
                                                       "section": "migration"})
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 def migration_run(request, pk):
     run = get_object_or_404(MigrationRun, pk=pk)
     page = Paginator(run.errors.all(), 100).get_page(request.GET.get("page"))
@@ -175,7 +175,7 @@ def _parse_date(value: str, end: bool):
     return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 def audit(request):
     """The audit log, searchable by account (login name), event type and time range."""
     entries = AuditEntry.objects.select_related("account", "actor")

@@ -1,8 +1,11 @@
-"""Request-size limit and the security headers of every page (README, "Security")."""
+"""Request-size limit, the security headers of every page (README, "Security"), and the error
+page for a method a page does not take."""
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
+
+from idp.core.views import error_page
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -49,4 +52,20 @@ class SecurityHeadersMiddleware:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:
                 add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+        return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page asked for with a method it does not take (Django answers 405 with an empty body)
+    gets the platform's error page, for people; protocol clients keep the bare answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content and "text/html" in request.headers.get("Accept", ""):
+            page = error_page(request, 405)
+            page["Allow"] = response.get("Allow", "")
+            return page
         return response

@@ -40,6 +40,34 @@ def metrics_view(request):
     return response
 
 
+ERRORS = {
+    400: ("请求无效", "您的请求无法处理,可能是页面已过期或填写的内容不完整。请返回首页后重新操作。"),
+    403: ("无权限访问", "您没有访问此页面的权限。"),
+    404: ("页面不存在", "您访问的页面不存在或已被移除,请检查网址是否正确。"),
+    405: ("请求方式不被允许", "此页面不接受这种请求方式,请通过页面上的按钮或链接操作。"),
+    500: ("服务器错误", "处理您的请求时出错,请稍后再试。"),
+}
+
+
+def error_page(request, status: int, text: str = "", *, title: str = ""):
+    """The platform's own error page: what went wrong, in plain words, and 返回首页."""
+    default_title, default_text = ERRORS[status]
+    return render(request, "core/error.html", {"status": status, "title": title or default_title,
+                                               "text": text or default_text}, status=status)
+
+
+def bad_request(request, exception):
+    return error_page(request, 400)
+
+
+def permission_denied(request, exception):
+    return error_page(request, 403, str(exception) if exception and str(exception) else "")
+
+
+def page_not_found(request, exception):
+    return error_page(request, 404)
+
+
 _PAGE = ('<!doctype html><html lang="zh-Hans"><meta charset="utf-8"><title>{title}</title>'
          '<h1>{title}</h1><p>{text}</p><p><a href="/">返回首页</a></p></html>')
 
@@ -53,4 +81,7 @@ def server_error(request):
         response = HttpResponse(_PAGE.format(title="服务暂时不可用", text="系统正在恢复,请稍后再试。"), status=503)
         response["Retry-After"] = "5"
         return response
-    return HttpResponse(_PAGE.format(title="服务器错误", text="处理您的请求时出错,请稍后再试。"), status=500)
+    try:
+        return error_page(request, 500)
+    except Exception:  # the page itself failed: the bare one
+        return HttpResponse(_PAGE.format(title=ERRORS[500][0], text=ERRORS[500][1]), status=500)
