@@ -57,6 +57,36 @@ def _failed(kind: str, key: str) -> MigrationError | None:
     return MigrationError.objects.filter(kind=kind, key=key).order_by("-id").first() if key else None
 
 
+PASSWORDS = {"unchanged": "火炬中心的原密码(未改变)", "own": "您在政务服务平台注册时设置的密码",
+             "appeal": "需要通过申诉找回"}
+
+
+def for_people(answer: dict) -> dict:
+    """The answer as the page shows it: a plain-language heading instead of the case code, the
+    facts that apply, and one button for each next step (the JSON API keeps the codes)."""
+    login = {"legal": ("法人登录", "/login/?tab=legal"), "natural": ("自然人登录", "/login/?tab=natural")}
+    forgot = ("忘记密码", "/password/forgot/")
+    case, name, window = answer["case"], answer["login_name"], answer["login_window"]
+    if name:
+        heading, buttons = "您的账号已转移到政务服务平台", [login[window], forgot]
+    elif answer["password"] == "appeal":
+        appeal = ("自然人申诉找回密码", "/password/appeal/person/")
+        heading, buttons = "您已有实名认证的账号", [appeal, login["natural"]]
+    elif case == "U1":
+        heading, buttons = "该企业还没有账号,请注册", [("单位用户(法人)注册", "/register/legal/")]
+    elif case == "U2":
+        heading, buttons = "该企业已有政务服务平台的法人账号", [login["legal"], forgot]
+    elif case == "U":
+        heading, buttons = "该手机号还没有账号,请注册", [("自然人注册", "/register/natural/"), login["natural"]]
+    else:  # in the legacy platform, but not moved: the steps name the reference for support
+        heading, buttons = "账号未能自动转移,请联系技术支持", []
+    facts = [(label, value) for label, value in [
+        ("登录名", name), ("登录窗口", window and f"“{login[window][0]}”"),
+        ("密码", PASSWORDS.get(answer["password"]))] if value]
+    return {"heading": heading, "facts": facts, "steps": answer["next_steps"],
+            "buttons": [{"label": label, "url": url} for label, url in buttons]}
+
+
 def lookup_enterprise(uscc: str) -> dict:
     record = LegacyAccount.objects.filter(kind="enterprise", key=uscc).first()
     if record is not None:

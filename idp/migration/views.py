@@ -55,7 +55,8 @@ def lookup_page(request):
             answer = _answer(form.cleaned_data)
         else:
             error = "查询过于频繁,请稍后再试"
-    return render(request, "migration/lookup.html", {"form": form, "answer": answer, "error": error})
+    shown = lookup.for_people(answer) if answer else None
+    return render(request, "migration/lookup.html", {"form": form, "answer": shown, "error": error})
 
 
 def legacy_cors(view):

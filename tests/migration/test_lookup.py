@@ -89,6 +89,29 @@ def test_lookup_page(client, imported):
     assert '<label for="id_uscc">统一社会信用代码</label>' in page
 
 
+@pytest.mark.parametrize(("kind", "key", "heading", "buttons"), [
+    ("enterprise", E["R3"], "您的账号已转移到政务服务平台", ["法人登录", "忘记密码"]),
+    ("enterprise", E["U1"], "该企业还没有账号,请注册", ["单位用户(法人)注册"]),
+    ("enterprise", E["U2"], "该企业已有政务服务平台的法人账号", ["法人登录", "忘记密码"]),
+    ("person", P["R2"], "您的账号已转移到政务服务平台", ["自然人登录", "忘记密码"]),
+    ("person", P["R4"], "您已有实名认证的账号", ["自然人申诉找回密码", "自然人登录"]),
+    ("person", P["U"], "该手机号还没有账号,请注册", ["自然人注册", "自然人登录"]),
+])
+def test_the_page_answers_in_plain_words_with_a_button_for_each_next_step(client, imported, kind, key, heading,
+                                                                          buttons):
+    import re
+
+    client.get("/migration/lookup/")
+    captcha = CaptchaStore.objects.order_by("-id").first().hashkey
+    field = "uscc" if kind == "enterprise" else "mobile"
+    page = client.post("/migration/lookup/", {"kind": kind, field: key, "captcha_0": captcha,
+                                              "captcha_1": "PASSED"}).content.decode()
+    answer = page[page.index('class="lookup-answer"'):page.index("</div>", page.index('class="lookup-answer"'))]
+    assert f"<h2>{heading}</h2>" in answer
+    assert re.findall(r'class="button[^"]*" href="[^"]+">([^<]+)</a>', answer) == buttons
+    assert not re.search(r"\b(U1|U2|R[1-4])\b|查询结果|:\s*,", answer)  # no internal codes, no stray comma
+
+
 def test_console_shows_runs_and_finds_accounts(client, imported):
     staff = factories.natural_account("ops_user")
     staff.is_staff = True
