@@ -17,7 +17,9 @@ from datetime import timedelta
 
 import requests
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
+from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 from joserfc import jwt
 
@@ -32,6 +34,7 @@ RETRY_DELAYS = [60, 120, 600, 1800, 3600]  # seconds after each failed attempt; 
 BATCH, TIMEOUT = 5, 5.0  # deliveries claimed at once; seconds per send
 SWEEP_SECONDS = 30  # deliver_due claims no new batch after this, well within the job timeout
 FINISHED_KEPT_DAYS = 7
+RECORD_MARGIN_SECONDS = 5  # an outcome not saved this long before the lease ends is given up
 
 
 def lease_seconds(limit: int, timeout: float) -> int:
@@ -135,14 +138,29 @@ def _attempt(claimed: list[LogoutDelivery], timeout: float) -> int:
                 delivery.next_attempt_at = timezone.now() + timedelta(seconds=RETRY_DELAYS[delivery.attempts - 1])
         else:
             delivery.delivered_at = timezone.now()
-        fields = ["attempts", "last_error", "failed_at", "next_attempt_at", "delivered_at"]
-        kept = LogoutDelivery.objects.filter(pk=delivery.pk, next_attempt_at=lease, delivered_at__isnull=True).update(
-            **{name: getattr(delivery, name) for name in fields})
-        if not kept:  # the lease ran out and another worker took the delivery over: its result stands
+        if not _record(delivery, lease):  # the lease ran out and another worker took the delivery over
             log.warning("single logout to %s: lease lost, result dropped", delivery.url)
         elif delivery.delivered_at:
             delivered += 1
     return delivered
+
+
+def _record(delivery: LogoutDelivery, lease) -> bool:
+    """Save the attempt's outcome while the lease is still this worker's; False if it was not.
+    The business system has been told already: should the database be away for a moment (a
+    restart, a failover), keep trying until shortly before the lease ends — giving up sooner
+    would let another worker send the notification a second time."""
+    fields = ["attempts", "last_error", "failed_at", "next_attempt_at", "delivered_at"]
+    while True:
+        try:
+            return bool(LogoutDelivery.objects.filter(pk=delivery.pk, next_attempt_at=lease, delivered_at__isnull=True)
+                        .update(**{name: getattr(delivery, name) for name in fields}))
+        except (OperationalError, InterfaceError):
+            if timezone.now() > lease - timedelta(seconds=RECORD_MARGIN_SECONDS):
+                raise
+            if not connection.in_atomic_block:  # a new connection at the next try
+                connection.close()
+            time.sleep(0.5)
 
 
 def deliver(pk: int) -> bool:

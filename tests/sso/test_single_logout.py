@@ -175,6 +175,31 @@ def test_the_jobs_queued_with_the_logout_deliver_once(client, two_systems, recei
     assert len(receiver.posts) == 2
 
 
+def test_a_delivery_made_while_the_database_restarts_is_recorded_not_sent_again(client, two_systems, receiver,
+                                                                                monkeypatch):
+    from django.db.models.query import QuerySet
+    from django.db.utils import OperationalError
+
+    oidc, cas = two_systems
+    client.force_login(factories.natural_account())
+    _sign_on_both(client, oidc, cas, receiver)
+    client.post("/logout/")
+    real_update, failures = QuerySet.update, []
+
+    def database_away_twice(queryset, **fields):
+        if "delivered_at" in fields and len(failures) < 2:
+            failures.append(1)
+            raise OperationalError("the database system is shutting down")
+        return real_update(queryset, **fields)
+
+    monkeypatch.setattr(QuerySet, "update", database_away_twice)
+    monkeypatch.setattr(logout.time, "sleep", lambda seconds: None)
+    assert logout.deliver_due() == 2 and len(failures) == 2
+    assert LogoutDelivery.objects.filter(delivered_at__isnull=False, attempts=1).count() == 2
+    LogoutDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(hours=1))  # as if the lease ran out
+    assert logout.deliver_due() == 0 and len(receiver.posts) == 2  # sent once each
+
+
 def test_register_business_system_command(capsys):
     call_command("register_business_system", "--name", "示例系统", "--protocol", "oidc", "--code", "demo-x",
                  "--redirect-uri", "https://x.example/cb")
