@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from idp.accounts import devices, forms, mfa, mfa_views, services
 from idp.accounts.login import LoginRefused, authenticate_at_tab
-from idp.accounts.models import AccountKind
+from idp.accounts.models import Account, AccountKind
 from idp.accounts.signals import password_changed
 from idp.audit.log import record
 from idp.audit.models import Event
@@ -100,10 +100,13 @@ def agreement(request, kind):
 
 
 def register_done(request):
+    """注册完成, with where the automatic real-name check stands and what to do next (it runs in
+    a worker: usually done before the page is read, otherwise still under way)."""
     login_name = request.session.get("registered")
     if not login_name:
         return redirect("register")
-    return render(request, "accounts/register_done.html", {"login_name": login_name})
+    account = Account.objects.filter(login_name=login_name).first()
+    return render(request, "accounts/register_done.html", {"login_name": login_name, "account": account})
 
 
 def login_view(request):

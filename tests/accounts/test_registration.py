@@ -280,5 +280,21 @@ def test_legal_registration_errors(client, overrides, field, message):
     assert not Account.objects.exists()
 
 
+def test_done_page_says_where_the_realname_check_stands_and_what_to_do_next(client):
+    client.post("/register/natural/", natural_data(client))  # not in the reference registry: failed
+    page = client.get("/register/done/").content.decode()
+    assert "国家平台实名认证未通过" in page and "上传材料" in page and "重新核验" in page
+    assert 'href="/login/?tab=natural&amp;next=/online/profile/"' in page
+
+
+def test_done_page_while_the_check_is_still_under_way(client, queued):
+    client.post("/api/sms/send", {"phone": "13912340001", "purpose": "register"})
+    queued.run()
+    client.post("/register/natural/", natural_data(client, name="邵英文", id_number="370404195104156557"))
+    assert "正在向国家平台核验" in client.get("/register/done/").content.decode()
+    queued.run()  # the worker asks the registry
+    assert "已通过国家平台实名认证" in client.get("/register/done/").content.decode()
+
+
 def test_done_page_needs_a_registration(client):
     assert client.get("/register/done/").url == "/register/"
