@@ -10,6 +10,10 @@ handler403 = "idp.core.views.permission_denied"
 handler404 = "idp.core.views.page_not_found"
 handler500 = "idp.core.views.server_error"
 
+admin.site.site_header = "政务服务平台统一身份认证 · 系统管理"
+admin.site.site_title = "系统管理"
+admin.site.index_title = "系统管理"
+
 urlpatterns = [
     path("", include("idp.core.urls")),
     path("", include("idp.accounts.urls")),

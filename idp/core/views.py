@@ -2,7 +2,8 @@ import sys
 
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 from redis.exceptions import RedisError
 
@@ -11,6 +12,12 @@ from idp.core import health, metrics
 
 def home(request):
     return render(request, "core/home.html")
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico before reading the page's icon link."""
+    return redirect(static("idp/favicon.svg"), permanent=True)
 
 
 def _health_response(check) -> JsonResponse:

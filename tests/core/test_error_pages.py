@@ -50,3 +50,12 @@ def test_a_wrong_method_on_a_page_gets_the_error_page_and_protocol_clients_the_b
 def test_a_bad_request_gets_the_platforms_400_page():
     response = Client(raise_request_exception=False).get("/login/", HTTP_HOST="evil.example")
     assert response.status_code == 400 and "请求无效" in page(response)
+
+
+def test_the_platform_has_its_own_icon_and_admin_title(client):
+    from django.contrib import admin
+
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301 and icon["Location"].endswith("/idp/favicon.svg")
+    assert 'rel="icon"' in client.get("/").content.decode()
+    assert "Django" not in admin.site.site_header + admin.site.site_title and "系统管理" in admin.site.site_header
