@@ -55,6 +55,17 @@ def test_lookup_shows_the_masked_phone(client, person):
     assert AuditEntry.objects.filter(event=Event.RESET_REQUESTED, account=person).exists()
 
 
+def test_step_two_labels_each_thing_once_and_marks_what_is_required(client, person):
+    import re
+
+    lookup(client, "forgetful")
+    page = client.get("/password/reset/verify/").content.decode()
+    labels = re.findall(r'<(?:label for="[^"]+"|span class="label"[^>]*)>([^<]+)<', page)
+    assert labels.count("预留手机号") == 1 and "账号预留的手机号(部分隐藏)" in labels
+    for name in ["phone", "phone_confirm", "password", "password_confirm", "code"]:
+        assert re.search(rf'class="field[^"]*required[^"]*" id="row_{name}"', page), name
+
+
 def test_lookup_of_an_unknown_name(client):
     response = lookup(client, "no_such_name")
     assert response.context["form"].errors["login_name"] == ["该登录名不存在,请核对后重新输入"]
