@@ -24,6 +24,9 @@ from idp.identifiers.documents import (
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+BLANK_CHOICE = ("", "-请选择-")  # the first option of every select (never Django's "---------")
+
+
 def document_type_choices():
     """证件类型 grouped by 身份类型, so the select makes sense without scripts too."""
     groups = [
@@ -31,7 +34,7 @@ def document_type_choices():
                                 if d.identity_type == code])
         for code in IDENTITY_TYPES
     ]
-    return [("", "-请选择-")] + groups
+    return [BLANK_CHOICE] + groups
 
 
 class DocumentTypeSelect(forms.Select):
@@ -304,6 +307,13 @@ class ProfileFormMixin:
     validity = False  # whether the documents carry 证件有效期 with 长期有效
     names: tuple[str, ...] = ()  # checked like every NameField
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # the model's blank choice reads as at registration
+            choices = list(getattr(field, "choices", []) or [])
+            if choices[:1] == [("", "---------")]:
+                field.choices = [BLANK_CHOICE, *choices[1:]]
+
     def _post_clean(self):
         for prefix in self.documents:
             clean_identity(self, prefix, validity=self.validity)
@@ -345,7 +355,7 @@ class NaturalProfileForm(ProfileFormMixin, forms.ModelForm):
         for name in ("identity_type", "id_type", "id_number"):
             self.fields[name].required = True
         self.fields["identity_type"].choices = IDENTITY_TYPE_CHOICES
-        self.fields["gender"].choices = [("", "-请选择-"), *Gender.choices]
+        self.fields["gender"].choices = [BLANK_CHOICE, *Gender.choices]
         self.fields["email"].initial = self.instance.account.email
 
 

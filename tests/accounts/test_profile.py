@@ -1,5 +1,7 @@
 """我的信息: view (masked), edit (both kinds), change password."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -188,3 +190,16 @@ def test_legal_profile_edit_checks_validity_dates(org_client):
                  "lr_id_valid_to": "2019-01-01", "lr_id_long_term": ""})
     response = org_client.post("/online/profile/edit/", data)
     assert "晚于起始日期" in response.context["form"].errors["lr_id_valid_to"][0]
+
+
+@pytest.mark.parametrize("who", ["person", "organisation", "anonymous"])
+def test_every_select_starts_with_the_same_blank_choice(client, who):
+    if who == "person":
+        client.force_login(factories.natural_account())
+    elif who == "organisation":
+        client.force_login(factories.legal_account())
+    urls = ["/online/profile/edit/"] if who != "anonymous" else ["/register/natural/", "/register/legal/"]
+    for url in urls:
+        text = client.get(url).content.decode()
+        assert "---------" not in text, text[max(0, text.find("---------") - 300):text.find("---------") + 50]
+        assert re.search(r'<option value=""[^>]*>-请选择-</option>', text)
