@@ -159,6 +159,7 @@ def org_search(request):
                 form.add_error("org_name", "未找到该单位的法人账号,请核对单位全称(及统一社会信用代码)")
             else:
                 request.session["appeal_org"] = org.pk
+                request.session["appeal_org_uscc"] = form.cleaned_data["uscc"] or ""  # what was typed
                 request.session["appeal_org_contact"] = (services.masked_contact(org)
                                                          if form.cleaned_data["uscc"] else None)
                 return redirect("appeal-org-form")
@@ -172,7 +173,7 @@ def org_appeal(request):
     if org is None:
         return redirect("appeal-org")
     form = forms.OrgAppealForm(request.POST or None, request.FILES or None,
-                               initial={"org_name": org.name})
+                               initial={"org_name": org.name, "uscc": request.session.get("appeal_org_uscc", "")})
     if request.method == "POST" and form.is_valid():
         done = _file_appeal(request, form, "legal")
         if done:

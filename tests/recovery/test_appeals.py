@@ -107,6 +107,7 @@ def test_org_search(client):
     org_search(client, "某某研究院", uscc=org.uscc)
     page = client.get("/password/appeal/org/form/").content.decode()
     assert "un***in" in page and "13*****234" in page and "unit_admin" not in page
+    assert f'value="{org.uscc}"' in page  # the USCC typed at 检索单位 is carried into the form
 
 
 def test_org_appeal_with_a_wrong_uscc_gets_the_same_answer(client):
