@@ -98,3 +98,11 @@ def private_file_response(storage_name: str, content_type: str) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def sample(request, slot):
+    """样式: what a document of this slot should look like, on a page with the way back."""
+    if slot not in SAMPLES:
+        raise Http404
+    return render(request, "realname/sample.html", {
+        "label": Slot(slot).label, "image": f"realname/samples/{SAMPLES[slot]}", "types": uploads.allowed_types(slot)})

@@ -202,3 +202,13 @@ def test_documents_of_earlier_versions_are_moved_from_disk_by_the_migration(tmp_
     migration.import_files_from_disk(apps, None)
     migration.import_files_from_disk(apps, None)  # run again: nothing doubled
     assert uploads.read("ab" * 16) == b"an old scan"
+
+
+def test_the_sample_opens_on_a_page_with_the_way_back(person):
+    upload_page = person.get("/online/verification/").content.decode()
+    assert 'href="/online/verification/sample/id_front/">样式</a>' in upload_page
+    assert 'target="_blank"' not in upload_page
+    page = person.get("/online/verification/sample/id_front/").content.decode()
+    assert "样式:注册人身份证正面" in page and "/static/realname/samples/id_front.png" in page
+    assert "不是真实证件" in page and 'href="/online/verification/">返回上传材料</a>' in page
+    assert person.get("/online/verification/sample/nothing/").status_code == 404
