@@ -2,7 +2,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from idp.core.http import client_ip
 from idp.delegation import selectors, services
@@ -58,10 +59,23 @@ def change(request, grant_id):
     return redirect("delegation")
 
 
+def _confirm(request, grant, *, action: str, question: str, back: str):
+    """The second step of an action that cannot be undone: a page that names what will happen,
+    with its own button (plain forms: it works without scripts)."""
+    return render(request, "delegation/confirm.html", {"grant": grant, "action": action, "question": question,
+                                                       "back": back})
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def revoke(request, grant_id):
     _legal_only(request)
+    if request.POST.get("confirmed") != "1":
+        grant = selectors.grants_given(request.user).filter(pk=grant_id).first()
+        if grant is None:
+            raise Http404
+        return _confirm(request, grant, action="撤销授权", back=reverse("delegation"),
+                        question=f"确认撤销对 {grant.person.display_name} 办理“{grant.system.name}”的授权?")
     try:
         services.revoke_grant(organisation=request.user, grant_id=grant_id, actor=request.user,
                               ip=client_ip(request))
@@ -72,11 +86,17 @@ def revoke(request, grant_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def decline(request, grant_id):
     """The authorised person declines a grant from 法人(单位)授权办理情况."""
     if not request.user.is_natural:
         raise Http404
+    if request.POST.get("confirmed") != "1":
+        grant = selectors.grants_received(request.user).filter(pk=grant_id).first()
+        if grant is None:
+            raise Http404
+        return _confirm(request, grant, action="拒绝", back="/online/profile/#grants",
+                        question=f"确认拒绝 {grant.organisation.display_name} 授权您办理“{grant.system.name}”?")
     try:
         services.decline_grant(person=request.user, grant_id=grant_id, actor=request.user,
                                ip=client_ip(request))

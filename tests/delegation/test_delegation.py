@@ -55,7 +55,7 @@ def test_organisation_authorises_a_verified_person(org, person, systems):
 def test_both_sides_are_audited(org, person, systems):
     org.post("/online/delegation/", grant_data(person, systems))
     grant = Grant.objects.get()
-    org.post(f"/online/delegation/{grant.pk}/revoke/")
+    org.post(f"/online/delegation/{grant.pk}/revoke/", {"confirmed": "1"})
     for event in (Event.GRANT_CREATED, Event.GRANT_REVOKED):
         assert AuditEntry.objects.filter(event=event, account=org.account, actor=org.account).exists()
         assert AuditEntry.objects.filter(event=event, account=person).exists()
@@ -68,7 +68,7 @@ def test_the_person_sees_and_may_decline(org, person, systems):
     page = viewer.get("/online/profile/").content.decode()
     assert "甲科技有限公司" in page and "高企认定" in page and "科小企评价" in page
     grant = Grant.objects.get(system__code="kxqpj")
-    assert viewer.post(f"/online/grants/{grant.pk}/decline/").status_code == 302
+    assert viewer.post(f"/online/grants/{grant.pk}/decline/", {"confirmed": "1"}).status_code == 302
     grant.refresh_from_db()
     assert grant.status == GrantStatus.DECLINED
     assert "科小企评价" not in viewer.get("/online/profile/").content.decode()
@@ -133,6 +133,25 @@ def test_granting_again_changes_the_expiry_instead_of_duplicating(org, person, s
     assert grant.expires_on.isoformat() == later
 
 
+def test_revoking_and_declining_ask_for_confirmation_first(org, person, systems):
+    org.post("/online/delegation/", grant_data(person, systems))
+    grant = Grant.objects.get()
+    asked = org.post(f"/online/delegation/{grant.pk}/revoke/")  # the button in the list
+    page = asked.content.decode()
+    assert asked.status_code == 200 and "确认撤销对" in page and 'name="confirmed" value="1"' in page
+    assert "取消" in page and org.get(f"/online/delegation/{grant.pk}/revoke/").status_code == 200
+    grant.refresh_from_db()
+    assert grant.status == "active"
+    viewer = Client()
+    viewer.force_login(person)
+    assert "确认拒绝" in viewer.post(f"/online/grants/{grant.pk}/decline/").content.decode()
+    grant.refresh_from_db()
+    assert grant.status == "active"
+    assert org.post(f"/online/delegation/{grant.pk}/revoke/", {"confirmed": "1"}).status_code == 302
+    grant.refresh_from_db()
+    assert grant.status == "revoked"
+
+
 def test_change_and_revoke(org, person, systems):
     org.post("/online/delegation/", grant_data(person, systems))
     grant = Grant.objects.get()
@@ -142,7 +161,7 @@ def test_change_and_revoke(org, person, systems):
     assert grant.expires_on.isoformat() == later
     past = org.post(f"/online/delegation/{grant.pk}/change/", {"expires_on": "2000-01-01"}, follow=True)
     assert "有效期不能早于今天" in past.content.decode()
-    org.post(f"/online/delegation/{grant.pk}/revoke/")
+    org.post(f"/online/delegation/{grant.pk}/revoke/", {"confirmed": "1"})
     grant.refresh_from_db()
     assert grant.status == GrantStatus.REVOKED and grant.ended_by == org.account
     assert not selectors.organisations_for(person=person, system=systems["gqrd"]).exists()

@@ -35,6 +35,8 @@ def test_grant_seen_by_the_person_then_revoked(new_page):
     expect(grants).to_contain_text("高企认定")
 
     org_page.get_by_role("button", name="撤销授权").click()
+    expect(org_page.get_by_role("heading", name="撤销授权")).to_be_visible()  # asked to confirm first
+    org_page.get_by_role("button", name="确认撤销授权").click()
     expect(org_page.locator(".notice-success")).to_contain_text("授权已撤销")
 
     person_page.reload()
