@@ -253,6 +253,17 @@ class Organisation(models.Model):
         return self.name
 
     @property
+    def missing_required(self) -> list[str]:
+        """Labels of required data that is empty (用户信息不全) — e.g. a migrated enterprise has no
+        法定代表人 or 主代办人 data yet."""
+        required = {"单位名称": self.name, "法定代表人姓名": self.lr_name, "法定代表人证件号码": self.lr_id_number,
+                    "主代办人姓名": self.agent_name, "主代办人证件号码": self.agent_id_number,
+                    "主代办人手机号码": self.account.phone}
+        if self.region_type == RegionType.DOMESTIC:
+            required["统一社会信用代码"] = self.uscc
+        return [label for label, value in required.items() if not value]
+
+    @property
     def masked_lr_id_number(self) -> str:
         return mask_id_number(self.lr_id_number)
 

@@ -60,9 +60,18 @@ def _query(account: Account):
             return None
         return verifiers.PersonQuery(person.name, person.id_type, person.id_number)
     org = account.organisation
-    if not org.uscc:
+    if not org.uscc or org.missing_required:  # nothing to ask, or data the registry would miss
         return None
     return verifiers.OrganisationQuery(org.name, org.uscc, org.lr_name)
+
+
+def _why_not_asked(account: Account) -> str:
+    if account.is_natural:
+        return "请先在“修改个人信息”中补充姓名和证件信息"
+    missing = account.organisation.missing_required
+    if missing:
+        return f"用户信息不全,请先在“修改法人信息”中补充:{'、'.join(missing)}"
+    return "港澳台地区单位、境外单位请上传材料进行人工认证"
 
 
 def _claim_document(account: Account) -> None:
@@ -117,9 +126,7 @@ def check_automatically(*, account: Account, actor: Account | None, ip: str = ""
         return account.realname_status
     query = _query(account)
     if query is None:
-        reason = ("请先在“修改个人信息”中补充姓名和证件信息" if account.is_natural
-                  else "港澳台地区单位、境外单位请上传材料进行人工认证")
-        result = verifiers.Result(verifiers.MISMATCH, reason)
+        result = verifiers.Result(verifiers.MISMATCH, _why_not_asked(account))
     else:
         registry = verifiers.verifier()
         result = (registry.check_person(query) if account.is_natural

@@ -203,3 +203,17 @@ def test_every_select_starts_with_the_same_blank_choice(client, who):
         text = client.get(url).content.decode()
         assert "---------" not in text, text[max(0, text.find("---------") - 300):text.find("---------") + 50]
         assert re.search(r'<option value=""[^>]*>-请选择-</option>', text)
+
+
+def test_an_organisation_with_missing_data_is_told_and_rechecking_asks_for_it(client):
+    account = factories.legal_account(name="迁移来的企业")
+    org = account.organisation
+    org.lr_name, org.agent_name = "", ""
+    org.save()
+    client.force_login(account)
+    page = client.get("/online/profile/").content.decode()
+    assert "用户信息不全,请及时补充!" in page and "法定代表人姓名、" in page and "主代办人姓名" in page
+    client.post("/online/verification/check/")
+    account.refresh_from_db()
+    assert account.realname_reason.startswith("用户信息不全,请先在“修改法人信息”中补充:法定代表人姓名")
+    assert "未查询到" not in account.realname_reason
