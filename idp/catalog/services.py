@@ -32,6 +32,8 @@ class EntryDecision:
     message: str = ""
     action_label: str = ""
     action_url: str = ""
+    other_action_label: str = ""  # a second way in, e.g. the other login window
+    other_action_url: str = ""
 
     @property
     def allowed(self) -> bool:
@@ -46,6 +48,13 @@ def entry_decision(*, account: Account | None, item: ServiceItem) -> EntryDecisi
     """The one policy (delegation.policy.who_may_enter) through this item, worded for 办理入口."""
     system, kind = item.system, item.user_kind
     if account is None or not account.is_authenticated:
+        if kind == AccountKind.LEGAL and system.delegable:  # a person the unit authorised comes in too
+            return EntryDecision(
+                message="办理该事项需要登录。单位请使用法人账号在“法人登录”窗口登录;经单位授权代办的个人,"
+                        "请使用本人账号在“自然人登录”窗口登录,进入时选择代哪家单位办理"
+                        "(授权由单位在“用户授权管理”中设置)。",
+                action_label="前往法人登录", action_url=_login_url(AccountKind.LEGAL, item),
+                other_action_label="代单位办理:前往自然人登录", other_action_url=_login_url(AccountKind.NATURAL, item))
         return EntryDecision(message=f"办理该事项需要登录,请在“{WINDOWS[kind]}”窗口登录后再进入。",
                              action_label=f"前往{WINDOWS[kind]}", action_url=_login_url(kind, item))
     entry = who_may_enter(account, system, item_kind=kind)

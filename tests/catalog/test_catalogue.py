@@ -45,8 +45,11 @@ def test_item_page_has_its_entrance(client, systems):
 def test_anonymous_user_is_told_to_log_in_at_the_right_window(client, systems):
     target = item("高新技术企业认定申报")
     page = client.get(f"/services/{target.pk}/enter/").content.decode()
-    assert "请在“法人登录”窗口登录" in page
+    assert "“法人登录”窗口登录" in page
     assert f"/login/?tab=legal&amp;next=%2Fservices%2F{target.pk}%2Fenter%2F" in page
+    # 高企认定 is delegable: a person the unit authorised is offered the other window, and told why
+    assert "经单位授权代办的个人" in page and "用户授权管理" in page
+    assert f'href="/login/?tab=natural&amp;next=%2Fservices%2F{target.pk}%2Fenter%2F">代单位办理:前往自然人登录' in page
 
 
 def test_wrong_kind_is_told_what_to_do(client, systems):
