@@ -1,0 +1,86 @@
+"""The rough edges a new user met (issue 16), walked in Chromium: each fix is seen on the page as
+a person sees it, and a screenshot of each is written to var/screenshots/experience/."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from idp.catalog.models import ServiceItem
+from tests import factories
+from tests.e2e.test_journeys import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots" / "experience"
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+    assert (SHOTS / f"{name}.png").stat().st_size > 1000
+
+
+def test_error_pages_and_the_console_without_rights(page):
+    page.goto("/no/such/page/")
+    expect(page.get_by_role("heading", name="页面不存在")).to_be_visible()
+    shot(page, "01-404")
+    page.get_by_role("link", name="返回首页").click()
+    expect(page).to_have_url("/")
+    factories.natural_account("zhang_wu", name="张五")
+    log_in(page, "自然人登录", "zhang_wu", factories.PASSWORD)
+    page.goto("/console/")
+    expect(page.get_by_role("heading", name="无权限访问")).to_be_visible()
+    expect(page.get_by_text("审核控制台只对审核人员开放")).to_be_visible()
+    expect(page.get_by_label("密码", exact=True)).to_have_count(0)
+    shot(page, "02-console-403")
+
+
+def test_anonymous_entrance_offers_both_windows(page):
+    factories.demo_systems()
+    target = ServiceItem.objects.get(name="高新技术企业认定申报")
+    page.goto(f"/services/{target.pk}/enter/")
+    expect(page.get_by_text("经单位授权代办的个人")).to_be_visible()
+    expect(page.get_by_role("link", name="前往法人登录")).to_be_visible()
+    shot(page, "05-entrance")
+    page.get_by_role("link", name="代单位办理:前往自然人登录").click()
+    expect(page.get_by_role("tab", name="自然人登录")).to_have_attribute("aria-selected", "true")
+
+
+def test_incomplete_organisation_and_its_profile_layout(page):
+    account = factories.legal_account("unit_gap", name="迁移来的企业")
+    org = account.organisation
+    org.agent_name = ""
+    org.save()
+    account.realname_reason = "用户信息不全,请先在“修改法人信息”中补充:主代办人姓名"
+    account.realname_status = "registry_failed"
+    account.save()
+    log_in(page, "法人登录", "unit_gap", factories.PASSWORD)
+    page.goto("/online/profile/")
+    expect(page.get_by_text("(用户信息不全,请及时补充!)")).to_be_visible()
+    tabs, box = page.locator(".page-head .tabs").bounding_box(), page.locator(".realname-box").bounding_box()
+    main = page.locator(".online-main").bounding_box()
+    assert tabs["width"] > main["width"] * 0.9 and box["y"] + box["height"] <= tabs["y"] + 1  # reason above, tabs whole
+    shot(page, "04-07-legal-profile")
+
+
+def test_selects_samples_and_the_reset_form(page):
+    page.goto("/register/natural/")
+    expect(page.get_by_label("证件类型")).to_contain_text("-请选择-")
+    factories.natural_account("forgets", mobile="13955550001")
+    page.goto("/password/reset/")
+    page.get_by_label("登录名").fill("forgets")
+    page.get_by_label("验证码").fill("PASSED")
+    page.get_by_role("button", name="检索登录名").click()
+    expect(page.get_by_text("账号预留的手机号(部分隐藏)")).to_be_visible()
+    expect(page.get_by_label("预留手机号", exact=True)).to_be_visible()
+    shot(page, "08-reset-step-2")
+    person = factories.natural_account("uploads_it", name="王六")
+    log_in(page, "自然人登录", person.login_name, factories.PASSWORD)
+    page.goto("/online/verification/")
+    page.get_by_role("link", name="样式").first.click()
+    expect(page.get_by_text("不是真实证件")).to_be_visible()
+    shot(page, "12-sample")
+    page.get_by_role("link", name="返回上传材料").click()
+    expect(page).to_have_url("/online/verification/")
