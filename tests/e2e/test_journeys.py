@@ -57,8 +57,10 @@ def test_natural_person_registers_logs_in_and_sees_my_information(page):
     page.get_by_label("我已阅读并同意《自然人实名注册协议》").check()
     page.get_by_role("button", name="注册账号").click()
     expect(page.get_by_role("heading", name="注册完成")).to_be_visible()
+    # Not in the reference registry: the done page says so and what to do next.
+    expect(page.get_by_text("国家平台实名认证未通过")).to_be_visible()
 
-    page.get_by_role("link", name="前往登录").click()
+    page.get_by_role("link", name="登录并查看我的信息").click()
     log_in(page, "自然人登录", "li_lei", "Kz9vBq2wLm")
     expect(page.locator(".user-box")).to_contain_text("李雷")
     expect(page.locator(".user-box")).to_contain_text("用户类型:自然人")
