@@ -69,6 +69,7 @@ def review(request, pk):
     return render(request, "console/review.html", {
         "submission": submission, "account": account, "profile": account.profile,
         "files": submission.files.all(), "history": history,
+        "registry_answer": services.last_registry_answer(account), "holder": services.document_holder(account),
     })
 
 
@@ -89,6 +90,10 @@ def decide(request, pk):
             return redirect("console-review", pk=pk)
     except Submission.DoesNotExist:
         return redirect("console")
+    except services.DocumentTaken:
+        messages.error(request, "该证件已在另一账号上完成实名认证,不能审核通过;"
+                                "请选择审核不通过,并告知用户登录已认证的账号或申诉找回")
+        return redirect("console-review", pk=pk)
     except services.VerificationError as error:
         messages.error(request, str(error))
         return redirect("console-review", pk=pk)

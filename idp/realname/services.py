@@ -24,7 +24,7 @@ from idp.accounts.models import (
     RegionType,
 )
 from idp.audit.log import record
-from idp.audit.models import Event
+from idp.audit.models import AuditEntry, Event
 from idp.core import ratelimit
 from idp.identifiers.masking import mask_login_name
 from idp.notify import tasks as deliveries
@@ -87,11 +87,32 @@ def _claim_document(account: Account) -> None:
     except IntegrityError:
         holder = (NaturalPerson.objects.filter(verified_id_index=person.id_index)
                   .select_related("account").first())
-        name = mask_login_name(holder.account.login_name) if holder else "另一账号"
-        raise DocumentTaken(
-            f"该证件已在账号 {name} 上完成实名认证,一个证件只能认证一个账号。"
-            "如该账号是您的,请登录该账号或通过申诉找回"
-        ) from None
+        if holder is None:
+            raise DocumentTaken("该证件已在另一账号上完成实名认证,一个证件只能认证一个账号") from None
+        raise DocumentTaken(_taken_message(holder.account)) from None
+
+
+def document_holder(account: Account) -> Account | None:
+    """Another account on which this person's document is verified already (natural persons)."""
+    if not account.is_natural:
+        return None
+    person = NaturalPerson.objects.filter(account=account).first()
+    if person is None or not person.id_index:
+        return None
+    holder = (NaturalPerson.objects.filter(verified_id_index=person.id_index).exclude(account=account)
+              .select_related("account").first())
+    return holder.account if holder else None
+
+
+def last_registry_answer(account: Account):
+    """The audit entry of the latest automatic check (what the registry said, and when)."""
+    return (AuditEntry.objects.filter(account=account, event__in=[
+        Event.REALNAME_PASSED, Event.REALNAME_FAILED, Event.REALNAME_UNAVAILABLE]).order_by("-at").first())
+
+
+def _taken_message(holder: Account) -> str:
+    return (f"该证件已在账号 {mask_login_name(holder.login_name)} 上完成实名认证,一个证件只能认证一个账号。"
+            "如该账号是您的,请登录该账号或通过申诉找回")
 
 
 def _release_document(account: Account) -> None:
@@ -153,7 +174,7 @@ def record_automatic_result(*, account: Account, result: verifiers.Result, actor
             except DocumentTaken as taken:
                 _set_status(account, RealNameStatus.REGISTRY_FAILED, str(taken))
                 record(Event.REALNAME_FAILED, account=account, actor=actor, ip=ip,
-                       reason="document verified on another account")
+                       reason="该证件已在另一账号完成实名认证")
             else:
                 _set_status(account, RealNameStatus.REGISTRY_PASSED)
                 record(Event.REALNAME_PASSED, account=account, actor=actor, ip=ip)
@@ -205,6 +226,8 @@ def submit_documents(*, account: Account, files: dict, actor: Account, ip: str =
         raise VerificationError("账号已实名认证,无需再上传材料")
     if pending_submission(account):
         raise VerificationError("材料已提交,正在等待人工审核,请勿重复提交")
+    if holder := document_holder(account):  # a review could not approve it: say so now
+        raise DocumentTaken(_taken_message(holder))
     slots, required = slots_for(account)
     checked = {}
     for slot in slots:

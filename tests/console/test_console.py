@@ -167,3 +167,35 @@ def test_security_events_are_audited(client):
     entry = AuditEntry.objects.filter(event=Event.LOGIN).first()
     assert entry.account == account and entry.ip == "127.0.0.1"
     assert "Wrong000!" not in str(list(AuditEntry.objects.values("detail")))
+
+
+def test_the_reviewer_sees_the_registry_answer_a_taken_document_and_earlier_decisions(reviewer):
+    from idp.accounts.models import NaturalPerson
+
+    number = factories.resident_id(seq="451")
+    person = factories.natural_account(name="赵六", id_number=number)
+    services.check_automatically(account=person, actor=person)  # not in the reference registry
+    submission = submit(person)
+    page = reviewer.get(f"/console/review/{submission.pk}/").content.decode()
+    assert "国家平台核验" in page and "实名认证失败:" in page and "未核验" not in page
+
+    # Meanwhile the same document is verified on another account: the reviewer is warned, and
+    # 审核通过 answers in the reviewer's words.
+    other = factories.natural_account("same_person", id_number=number)
+    NaturalPerson.objects.filter(account=other).update(verified_id_index=other.person.id_index)
+    page = reviewer.get(f"/console/review/{submission.pk}/").content.decode()
+    assert "该证件已在账号 <strong>same_person</strong> 上完成实名认证" in page
+    answer = reviewer.post(f"/console/review/{submission.pk}/decide/", {"decision": "approve"}, follow=True)
+    assert "不能审核通过;请选择审核不通过" in answer.content.decode()
+    services.reject(submission_id=submission.pk, reviewer=reviewer.account, reason="证件已在其他账号认证")
+    with pytest.raises(services.DocumentTaken):  # and the user cannot submit documents that cannot pass
+        submit(person)
+
+
+def test_earlier_decisions_are_shown_before_the_decision(reviewer):
+    person = factories.natural_account()
+    first = submit(person)
+    services.reject(submission_id=first.pk, reviewer=reviewer.account, reason="照片不清晰")
+    second = submit(person)
+    page = reviewer.get(f"/console/review/{second.pk}/").content.decode()
+    assert page.index("此前的提交") < page.index("审核通过") and "照片不清晰" in page

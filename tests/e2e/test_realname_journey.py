@@ -57,7 +57,9 @@ def test_rejected_by_registry_then_approved_by_a_reviewer(new_page, live_server,
     console.get_by_role("link", name="自然人人工认证待审核").click()
     expect(console.locator("table")).to_contain_text("wang_fang")
     console.get_by_role("link", name="审核", exact=True).click()
-    expect(console.locator(".info-grid")).to_contain_text("王芳")
+    expect(console.locator(".info-grid").first).to_contain_text("王芳")
+    # Before deciding, the reviewer sees what the registry said.
+    expect(console.locator(".review-checks")).to_contain_text("国家平台未查询到该证件信息")
     for label in ("注册人身份证正面", "注册人身份证反面"):
         image = console.get_by_role("img", name=label)
         expect(image).to_be_visible()

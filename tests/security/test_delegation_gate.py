@@ -156,10 +156,10 @@ def test_ending_a_grant_ends_the_tokens_acting_under_it_at_once(client, person, 
     browser = Client()
     if how == "revoke":
         browser.force_login(org)
-        assert browser.post(f"/online/delegation/{grant.pk}/revoke/").status_code == 302
+        assert browser.post(f"/online/delegation/{grant.pk}/revoke/", {"confirmed": "1"}).status_code == 302
     else:
         browser.force_login(person)
-        assert browser.post(f"/online/grants/{grant.pk}/decline/").status_code == 302
+        assert browser.post(f"/online/grants/{grant.pk}/decline/", {"confirmed": "1"}).status_code == 302
     assert client.get("/oidc/userinfo", **bearer).status_code == 401
     introspected = client.post("/oidc/introspect", {"token": tokens["access_token"]},
                                HTTP_AUTHORIZATION=helpers.basic(rp)).json()
