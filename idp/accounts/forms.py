@@ -13,6 +13,7 @@ from idp.accounts.models import (
 )
 from idp.accounts.passwords import check_password_rule
 from idp.core.captcha import PlatformCaptchaField
+from idp.core.widgets import date_input
 from idp.identifiers import validators
 from idp.identifiers.documents import (
     DOCUMENT_TYPES,
@@ -21,7 +22,7 @@ from idp.identifiers.documents import (
     validate_document,
 )
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = date_input()
 
 
 BLANK_CHOICE = ("", "-请选择-")  # the first option of every select (never Django's "---------")

@@ -1,9 +1,10 @@
 from django import forms
 
 from idp.accounts.forms import NameField
+from idp.core.widgets import date_input
 from idp.delegation.services import delegable_systems
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = date_input()
 
 
 class GrantForm(forms.Form):

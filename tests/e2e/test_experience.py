@@ -84,3 +84,18 @@ def test_selects_samples_and_the_reset_form(page):
     shot(page, "12-sample")
     page.get_by_role("link", name="返回上传材料").click()
     expect(page).to_have_url("/online/verification/")
+    # The file control reads the same in every browser: 选择文件 / 未选择文件, then the file's name.
+    expect(page.locator(".file-button").first).to_have_text("选择文件")
+    expect(page.locator(".file-name").first).to_have_text("未选择文件")
+    page.get_by_label("注册人身份证正面", exact=True).set_input_files(
+        files=[{"name": "正面.png", "mimeType": "image/png", "buffer": factories.image_bytes("PNG")}])
+    expect(page.locator(".file-name").first).to_have_text("正面.png")
+    shot(page, "14-file-control")
+    # Dates are typed as 2026-12-01.
+    page.goto("/online/profile/edit/")
+    birth = page.get_by_label("出生日期")
+    expect(birth).to_have_attribute("placeholder", "例如 2026-12-01")
+    birth.fill("1990-03-07")
+    page.get_by_role("button", name="保存").click()
+    page.goto("/online/profile/edit/")
+    expect(page.get_by_label("出生日期")).to_have_value("1990-03-07")

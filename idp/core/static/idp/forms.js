@@ -108,6 +108,26 @@
   regionRadios.forEach(function (radio) { radio.addEventListener("change", toggleRegion); });
   toggleRegion();
 
+  // 选择文件 / 未选择文件: one file control in every browser and language. The native input stays
+  // the control (labelled, focusable, what the form sends), only drawn over by the same words in
+  // every browser; without scripts it shows as it is.
+  document.querySelectorAll("input[type=file]").forEach(function (input) {
+    var face = document.createElement("span");
+    face.className = "button secondary file-button";
+    face.setAttribute("aria-hidden", "true");
+    face.textContent = "选择文件";
+    var chosen = document.createElement("span");
+    chosen.className = "file-name";
+    chosen.setAttribute("aria-live", "polite");
+    chosen.textContent = "未选择文件";
+    input.classList.add("file-native");
+    input.after(face, chosen);
+    face.addEventListener("click", function () { input.click(); });
+    input.addEventListener("change", function () {
+      chosen.textContent = input.files && input.files.length ? input.files[0].name : "未选择文件";
+    });
+  });
+
   // 预览: show a chosen image before 提交.
   document.querySelectorAll("input[type=file][data-preview]").forEach(function (input) {
     input.addEventListener("change", function () {
