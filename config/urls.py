@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("idp.catalog.urls")),
     path("", include("idp.delegation.urls")),
     path("", include("idp.recovery.urls")),
+    path("", include("idp.ratings.urls")),
     path("", include("idp.migration.urls")),
     path("", include("idp.oidc.urls")),
     path("cas/", include("idp.cas.urls")),

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "idp.catalog",
     "idp.delegation",
     "idp.recovery",
+    "idp.ratings",
     "idp.migration",
     "idp.sso",
     "idp.oidc",

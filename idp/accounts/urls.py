@@ -17,7 +17,5 @@ urlpatterns = [
     path("online/profile/edit/", views.profile_edit, name="profile-edit"),
     path("online/profile/history/", views.profile_history, name="profile-history"),
     path("online/password/", views.password_change, name="password-change"),
-    *[path(f"online/{section}/", views.online_placeholder, {"section": section},
-           name=f"online-{section}") for section in views.PLACEHOLDERS],
     path("api/check/<str:what>", api.check, name="api-check"),
 ]

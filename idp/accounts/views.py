@@ -162,15 +162,6 @@ def logout_view(request):
     return redirect("login")
 
 
-PLACEHOLDERS = {"ratings": "我的评价"}
-
-
-@login_required
-def online_placeholder(request, section):
-    return render(request, "accounts/online_placeholder.html",
-                  {"section": section, "title": PLACEHOLDERS[section]})
-
-
 @login_required
 def profile(request):
     account = request.user

@@ -151,8 +151,9 @@ def test_change_password_errors(person_client, data, field, message):
 
 
 def test_online_sections(person_client):
-    """我的评价 is a marked placeholder; 用户授权管理 is for legal persons only; unknown sections 404."""
-    assert "建设中" in person_client.get("/online/ratings/").content.decode()
+    """我的评价 is a real page now; 用户授权管理 is for legal persons only; unknown sections 404."""
+    page = person_client.get("/online/ratings/").content.decode()
+    assert "<h1>我的评价</h1>" in page and "建设中" not in page
     assert person_client.get("/online/delegation/").status_code == 404
     assert "用户授权管理" not in person_client.get("/online/").content.decode()
     assert person_client.get("/online/nonsense/").status_code == 404
