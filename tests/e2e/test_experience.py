@@ -99,3 +99,30 @@ def test_selects_samples_and_the_reset_form(page):
     page.get_by_role("button", name="保存").click()
     page.goto("/online/profile/edit/")
     expect(page.get_by_label("出生日期")).to_have_value("1990-03-07")
+
+
+def test_a_person_rates_a_handled_service_and_reads_the_reply(page):
+    from django.utils import timezone
+
+    from idp.catalog.models import SystemVisit
+    from idp.ratings import services
+    from idp.ratings.models import Rating
+
+    factories.demo_systems()
+    person = factories.natural_account("rates_it", name="评价人")
+    item = ServiceItem.objects.get(name="国家重点研发计划项目申报")
+    visit = SystemVisit.objects.create(account=person, system=item.system, item=item, last_entered_at=timezone.now())
+    log_in(page, "自然人登录", "rates_it", factories.PASSWORD)
+    page.goto("/online/matters/")
+    page.get_by_role("link", name="评价", exact=True).click()
+    page.get_by_label("不满意", exact=True).check()
+    page.get_by_label("评价内容(选填)").fill("等待时间太长")
+    shot(page, "rating-form")
+    page.get_by_role("button", name="提交评价").click()
+    expect(page.get_by_text("感谢您的评价")).to_be_visible()
+    expect(page.locator("table")).to_contain_text("待回复")
+    operator = factories.natural_account("ops_rating")  # the operator answers in the console
+    services.close_follow_up(rating_id=Rating.objects.get(visit=visit).pk, operator=operator, reply="已安排专人处理")
+    page.reload()
+    expect(page.locator("table")).to_contain_text("已安排专人处理")
+    shot(page, "rating-replied")
