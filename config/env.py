@@ -42,6 +42,9 @@ DEFAULTS = {
     "IDP_DEBUG": "0",
     "IDP_ALLOWED_HOSTS": "127.0.0.1,localhost,[::1]",
     "IDP_SUPPORT_PHONE": "010-88659000",
+    # The footer's 主办单位 and ICP 备案号 (the 备案号 is left out while empty).
+    "IDP_SITE_OWNER": "政务服务平台",
+    "IDP_ICP_NUMBER": "",
     "IDP_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
     "IDP_EMAIL_HOST": "localhost",
     "IDP_EMAIL_FROM": "noreply@idp.localhost",

@@ -16,6 +16,7 @@ admin.site.index_title = "系统管理"
 
 urlpatterns = [
     path("", include("idp.core.urls")),
+    path("", include("idp.portal.urls")),
     path("", include("idp.accounts.urls")),
     path("", include("idp.realname.urls")),
     path("", include("idp.catalog.urls")),

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "idp.delegation",
     "idp.recovery",
     "idp.ratings",
+    "idp.portal",
     "idp.migration",
     "idp.sso",
     "idp.oidc",
@@ -149,6 +150,8 @@ LOGGING = {
 # --- platform settings (README, "Configuration") ---
 IDP_ISSUER = env.get("IDP_ISSUER").rstrip("/")
 IDP_SUPPORT_PHONE = env.get("IDP_SUPPORT_PHONE")
+IDP_SITE_OWNER = env.get("IDP_SITE_OWNER")
+IDP_ICP_NUMBER = env.get("IDP_ICP_NUMBER")
 IDP_DATA_KEY = env.get("IDP_DATA_KEY")
 IDP_ENCRYPTION_KEYS = env.get("IDP_ENCRYPTION_KEYS")  # newer encryption keys, `2:<base64>,…` (core/crypto.py)
 IDP_SMS_BACKEND = env.get("IDP_SMS_BACKEND")

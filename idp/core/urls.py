@@ -3,7 +3,6 @@ from django.urls import path
 from idp.core import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("health/live", views.health_live, name="health-live"),
     path("health/ready", views.health_ready, name="health-ready"),

@@ -10,10 +10,6 @@ from redis.exceptions import RedisError
 from idp.core import health, metrics
 
 
-def home(request):
-    return render(request, "core/home.html")
-
-
 @require_safe
 def favicon(request):
     """Browsers ask for /favicon.ico before reading the page's icon link."""

@@ -126,3 +126,21 @@ def test_a_person_rates_a_handled_service_and_reads_the_reply(page):
     page.reload()
     expect(page.locator("table")).to_contain_text("已安排专人处理")
     shot(page, "rating-replied")
+
+
+def test_from_the_home_page_a_newcomer_finds_every_first_step(page):
+    from idp.portal.models import HotService, Notice
+
+    factories.demo_systems()
+    Notice.objects.create(title="关于统一身份认证平台上线的通知", body="平台已上线。\n欢迎使用。")
+    HotService.objects.create(item=ServiceItem.objects.get(name="高新技术企业认定申报"))
+    page.goto("/")
+    for name in ["自然人登录", "法人登录", "用户注册", "火炬中心用户账号检索"]:
+        expect(page.get_by_role("link", name=name, exact=True).first).to_be_visible()
+    expect(page.get_by_role("link", name="高新技术企业认定申报")).to_be_visible()
+    expect(page.get_by_role("link", name="我的评价")).to_be_visible()
+    shot(page, "00-home")
+    page.get_by_role("link", name="关于统一身份认证平台上线的通知").click()
+    expect(page.get_by_role("heading", name="关于统一身份认证平台上线的通知")).to_be_visible()
+    page.get_by_role("link", name="返回通知通告").click()
+    expect(page.get_by_role("heading", name="通知通告")).to_be_visible()

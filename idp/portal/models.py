@@ -1,0 +1,37 @@
+"""The portal of the manual's home page: 通知通告 and 热点服务, published by operators in 系统管理
+(no code change to publish)."""
+
+from django.db import models
+from django.utils import timezone
+
+from idp.catalog.models import ServiceItem
+
+
+class Notice(models.Model):
+    """通知通告: shown newest first once published and its time has come."""
+
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("正文")
+    published_at = models.DateTimeField("发布时间", default=timezone.now, db_index=True)
+    is_published = models.BooleanField("发布", default=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = verbose_name_plural = "通知通告"
+
+    def __str__(self):
+        return self.title
+
+
+class HotService(models.Model):
+    """热点服务: a service item the operators put on the home page."""
+
+    item = models.OneToOneField(ServiceItem, on_delete=models.CASCADE, verbose_name="服务事项")
+    sort_order = models.PositiveSmallIntegerField("排序", default=100)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name = verbose_name_plural = "热点服务"
+
+    def __str__(self):
+        return self.item.name

@@ -1,0 +1,53 @@
+"""首页 (issue 16, the portal): 通知通告 newest first with dates and 更多, a paged list and detail
+pages, 热点服务 chosen by operators, a way to every first step, and the footer from settings."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from idp.catalog.models import ServiceItem
+from idp.portal.models import HotService, Notice
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_page_shows_the_latest_notices_and_the_hot_services(client):
+    now = timezone.now()
+    for n in range(7):
+        Notice.objects.create(title=f"通知 {n}", body="正文", published_at=now - timedelta(days=n))
+    Notice.objects.create(title="未发布的通知", body="x", is_published=False)
+    Notice.objects.create(title="明天的通知", body="x", published_at=now + timedelta(days=1))
+    factories.demo_systems()
+    HotService.objects.create(item=ServiceItem.objects.get(name="高新技术企业认定申报"), sort_order=1)
+    page = client.get("/").content.decode()
+    assert page.index("通知 0") < page.index("通知 1") and "通知 5" not in page  # five, newest first
+    assert "未发布的通知" not in page and "明天的通知" not in page
+    assert 'href="/notices/">更多</a>' in page and now.strftime("%Y-%m-%d") in page
+    assert "高新技术企业认定申报" in page
+    for link in ['href="/register/"', 'href="/login/?tab=natural"', 'href="/login/?tab=legal"',
+                 'href="/migration/lookup/"', 'href="/password/forgot/"', 'href="/online/ratings/"']:
+        assert link in page, link
+
+
+def test_notices_are_paged_and_each_has_its_page(client):
+    now = timezone.now()
+    for n in range(12):
+        Notice.objects.create(title=f"第{n}号通知", body=f"第{n}号正文\n第二段", published_at=now - timedelta(hours=n))
+    first = client.get("/notices/").content.decode()
+    assert "第0号通知" in first and "第10号通知" not in first and "第 1 / 2 页" in first
+    assert "第10号通知" in client.get("/notices/", {"page": 2}).content.decode()
+    notice = Notice.objects.get(title="第3号通知")
+    detail = client.get(f"/notices/{notice.pk}/").content.decode()
+    assert "<p>第3号正文<br>第二段</p>" in detail and "返回通知通告" in detail
+    hidden = Notice.objects.create(title="草稿", body="x", is_published=False)
+    assert client.get(f"/notices/{hidden.pk}/").status_code == 404
+
+
+def test_the_footer_names_the_owner_the_support_phone_and_the_record_number(client, settings):
+    settings.IDP_SITE_OWNER, settings.IDP_ICP_NUMBER = "某某省人民政府办公厅", "京ICP备12345678号"
+    page = client.get("/").content.decode()
+    assert "主办单位:某某省人民政府办公厅" in page and "技术支持电话" in page and "京ICP备12345678号" in page
+    settings.IDP_ICP_NUMBER = ""
+    assert "ICP" not in client.get("/").content.decode()
