@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from idp.portal.models import HotService, Notice
+from idp.portal.models import HotService, Notice, Question
 
 
 @admin.register(Notice)
@@ -15,3 +15,10 @@ class NoticeAdmin(admin.ModelAdmin):
 @admin.register(HotService)
 class HotServiceAdmin(admin.ModelAdmin):
     list_display = ["item", "sort_order"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["body", "item", "asked_at", "answered_at", "is_public"]
+    list_filter = ["is_public"]
+    search_fields = ["body", "answer"]

@@ -35,3 +35,25 @@ class HotService(models.Model):
 
     def __str__(self):
         return self.item.name
+
+
+class Question(models.Model):
+    """办事咨询: a signed-in user's question about a service item, answered by an operator; the
+    operator may publish the pair for everyone."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="questions")
+    item = models.ForeignKey(ServiceItem, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="服务事项")
+    body = models.TextField("咨询内容", max_length=1000)
+    asked_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    answer = models.TextField("答复", blank=True, max_length=2000)
+    answered_by = models.ForeignKey("accounts.Account", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    is_public = models.BooleanField("公开", default=False)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        verbose_name = verbose_name_plural = "办事咨询"
+
+    def __str__(self):
+        return self.body[:40]

@@ -6,4 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("notices/", views.notices, name="notices"),
     path("notices/<int:pk>/", views.notice, name="notice"),
+    path("consult/", views.consult, name="consult"),
+    path("online/questions/", views.my_questions, name="my-questions"),
+    path("console/questions/", views.console_questions, name="console-questions"),
 ]

@@ -1,8 +1,13 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from idp.portal.models import HotService, Notice
+from idp.catalog.models import ServiceItem
+from idp.core.permissions import staff_required
+from idp.portal import consulting
+from idp.portal.models import HotService, Notice, Question
 
 NOTICES_ON_HOME, NOTICES_PER_PAGE = 5, 10
 
@@ -24,3 +29,46 @@ def notices(request):
 
 def notice(request, pk):
     return render(request, "portal/notice.html", {"notice": get_object_or_404(published(), pk=pk)})
+
+
+def consult(request):
+    """办事咨询: the published questions and answers, and the way to ask one."""
+    page = Paginator(consulting.published(), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "portal/consult.html", {"page": page})
+
+
+@login_required
+def my_questions(request):
+    """在线办事 - 我的咨询: ask about a service item; the answers appear here."""
+    error, field = None, ""
+    if request.method == "POST":
+        try:
+            consulting.ask(account=request.user, item_id=request.POST.get("item") or None,
+                           body=request.POST.get("body", ""))
+        except consulting.ConsultError as refused:
+            error, field = str(refused), refused.field
+        else:
+            messages.success(request, "咨询已提交,工作人员答复后将在这里显示")
+            return redirect("my-questions")
+    return render(request, "portal/my_questions.html", {
+        "section": "questions", "questions": Question.objects.filter(account=request.user).select_related("item"),
+        "items": ServiceItem.objects.filter(is_active=True).order_by("name"), "error": error, "field": field,
+        "typed": request.POST})
+
+
+@staff_required
+def console_questions(request):
+    """Operators answer questions here and choose which to publish."""
+    if request.method == "POST":
+        try:
+            consulting.answer(question_id=int(request.POST.get("question", 0)), operator=request.user,
+                              text=request.POST.get("answer", ""), publish=request.POST.get("publish") == "1")
+        except (consulting.ConsultError, Question.DoesNotExist, ValueError) as refused:
+            messages.error(request, str(refused) or "没有这条咨询")
+        else:
+            messages.success(request, "已答复")
+        return redirect("console-questions")
+    waiting = Question.objects.filter(answer="").select_related("account", "item").order_by("asked_at")
+    answered = Question.objects.exclude(answer="").select_related("item")[:30]
+    return render(request, "portal/console_questions.html", {"section": "questions", "waiting": waiting,
+                                                             "answered": answered})

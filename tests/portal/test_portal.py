@@ -51,3 +51,36 @@ def test_the_footer_names_the_owner_the_support_phone_and_the_record_number(clie
     assert "主办单位:某某省人民政府办公厅" in page and "技术支持电话" in page and "京ICP备12345678号" in page
     settings.IDP_ICP_NUMBER = ""
     assert "ICP" not in client.get("/").content.decode()
+
+
+def test_a_question_is_asked_answered_published_and_read(client):
+    from django.test import Client
+
+    factories.demo_systems()
+    item = ServiceItem.objects.get(name="高新技术企业认定申报")
+    assert client.get("/online/questions/").status_code == 302  # signed-in users ask
+    person = factories.natural_account("asker")
+    client.force_login(person)
+    refused = client.post("/online/questions/", {"item": str(item.pk), "body": "  "}).content.decode()
+    assert "请填写咨询内容" in refused and f'<option value="{item.pk}" selected>' in refused  # what was typed kept
+    client.post("/online/questions/", {"item": str(item.pk), "body": "申报材料需要盖章吗?"})
+    assert "等待工作人员答复" in client.get("/online/questions/").content.decode()
+
+    operator = Client()
+    staff = factories.natural_account("consultant")
+    staff.is_staff = True
+    staff.save()
+    operator.force_login(staff)
+    queue = operator.get("/console/questions/").content.decode()
+    assert "待答复(1)" in queue and "申报材料需要盖章吗?" in queue
+    from idp.portal.models import Question
+
+    question = Question.objects.get()
+    assert "请填写答复内容" in operator.post("/console/questions/", {"question": question.pk, "answer": ""},
+                                       follow=True).content.decode()
+    assert "申报材料需要盖章吗?" not in client.get("/consult/").content.decode()  # not yet public
+    operator.post("/console/questions/", {"question": question.pk, "answer": "需要加盖单位公章。", "publish": "1"})
+    assert "需要加盖单位公章。" in client.get("/online/questions/").content.decode()
+    public = Client().get("/consult/").content.decode()
+    assert "申报材料需要盖章吗?" in public and "需要加盖单位公章。" in public and "高新技术企业认定申报" in public
+    assert 'href="/consult/">办事咨询</a>' in Client().get("/").content.decode()

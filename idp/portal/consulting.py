@@ -1,0 +1,43 @@
+"""办事咨询: asking, answering and publishing."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from idp.catalog.models import ServiceItem
+from idp.portal.models import Question
+
+
+class ConsultError(Exception):
+    """str() is the message, naming what is wrong."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+def ask(*, account, item_id, body: str) -> Question:
+    body = (body or "").strip()
+    if not body:
+        raise ConsultError("请填写咨询内容", "body")
+    if len(body) > 1000:
+        raise ConsultError("咨询内容不能超过 1000 字", "body")
+    item = ServiceItem.objects.filter(pk=item_id, is_active=True).first() if item_id else None
+    if item_id and item is None:
+        raise ConsultError("请选择服务事项", "item")
+    return Question.objects.create(account=account, item=item, body=body)
+
+
+def answer(*, question_id: int, operator, text: str, publish: bool) -> Question:
+    text = (text or "").strip()
+    if not text:
+        raise ConsultError("请填写答复内容", "answer")
+    with transaction.atomic():
+        question = Question.objects.select_for_update().get(pk=question_id)
+        question.answer, question.answered_by, question.answered_at = text[:2000], operator, timezone.now()
+        question.is_public = publish
+        question.save()
+    return question
+
+
+def published():
+    return Question.objects.filter(is_public=True).exclude(answer="").select_related("item")
