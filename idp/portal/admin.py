@@ -1,8 +1,58 @@
 """Operators publish 通知通告 and choose 热点服务 here (console → 系统管理)."""
 
+from django import forms
 from django.contrib import admin
 
-from idp.portal.models import HotService, Notice, Question
+from idp.portal.models import Attachment, HotService, Notice, Publication, Question
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+class AttachmentForm(forms.ModelForm):
+    """A PDF, checked by its content (header and trailer), not by its name."""
+
+    upload = forms.FileField(label="PDF 文件", required=False)
+
+    class Meta:
+        model = Attachment
+        fields = ["name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = False  # the uploaded file's name when left empty
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("upload")
+        if upload is None:
+            if not self.instance.pk:
+                raise forms.ValidationError("请选择 PDF 文件")
+            return data
+        content = upload.read(MAX_ATTACHMENT_BYTES + 1)
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            raise forms.ValidationError("附件不能超过 10 MB")
+        if not content.startswith(b"%PDF-") or b"%%EOF" not in content[-2048:]:
+            raise forms.ValidationError("附件须为完整的 PDF 文件")
+        self.instance.content, self.instance.size = content, len(content)
+        if not data.get("name"):
+            data["name"] = self.instance.name = upload.name[:200]
+        return data
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    form = AttachmentForm
+    extra = 1
+    fields = ["name", "upload", "size"]
+    readonly_fields = ["size"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = ["title", "published_at", "is_published"]
+    list_filter = ["is_published"]
+    search_fields = ["title", "body"]
+    inlines = [AttachmentInline]
 
 
 @admin.register(Notice)

@@ -57,3 +57,34 @@ class Question(models.Model):
 
     def __str__(self):
         return self.body[:40]
+
+
+class Publication(models.Model):
+    """结果公示: a result list an operator publishes (e.g. an approval batch), with PDF attachments."""
+
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("正文", blank=True)
+    published_at = models.DateTimeField("发布时间", default=timezone.now, db_index=True)
+    is_published = models.BooleanField("发布", default=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = verbose_name_plural = "结果公示"
+
+    def __str__(self):
+        return self.title
+
+
+class Attachment(models.Model):
+    """A PDF of a publication, kept in the database so every node serves it."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField("文件名", max_length=200)
+    content = models.BinaryField("内容")
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "附件"
+
+    def __str__(self):
+        return self.name

@@ -7,6 +7,9 @@ urlpatterns = [
     path("notices/", views.notices, name="notices"),
     path("notices/<int:pk>/", views.notice, name="notice"),
     path("consult/", views.consult, name="consult"),
+    path("results/", views.results, name="results"),
+    path("results/<int:pk>/", views.result, name="result"),
+    path("results/attachments/<int:pk>/", views.attachment, name="result-attachment"),
     path("online/questions/", views.my_questions, name="my-questions"),
     path("console/questions/", views.console_questions, name="console-questions"),
 ]

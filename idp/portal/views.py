@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from idp.catalog.models import ServiceItem
 from idp.core.permissions import staff_required
 from idp.portal import consulting
-from idp.portal.models import HotService, Notice, Question
+from idp.portal.models import Attachment, HotService, Notice, Publication, Question
 
 NOTICES_ON_HOME, NOTICES_PER_PAGE = 5, 10
 
@@ -72,3 +73,28 @@ def console_questions(request):
     answered = Question.objects.exclude(answer="").select_related("item")[:30]
     return render(request, "portal/console_questions.html", {"section": "questions", "waiting": waiting,
                                                              "answered": answered})
+
+
+def _public_results():
+    return Publication.objects.filter(is_published=True, published_at__lte=timezone.now())
+
+
+def results(request):
+    """结果公示: the published result lists, newest first."""
+    page = Paginator(_public_results(), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "portal/results.html", {"page": page})
+
+
+def result(request, pk):
+    publication = get_object_or_404(_public_results(), pk=pk)
+    return render(request, "portal/result.html", {"publication": publication,
+                                                  "attachments": publication.attachments.defer("content")})
+
+
+def attachment(request, pk):
+    item = get_object_or_404(Attachment.objects.filter(publication__in=_public_results()), pk=pk)
+    response = HttpResponse(bytes(item.content), content_type="application/pdf")
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

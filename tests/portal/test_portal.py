@@ -84,3 +84,36 @@ def test_a_question_is_asked_answered_published_and_read(client):
     public = Client().get("/consult/").content.decode()
     assert "申报材料需要盖章吗?" in public and "需要加盖单位公章。" in public and "高新技术企业认定申报" in public
     assert 'href="/consult/">办事咨询</a>' in Client().get("/").content.decode()
+
+
+def test_results_are_published_with_their_pdfs(client):
+    from django.test import Client
+
+    from idp.portal.models import Attachment, Publication
+
+    done = Publication.objects.create(title="人类遗传资源采集审批结果公示(第一批)", body="以下项目予以批准。")
+    Attachment.objects.create(publication=done, name="第一批名单.pdf", content=factories.PDF_BYTES,
+                              size=len(factories.PDF_BYTES))
+    draft = Publication.objects.create(title="草稿公示", is_published=False)
+    hidden = Attachment.objects.create(publication=draft, name="x.pdf", content=factories.PDF_BYTES)
+    listing = client.get("/results/").content.decode()
+    assert "人类遗传资源采集审批结果公示(第一批)" in listing and "草稿公示" not in listing
+    detail = client.get(f"/results/{done.pk}/").content.decode()
+    assert "以下项目予以批准。" in detail and "第一批名单.pdf" in detail
+    pdf = client.get(f"/results/attachments/{done.attachments.get().pk}/")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content == factories.PDF_BYTES
+    assert "sandbox" in pdf["Content-Security-Policy"]
+    assert client.get(f"/results/attachments/{hidden.pk}/").status_code == 404
+    assert client.get(f"/results/{draft.pk}/").status_code == 404
+    assert 'href="/results/">结果公示</a>' in Client().get("/").content.decode()
+
+
+def test_operators_attach_only_real_pdfs():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from idp.portal.admin import AttachmentForm
+
+    fake = AttachmentForm(data={"name": ""}, files={"upload": SimpleUploadedFile("名单.pdf", b"<html>not a pdf")})
+    assert not fake.is_valid() and "完整的 PDF" in str(fake.errors)
+    real = AttachmentForm(data={"name": ""}, files={"upload": SimpleUploadedFile("名单.pdf", factories.PDF_BYTES)})
+    assert real.is_valid() and real.cleaned_data["name"] == "名单.pdf"
