@@ -7,6 +7,7 @@ urlpatterns = [
     path("notices/", views.notices, name="notices"),
     path("notices/<int:pk>/", views.notice, name="notice"),
     path("consult/", views.consult, name="consult"),
+    path("search/", views.search, name="search"),
     path("results/", views.results, name="results"),
     path("results/<int:pk>/", views.result, name="result"),
     path("results/attachments/<int:pk>/", views.attachment, name="result-attachment"),

@@ -117,3 +117,20 @@ def test_operators_attach_only_real_pdfs():
     assert not fake.is_valid() and "完整的 PDF" in str(fake.errors)
     real = AttachmentForm(data={"name": ""}, files={"upload": SimpleUploadedFile("名单.pdf", factories.PDF_BYTES)})
     assert real.is_valid() and real.cleaned_data["name"] == "名单.pdf"
+
+
+def test_site_search_finds_items_notices_answers_and_results_by_a_chinese_word(client):
+    from idp.portal.models import Publication, Question
+
+    factories.demo_systems()
+    Notice.objects.create(title="高企认定申报工作通知", body="请按时申报。")
+    Publication.objects.create(title="高企认定结果公示", body="名单见附件")
+    Question.objects.create(account=factories.natural_account(), body="高企认定要交哪些材料?", answer="见指南",
+                            is_public=True, answered_at=timezone.now())
+    Question.objects.create(account=factories.natural_account(), body="高企认定私下问的", answer="未公开")
+    page = client.get("/search/", {"q": "高企认定"}).content.decode()
+    for text in ["高企认定申报工作通知", "高企认定结果公示", "高企认定要交哪些材料?"]:
+        assert text in page, text
+    assert "私下问的" not in page and "共找到" in page
+    assert "高新技术企业认定申报" in client.get("/search/", {"q": "高新技术"}).content.decode()
+    assert 'action="/search/"' in client.get("/").content.decode()
