@@ -15,23 +15,23 @@ from idp.portal.models import Attachment, HotService, Notice, Publication, Quest
 NOTICES_ON_HOME, NOTICES_PER_PAGE = 5, 10
 
 
-def published():
+def _public_notices():
     return Notice.objects.filter(is_published=True, published_at__lte=timezone.now())
 
 
 def home(request):
     """首页: 通知通告 (the latest, and 更多), 热点服务, and a way to every first step."""
     hot = HotService.objects.filter(item__is_active=True, item__system__is_active=True).select_related("item")
-    return render(request, "portal/home.html", {"notices": published()[:NOTICES_ON_HOME], "hot_services": hot})
+    return render(request, "portal/home.html", {"notices": _public_notices()[:NOTICES_ON_HOME], "hot_services": hot})
 
 
 def notices(request):
-    page = Paginator(published(), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(_public_notices(), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "portal/notices.html", {"page": page})
 
 
 def notice(request, pk):
-    return render(request, "portal/notice.html", {"notice": get_object_or_404(published(), pk=pk)})
+    return render(request, "portal/notice.html", {"notice": get_object_or_404(_public_notices(), pk=pk)})
 
 
 def consult(request):
@@ -114,7 +114,7 @@ def search(request):
         found = {
             "服务事项": [(item.name, reverse("service-item", args=[item.pk])) for item in ServiceItem.objects.filter(
                 Q(name__icontains=query) | Q(description__icontains=query), is_active=True)[:SEARCH_LIMIT]],
-            "通知通告": [(notice.title, reverse("notice", args=[notice.pk])) for notice in published().filter(
+            "通知通告": [(notice.title, reverse("notice", args=[notice.pk])) for notice in _public_notices().filter(
                 Q(title__icontains=query) | Q(body__icontains=query))[:SEARCH_LIMIT]],
             "办事咨询": [(question.body[:60], reverse("consult")) for question in consulting.published().filter(
                 Q(body__icontains=query) | Q(answer__icontains=query))[:SEARCH_LIMIT]],
