@@ -133,6 +133,14 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 # --- business systems and delegation ------------------------------------------------------------
 
+def staff(login_name=None, **fields):
+    """A staff account (reviewer, operator)."""
+    account = natural_account(login_name, **fields)
+    account.is_staff = True
+    account.save(update_fields=["is_staff"])
+    return account
+
+
 def verified(account):
     """Mark an account verified (as the registry would) and return it."""
     from idp.accounts.models import RealNameStatus

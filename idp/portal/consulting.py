@@ -21,9 +21,11 @@ def ask(*, account, item_id, body: str) -> Question:
         raise ConsultError("请填写咨询内容", "body")
     if len(body) > 1000:
         raise ConsultError("咨询内容不能超过 1000 字", "body")
-    item = ServiceItem.objects.filter(pk=item_id, is_active=True).first() if item_id else None
-    if item_id and item is None:
-        raise ConsultError("请选择服务事项", "item")
+    item = None
+    if item_id:
+        item = ServiceItem.objects.filter(pk=int(item_id), is_active=True).first() if str(item_id).isdigit() else None
+        if item is None:
+            raise ConsultError("请选择服务事项", "item")
     return Question.objects.create(account=account, item=item, body=body)
 
 

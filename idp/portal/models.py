@@ -7,8 +7,8 @@ from django.utils import timezone
 from idp.catalog.models import ServiceItem
 
 
-class Notice(models.Model):
-    """通知通告: shown newest first once published and its time has come."""
+class Published(models.Model):
+    """What operators publish on a date: shown newest first once published and its time has come."""
 
     title = models.CharField("标题", max_length=200)
     body = models.TextField("正文")
@@ -16,11 +16,22 @@ class Notice(models.Model):
     is_published = models.BooleanField("发布", default=True)
 
     class Meta:
+        abstract = True
         ordering = ["-published_at", "-id"]
-        verbose_name = verbose_name_plural = "通知通告"
 
     def __str__(self):
         return self.title
+
+    @classmethod
+    def public(cls):
+        return cls.objects.filter(is_published=True, published_at__lte=timezone.now())
+
+
+class Notice(Published):
+    """通知通告."""
+
+    class Meta(Published.Meta):
+        verbose_name = verbose_name_plural = "通知通告"
 
 
 class HotService(models.Model):
@@ -59,20 +70,13 @@ class Question(models.Model):
         return self.body[:40]
 
 
-class Publication(models.Model):
-    """结果公示: a result list an operator publishes (e.g. an approval batch), with PDF attachments."""
+class Publication(Published):
+    """结果公示: a result list (e.g. an approval batch), with PDF attachments."""
 
-    title = models.CharField("标题", max_length=200)
     body = models.TextField("正文", blank=True)
-    published_at = models.DateTimeField("发布时间", default=timezone.now, db_index=True)
-    is_published = models.BooleanField("发布", default=True)
 
-    class Meta:
-        ordering = ["-published_at", "-id"]
+    class Meta(Published.Meta):
         verbose_name = verbose_name_plural = "结果公示"
-
-    def __str__(self):
-        return self.title
 
 
 class Attachment(models.Model):

@@ -5,7 +5,6 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from idp.catalog.models import ServiceItem
 from idp.core.permissions import staff_required
@@ -15,23 +14,19 @@ from idp.portal.models import Attachment, HotService, Notice, Publication, Quest
 NOTICES_ON_HOME, NOTICES_PER_PAGE = 5, 10
 
 
-def _public_notices():
-    return Notice.objects.filter(is_published=True, published_at__lte=timezone.now())
-
-
 def home(request):
     """首页: 通知通告 (the latest, and 更多), 热点服务, and a way to every first step."""
     hot = HotService.objects.filter(item__is_active=True, item__system__is_active=True).select_related("item")
-    return render(request, "portal/home.html", {"notices": _public_notices()[:NOTICES_ON_HOME], "hot_services": hot})
+    return render(request, "portal/home.html", {"notices": Notice.public()[:NOTICES_ON_HOME], "hot_services": hot})
 
 
 def notices(request):
-    page = Paginator(_public_notices(), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(Notice.public(), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "portal/notices.html", {"page": page})
 
 
 def notice(request, pk):
-    return render(request, "portal/notice.html", {"notice": get_object_or_404(_public_notices(), pk=pk)})
+    return render(request, "portal/notice.html", {"notice": get_object_or_404(Notice.public(), pk=pk)})
 
 
 def consult(request):
@@ -66,8 +61,10 @@ def console_questions(request):
         try:
             consulting.answer(question_id=int(request.POST.get("question", 0)), operator=request.user,
                               text=request.POST.get("answer", ""), publish=request.POST.get("publish") == "1")
-        except (consulting.ConsultError, Question.DoesNotExist, ValueError) as refused:
-            messages.error(request, str(refused) or "没有这条咨询")
+        except consulting.ConsultError as refused:
+            messages.error(request, str(refused))
+        except (Question.DoesNotExist, ValueError):
+            messages.error(request, "没有这条咨询")
         else:
             messages.success(request, "已答复")
         return redirect("console-questions")
@@ -77,24 +74,20 @@ def console_questions(request):
                                                              "answered": answered})
 
 
-def _public_results():
-    return Publication.objects.filter(is_published=True, published_at__lte=timezone.now())
-
-
 def results(request):
     """结果公示: the published result lists, newest first."""
-    page = Paginator(_public_results(), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(Publication.public(), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "portal/results.html", {"page": page})
 
 
 def result(request, pk):
-    publication = get_object_or_404(_public_results(), pk=pk)
+    publication = get_object_or_404(Publication.public(), pk=pk)
     return render(request, "portal/result.html", {"publication": publication,
                                                   "attachments": publication.attachments.defer("content")})
 
 
 def attachment(request, pk):
-    item = get_object_or_404(Attachment.objects.filter(publication__in=_public_results()), pk=pk)
+    item = get_object_or_404(Attachment.objects.filter(publication__in=Publication.public()), pk=pk)
     response = HttpResponse(bytes(item.content), content_type="application/pdf")
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
@@ -114,11 +107,11 @@ def search(request):
         found = {
             "服务事项": [(item.name, reverse("service-item", args=[item.pk])) for item in ServiceItem.objects.filter(
                 Q(name__icontains=query) | Q(description__icontains=query), is_active=True)[:SEARCH_LIMIT]],
-            "通知通告": [(notice.title, reverse("notice", args=[notice.pk])) for notice in _public_notices().filter(
+            "通知通告": [(notice.title, reverse("notice", args=[notice.pk])) for notice in Notice.public().filter(
                 Q(title__icontains=query) | Q(body__icontains=query))[:SEARCH_LIMIT]],
             "办事咨询": [(question.body[:60], reverse("consult")) for question in consulting.published().filter(
                 Q(body__icontains=query) | Q(answer__icontains=query))[:SEARCH_LIMIT]],
-            "结果公示": [(item.title, reverse("result", args=[item.pk])) for item in _public_results().filter(
+            "结果公示": [(item.title, reverse("result", args=[item.pk])) for item in Publication.public().filter(
                 Q(title__icontains=query) | Q(body__icontains=query))[:SEARCH_LIMIT]],
         }
     return render(request, "portal/search.html", {"query": query, "found": found,

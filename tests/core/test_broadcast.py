@@ -3,7 +3,6 @@ reaches this one's client cache and key ring at once, and while this process may
 a change it reads the database."""
 
 import json
-import time
 
 import pytest
 from django.conf import settings
@@ -14,19 +13,11 @@ from idp.core import broadcast
 from idp.sso import clients, keys
 from idp.sso.models import Client, IdTokenAlg
 from tests.sso import helpers
+from tests.sso.test_revocation import _until
 
 pytestmark = [pytest.mark.django_db,
               pytest.mark.skipif(not settings.REDIS_URL, reason="SKIPPED: needs Redis — run with "
                                                                 "IDP_REDIS_URL=redis://… (.ci/run does)")]
-
-
-def _until(condition, seconds=5.0):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _from_another_process(topic: str) -> None:

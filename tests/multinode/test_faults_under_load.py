@@ -28,6 +28,7 @@ from idp.sso.models import LogoutDelivery, SsoSession
 from tests import factories
 from tests.sso import helpers
 from tests.sso.browserless import form_inputs
+from tests.sso.test_revocation import _until
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")]  # self-signed proxy
@@ -148,15 +149,6 @@ def _postgres(action: str) -> None:
                    capture_output=True)
 
 
-def _wait_until(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def _families(rp, person, count: int) -> list[str]:
     made = []
     for _ in range(count):
@@ -214,7 +206,7 @@ def test_the_platform_survives_redis_and_postgres_restarts_and_a_killed_node(pla
         fault_at = time.monotonic()
         readiness_down = fault()
         whole_at = time.monotonic()
-        ready_again = _wait_until(lambda: all(node.ready() == 200 for node in platform.nodes), 30)
+        ready_again = _until(lambda: all(node.ready() == 200 for node in platform.nodes), 30)
         time.sleep(AFTER)
         load.stop.set()
         for worker in workers:
@@ -246,7 +238,7 @@ def test_the_platform_survives_redis_and_postgres_restarts_and_a_killed_node(pla
         logins = [o for o in load.outcomes if o.kind == "login"]
         audited = AuditEntry.objects.filter(event=Event.LOGIN).count() - logins_before
         assert sum(o.ok for o in logins) <= audited <= len(logins)
-        assert _wait_until(lambda: LogoutDelivery.objects.filter(delivered_at__isnull=True).count() == 0, 90)
+        assert _until(lambda: LogoutDelivery.objects.filter(delivered_at__isnull=True).count() == 0, 90)
         sids = [post for path, post in receiver.posts]
         assert len(sids) == len(report), f"logout deliveries: {len(sids)} for {len(report)} sessions"
 

@@ -63,19 +63,20 @@ def test_a_question_is_asked_answered_published_and_read(client):
     client.force_login(person)
     refused = client.post("/online/questions/", {"item": str(item.pk), "body": "  "}).content.decode()
     assert "请填写咨询内容" in refused and f'<option value="{item.pk}" selected>' in refused  # what was typed kept
+    assert "请选择服务事项" in client.post("/online/questions/", {"item": "abc", "body": "x"}).content.decode()
     client.post("/online/questions/", {"item": str(item.pk), "body": "申报材料需要盖章吗?"})
     assert "等待工作人员答复" in client.get("/online/questions/").content.decode()
 
     operator = Client()
-    staff = factories.natural_account("consultant")
-    staff.is_staff = True
-    staff.save()
+    staff = factories.staff("consultant")
     operator.force_login(staff)
     queue = operator.get("/console/questions/").content.decode()
     assert "待答复(1)" in queue and "申报材料需要盖章吗?" in queue
     from idp.portal.models import Question
 
     question = Question.objects.get()
+    assert "没有这条咨询" in operator.post("/console/questions/", {"question": "x", "answer": "a"},
+                                     follow=True).content.decode()
     assert "请填写答复内容" in operator.post("/console/questions/", {"question": question.pk, "answer": ""},
                                        follow=True).content.decode()
     assert "申报材料需要盖章吗?" not in client.get("/consult/").content.decode()  # not yet public

@@ -26,9 +26,7 @@ def handled(client):
 
 @pytest.fixture
 def operator():
-    staff = factories.natural_account("operator_1")
-    staff.is_staff = True
-    staff.save()
+    staff = factories.staff("operator_1")
     browser = Client()
     browser.force_login(staff)
     browser.account = staff
