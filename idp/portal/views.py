@@ -1,15 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 
 from idp.catalog.models import ServiceItem
 from idp.core.permissions import staff_required
 from idp.portal import consulting
 from idp.portal.models import Attachment, HotService, Notice, Publication, Question
+from idp.portal.search import QUERY_LENGTH, site_search
 
 NOTICES_ON_HOME, NOTICES_PER_PAGE = 5, 10
 
@@ -95,24 +94,8 @@ def attachment(request, pk):
     return response
 
 
-SEARCH_LIMIT = 20
-
-
 def search(request):
-    """站内搜索 over service items, notices, published Q&A and result lists: a substring match,
-    which finds Chinese words without a tokenizer (SQLite and PostgreSQL alike)."""
-    query = request.GET.get("q", "").strip()[:50]
-    found = {}
-    if query:
-        found = {
-            "服务事项": [(item.name, reverse("service-item", args=[item.pk])) for item in ServiceItem.objects.filter(
-                Q(name__icontains=query) | Q(description__icontains=query), is_active=True)[:SEARCH_LIMIT]],
-            "通知通告": [(notice.title, reverse("notice", args=[notice.pk])) for notice in Notice.public().filter(
-                Q(title__icontains=query) | Q(body__icontains=query))[:SEARCH_LIMIT]],
-            "办事咨询": [(question.body[:60], reverse("consult")) for question in consulting.published().filter(
-                Q(body__icontains=query) | Q(answer__icontains=query))[:SEARCH_LIMIT]],
-            "结果公示": [(item.title, reverse("result", args=[item.pk])) for item in Publication.public().filter(
-                Q(title__icontains=query) | Q(body__icontains=query))[:SEARCH_LIMIT]],
-        }
+    query = request.GET.get("q", "").strip()[:QUERY_LENGTH]
+    found = site_search(query)
     return render(request, "portal/search.html", {"query": query, "found": found,
                                                   "total": sum(len(hits) for hits in found.values())})

@@ -135,3 +135,24 @@ def test_site_search_finds_items_notices_answers_and_results_by_a_chinese_word(c
     assert "私下问的" not in page and "共找到" in page
     assert "高新技术企业认定申报" in client.get("/search/", {"q": "高新技术"}).content.decode()
     assert 'action="/search/"' in client.get("/").content.decode()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_every_search_is_answered_from_a_trigram_index():
+    from django.db import connection
+
+    from idp.portal import search
+    from idp.portal.models import Publication, Question
+
+    factories.demo_systems()
+    Publication.objects.create(title="人类遗传资源采集审批结果公示", body="第一批")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the tables are tiny: make the planner show its choice
+    plans = {model: search.containing("遗传资源", *fields) for model, fields in [
+        (ServiceItem, ["name", "description"]), (Notice, ["title", "body"]),
+        (Question, ["body", "answer"]), (Publication, ["title", "body"])]}
+    for model, condition in plans.items():
+        plan = model.objects.filter(condition).explain()
+        assert "_trgm" in plan and "Seq Scan" not in plan, plan
+    assert search.site_search("遗传资源采集")["结果公示"][0][0] == "人类遗传资源采集审批结果公示"
+    assert search.site_search("ABC")["结果公示"] == []

@@ -1,0 +1,42 @@
+"""站内搜索 over service items, notices, published Q&A and result lists.
+
+A case-insensitive substring match finds Chinese words without a tokenizer, on SQLite and
+PostgreSQL alike. On PostgreSQL every searched column has a pg_trgm GIN index on exactly the
+expression Django's `icontains` compares (`UPPER(col::text)`, migration portal 0002), so a query of
+three or more characters is answered from the index; shorter ones fall back to a scan, still exact.
+Trigrams of Chinese characters need a UTF-8 character type (C.UTF-8, zh_CN.UTF-8) — docs/deploy.md.
+"""
+
+from django.db.models import Q
+from django.urls import reverse
+
+from idp.catalog.models import ServiceItem
+from idp.portal import consulting
+from idp.portal.models import Notice, Publication
+
+LIMIT = 20
+QUERY_LENGTH = 50
+
+
+def containing(query: str, *fields: str) -> Q:
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": query})
+    return condition
+
+
+def site_search(query: str) -> dict[str, list[tuple[str, str]]]:
+    """(title, link) of what matches, by section, at most LIMIT per section."""
+    query = query.strip()[:QUERY_LENGTH]
+    if not query:
+        return {}
+    items = ServiceItem.objects.filter(containing(query, "name", "description"), is_active=True)
+    notices = Notice.public().filter(containing(query, "title", "body"))
+    questions = consulting.published().filter(containing(query, "body", "answer"))
+    results = Publication.public().filter(containing(query, "title", "body"))
+    return {
+        "服务事项": [(item.name, reverse("service-item", args=[item.pk])) for item in items[:LIMIT]],
+        "通知通告": [(notice.title, reverse("notice", args=[notice.pk])) for notice in notices[:LIMIT]],
+        "办事咨询": [(question.body[:60], reverse("consult")) for question in questions[:LIMIT]],
+        "结果公示": [(result.title, reverse("result", args=[result.pk])) for result in results[:LIMIT]],
+    }
