@@ -11,7 +11,7 @@ handler404 = "idp.core.views.page_not_found"
 handler500 = "idp.core.views.server_error"
 
 admin.site.site_header = "政务服务平台统一身份认证 · 系统管理"
-admin.site.site_title = "系统管理"
+admin.site.site_title = "政务服务平台统一身份认证"
 admin.site.index_title = "系统管理"
 
 urlpatterns = [

@@ -89,7 +89,7 @@ def _claim_document(account: Account) -> None:
                   .select_related("account").first())
         if holder is None:
             raise DocumentTaken("该证件已在另一账号上完成实名认证,一个证件只能认证一个账号") from None
-        raise DocumentTaken(_taken_message(holder.account)) from None
+        raise DocumentTaken(taken_message(holder.account)) from None
 
 
 def document_holder(account: Account) -> Account | None:
@@ -110,7 +110,7 @@ def last_registry_answer(account: Account):
         Event.REALNAME_PASSED, Event.REALNAME_FAILED, Event.REALNAME_UNAVAILABLE]).order_by("-at").first())
 
 
-def _taken_message(holder: Account) -> str:
+def taken_message(holder: Account) -> str:
     return (f"该证件已在账号 {mask_login_name(holder.login_name)} 上完成实名认证,一个证件只能认证一个账号。"
             "如该账号是您的,请登录该账号或通过申诉找回")
 
@@ -227,7 +227,7 @@ def submit_documents(*, account: Account, files: dict, actor: Account, ip: str =
     if pending_submission(account):
         raise VerificationError("材料已提交,正在等待人工审核,请勿重复提交")
     if holder := document_holder(account):  # a review could not approve it: say so now
-        raise DocumentTaken(_taken_message(holder))
+        raise DocumentTaken(taken_message(holder))
     slots, required = slots_for(account)
     checked = {}
     for slot in slots:

@@ -37,6 +37,8 @@ def upload(request):
                                       ip=client_ip(request))
         except uploads.InvalidUpload as error:
             errors[error.slot] = str(error)
+        except services.DocumentTaken:
+            pass  # the page says why (below)
         except services.VerificationError as error:
             messages.error(request, str(error))
         else:
@@ -46,12 +48,15 @@ def upload(request):
     stored = {f.slot: f for f in latest.files.all()} if latest else {}
     read_only = account.is_realname_verified or (
         latest is not None and latest.status == "pending")
+    taken = None  # documents verified on another account could never be approved: say so before any upload
+    if not read_only and (holder := services.document_holder(account)):
+        taken, read_only = services.taken_message(holder), True
     rows = [{"slot": slot, "label": Slot(slot).label, "required": slot in required,
              "sample": f"realname/samples/{SAMPLES[slot]}", "accept": ".jpg,.jpeg,.png" +
              (",.pdf" if slot in uploads.PDF_SLOTS else ""), "types": uploads.allowed_types(slot),
              "stored": stored.get(slot), "error": errors.get(slot)} for slot in slots]
     return render(request, "realname/upload.html", {
-        "section": "profile", "rows": rows, "read_only": read_only, "latest": latest,
+        "section": "profile", "rows": rows, "read_only": read_only, "latest": latest, "taken": taken,
         "max_mb": f"{settings.IDP_UPLOAD_MAX_BYTES / (1024 * 1024):g}",
     })
 

@@ -1,26 +1,15 @@
 """The rough edges a new user met (issue 16), walked in Chromium: each fix is seen on the page as
 a person sees it, and a screenshot of each is written to var/screenshots/experience/."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from idp.catalog.models import ServiceItem
 from tests import factories
+from tests.e2e.screens import shot
 from tests.e2e.test_journeys import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots" / "experience"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-    assert (SHOTS / f"{name}.png").stat().st_size > 1000
-
 
 def test_error_pages_and_the_console_without_rights(page):
     page.goto("/no/such/page/")
@@ -155,3 +144,121 @@ def test_from_the_home_page_a_newcomer_finds_every_first_step(page):
     page.get_by_role("button", name="提交咨询").click()
     expect(page.get_by_text("等待工作人员答复")).to_be_visible()
     shot(page, "question-asked")
+
+
+def test_account_lookup_answers_in_plain_words_with_a_button_for_each_next_step(page, tmp_path):
+    from tests.migration.helpers import E, P, files, run_import
+
+    factories.demo_systems()
+    enterprises, persons = files(tmp_path)
+    run_import(tmp_path, enterprises=enterprises, persons=persons)
+    page.goto("/")
+    page.get_by_role("link", name="火炬中心用户账号检索", exact=True).first.click()
+    page.get_by_label("统一社会信用代码").fill(E["R1"])
+    page.get_by_label("验证码").fill("PASSED")
+    page.get_by_role("button", name="检索").click()
+    answer = page.locator(".lookup-answer")
+    expect(answer.get_by_role("heading", name="您的账号已转移到政务服务平台")).to_be_visible()
+    expect(answer).not_to_contain_text("R1")
+    expect(answer).not_to_contain_text("查询结果")
+    shot(page, "06-lookup-enterprise")
+    answer.get_by_role("link", name="法人登录").click()
+    expect(page.get_by_role("tab", name="法人登录")).to_have_attribute("aria-selected", "true")
+    page.goto("/migration/lookup/")
+    page.get_by_label("个人账号").check()
+    page.get_by_label("手机号码").fill(P["U"])
+    page.get_by_label("验证码").fill("PASSED")
+    page.get_by_role("button", name="检索").click()
+    expect(page.get_by_role("heading", name="该手机号还没有账号,请注册")).to_be_visible()
+    shot(page, "06-lookup-person")
+    page.locator(".lookup-answer").get_by_role("link", name="自然人注册").click()
+    expect(page).to_have_url("/register/natural/")
+
+
+def test_documents_verified_on_another_account_are_explained_before_any_upload(page):
+    from idp.realname import services as realname
+
+    row = factories.reference_person(3)
+    owner = factories.natural_account("first_owner", id_number=row["id_number"], name=row["name"])
+    assert realname.check_automatically(account=owner, actor=owner) == "registry_passed"
+    factories.natural_account("second_try", id_number=row["id_number"], name=row["name"])
+    log_in(page, "自然人登录", "second_try", factories.PASSWORD)
+    page.goto("/online/verification/")
+    expect(page.get_by_role("alert")).to_contain_text("该证件已在账号 fi***er 上完成实名认证")
+    expect(page.get_by_role("alert")).to_contain_text("请登录该账号或通过申诉找回")
+    expect(page.locator("input[type=file]")).to_have_count(0)  # nothing to upload that could never be approved
+    expect(page.get_by_role("button", name="提交")).to_have_count(0)
+    shot(page, "03-upload-refused")
+
+
+def test_favicon_admin_title_and_the_search_box(page):
+    assert page.request.get("/favicon.ico").headers["content-type"].startswith("image/")
+    page.goto("/services/")
+    for box in (page.get_by_placeholder("搜索事项名称"), page.get_by_placeholder("站内搜索")):
+        assert box.evaluate("el => parseFloat(getComputedStyle(el).paddingLeft)") >= 4
+    page.goto("/admin/")  # through the platform's login
+    expect(page.get_by_role("tab", name="自然人登录")).to_be_visible()
+    expect(page).not_to_have_title("Django")
+
+
+def test_an_operator_publishes_answers_and_reads_the_ratings(page):
+    from django.utils import timezone
+
+    from idp.catalog.models import SystemVisit
+    from idp.portal import consulting
+    from idp.ratings import services as ratings
+    from tests.e2e.test_journeys import enrol_authenticator
+
+    factories.demo_systems()
+    item = ServiceItem.objects.get(name="高新技术企业认定申报")
+    citizen = factories.natural_account("asks_and_rates")
+    consulting.ask(account=citizen, item_id=item.pk, body="高企认定需要哪些知识产权材料?")
+    visit = SystemVisit.objects.create(account=citizen, system=item.system, item=item, last_entered_at=timezone.now())
+    ratings.rate(account=citizen, visit_id=visit.pk, score=1, comment="页面打不开")
+    operator = factories.staff("operator_li")
+    operator.is_superuser = True
+    operator.save(update_fields=["is_superuser"])
+
+    log_in(page, "自然人登录", "operator_li", factories.PASSWORD)
+    enrol_authenticator(page)
+    page.goto("/admin/")
+    expect(page).to_have_title("系统管理 | 政务服务平台统一身份认证")
+    expect(page.locator("#site-name")).to_have_text("政务服务平台统一身份认证 · 系统管理")
+    shot(page, "13-admin")
+    # 通知通告 and 结果公示 are published from 系统管理, with no code change.
+    page.goto("/admin/portal/notice/add/")
+    page.get_by_label("标题").fill("关于开展2027年度高企认定工作的通知")
+    page.get_by_label("正文").fill("请于3月底前提交。")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.goto("/admin/portal/publication/add/")
+    page.get_by_label("标题").fill("2026年第十批人类遗传资源采集审批结果公示")
+    page.get_by_label("正文").fill("名单见附件。")
+    page.locator("input[type=file]").first.set_input_files(
+        files=[{"name": "名单.pdf", "mimeType": "application/pdf", "buffer": factories.PDF_BYTES}])
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator(".messagelist")).to_be_visible()
+    page.goto("/")
+    expect(page.get_by_role("link", name="关于开展2027年度高企认定工作的通知")).to_be_visible()
+    page.get_by_role("link", name="结果公示", exact=True).first.click()
+    page.get_by_role("link", name="2026年第十批人类遗传资源采集审批结果公示").click()
+    shot(page, "portal-result")
+    pdf = page.request.get(page.get_by_role("link", name="名单.pdf").get_attribute("href"))
+    assert pdf.status == 200 and pdf.body() == factories.PDF_BYTES
+    # 办事咨询: answered and published, then public and found by 站内搜索.
+    page.goto("/console/questions/")
+    page.get_by_label("答复").fill("专利、软件著作权等,详见申报指南。")
+    page.get_by_label("公开到“办事咨询”").check()
+    page.get_by_role("button", name="答复").click()
+    expect(page.get_by_text("没有待答复的咨询")).to_be_visible()
+    page.get_by_placeholder("站内搜索").fill("知识产权")
+    page.get_by_placeholder("站内搜索").press("Enter")
+    expect(page.get_by_role("heading", name="办事咨询")).to_be_visible()
+    expect(page.get_by_text("共找到 1 条结果")).to_be_visible()
+    shot(page, "portal-search")
+    # 好差评: the statistics per item, and the 差评 closed with a reply the user sees.
+    page.goto("/console/ratings/")
+    expect(page.locator("table")).to_contain_text("高新技术企业认定申报")
+    shot(page, "console-ratings")
+    page.get_by_label("回复用户").fill("已修复,请再试一次。")
+    page.get_by_role("button", name="回复并关闭").click()
+    expect(page.get_by_text("没有待回复的差评")).to_be_visible()

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from idp.accounts.models import Account
 from tests import factories
+from tests.e2e.screens import shot
 from tests.factories import last_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,6 +60,7 @@ def test_natural_person_registers_logs_in_and_sees_my_information(page):
     expect(page.get_by_role("heading", name="注册完成")).to_be_visible()
     # Not in the reference registry: the done page says so and what to do next.
     expect(page.get_by_text("国家平台实名认证未通过")).to_be_visible()
+    shot(page, "15-register-done")
 
     page.get_by_role("link", name="登录并查看我的信息").click()
     log_in(page, "自然人登录", "li_lei", "Kz9vBq2wLm")

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.screens import shot
 from tests.e2e.test_journeys import enrol_authenticator, log_in
 from tests.factories import image_bytes, last_code
 
@@ -60,6 +61,7 @@ def test_rejected_by_registry_then_approved_by_a_reviewer(new_page, live_server,
     expect(console.locator(".info-grid").first).to_contain_text("王芳")
     # Before deciding, the reviewer sees what the registry said.
     expect(console.locator(".review-checks")).to_contain_text("国家平台未查询到该证件信息")
+    shot(console, "03-review-registry-answer")
     for label in ("注册人身份证正面", "注册人身份证反面"):
         image = console.get_by_role("img", name=label)
         expect(image).to_be_visible()

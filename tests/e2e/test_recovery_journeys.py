@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.screens import shot
 from tests.e2e.test_journeys import enrol_authenticator, log_in
 from tests.factories import image_bytes, last_code, outbox_messages
 
@@ -116,7 +117,8 @@ def test_legal_person_appeal(new_page, tmp_path):
     page.get_by_role("button", name="检索单位名").click()
     expect(page.locator(".notice-info")).to_contain_text("lo***it")
     expect(page.get_by_label("单位名称")).to_have_value("申诉测试研究院")
-    page.get_by_label("统一社会信用代码").fill(account.organisation.uscc)
+    expect(page.get_by_label("统一社会信用代码")).to_have_value(account.organisation.uscc)  # carried over
+    shot(page, "11-appeal-uscc-carried")
     page.get_by_label("主代办人姓名").fill("新主代办人")
     page.get_by_label("主代办人证件类型").select_option("resident_id")
     page.get_by_label("主代办人证件号码").fill(factories.resident_id(seq="932"))
