@@ -54,6 +54,7 @@ bench: install
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/hashing.py
 	$(BIN)/python bench/sso.py
+	$(BIN)/python bench/side_by_side.py
 
 bench-migration: install
 	$(BIN)/python bench/migration.py

@@ -75,7 +75,7 @@ def _rows(sql: str, params: list, *, fetch: bool = True) -> list:
         # Django's wrapper turns psycopg's errors into its own and marks the connection, so that a
         # connection broken by a database restart is closed and replaced (idp/sso/fastpath.py).
         with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)  # server-side binding: can be prepared
+            cursor.execute(sql, params, prepare=True, binary=True)  # prepared once; binary rows parse faster
             return cursor.fetchall() if fetch else []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -377,6 +377,9 @@ class _Headers(Mapping):
     def __len__(self):
         return len(HttpHeaders(self.meta))
 
+    def __bool__(self):  # a request always has headers; without this, `headers or {}` would count them
+        return True
+
 
 class _Request(OAuth2Request):
     def __init__(self, request):

@@ -23,7 +23,7 @@ from joserfc.errors import JoseError
 
 from idp.oidc import families, revocation
 from idp.oidc.models import Authorization, RefreshToken
-from idp.sso import keys, store
+from idp.sso import jws, keys, store
 
 ACCESS_ALG = "ES256"
 
@@ -44,9 +44,7 @@ def issue_access_token(*, client_id: str, scope: str, subject: str, identity: di
         body.update({k: v for k, v in identity.items() if k != "sub"})
     if gid is not None:
         body["gid"] = gid
-    key = keys.signing_key(ACCESS_ALG)
-    token = jwt.encode({"alg": ACCESS_ALG, "kid": key.kid, "typ": "at+jwt"}, body, key, algorithms=[ACCESS_ALG])
-    return token, lifetime
+    return jws.sign(body, keys.signing_key(ACCESS_ALG), typ="at+jwt"), lifetime
 
 
 _verified: dict[str, tuple[str, dict]] = {}  # token -> (kid, claims) whose signature was checked

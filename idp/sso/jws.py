@@ -1,0 +1,43 @@
+"""Compact JWS signing on the token endpoint's hot path (RFC 7515 §7.1).
+
+joserfc builds the same token through a generic, registry-checked pipeline that costs more than
+the signature itself; here the header segment of each (alg, kid, typ) is encoded once and the
+signature is made with `cryptography` directly. Verification stays with joserfc (tokens.py), and
+the tests decode what this module signs with joserfc.
+"""
+
+import base64
+import json
+from functools import lru_cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+_SHA256 = hashes.SHA256()
+_ECDSA_SHA256 = ec.ECDSA(_SHA256)
+_PKCS1 = padding.PKCS1v15()
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+@lru_cache(maxsize=32)  # a few keys at a time (current and next); rotated ones age out
+def _header(alg: str, kid: str, typ: str) -> bytes:
+    return _b64(json.dumps({"alg": alg, "kid": kid, "typ": typ}, separators=(",", ":")).encode())
+
+
+def sign(claims: dict, key, *, typ: str) -> str:
+    """`claims` signed with `key` (a private ES256 or RS256 key of the ring, a joserfc key)."""
+    alg = key.alg
+    payload = json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode()
+    signing_input = _header(alg, key.kid, typ) + b"." + _b64(payload)
+    if alg == "ES256":
+        r, s = decode_dss_signature(key.private_key.sign(signing_input, _ECDSA_SHA256))
+        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    elif alg == "RS256":
+        signature = key.private_key.sign(signing_input, _PKCS1, _SHA256)
+    else:
+        raise ValueError(f"cannot sign {alg}")
+    return (signing_input + b"." + _b64(signature)).decode()
