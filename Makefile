@@ -6,7 +6,7 @@ PORT ?= 8000
 SETTINGS_GIVEN := $(origin DJANGO_SETTINGS_MODULE)
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: run serve test lint bench bench-migration install migrate demo clean
+.PHONY: run serve test lint bench bench-migration bench-scale bench-soak install migrate demo clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,14 @@ bench: install
 
 bench-migration: install
 	$(BIN)/python bench/migration.py
+
+# The token and login paths with 1,000,000 accounts and 10,000,000 refresh tokens (several minutes).
+bench-scale: install
+	$(BIN)/python bench/scale.py
+
+# A worker's memory under ten minutes of load.
+bench-soak: install
+	$(BIN)/python bench/soak.py
 
 lint: install
 	$(BIN)/ruff check .

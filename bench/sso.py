@@ -45,6 +45,7 @@ REDIS = os.environ.get("IDP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PORT = int(os.environ.get("IDP_BENCH_PORT", "8181"))
 BASE = f"http://127.0.0.1:{PORT}"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+LOGIN_CONNECTIONS = int(os.environ.get("BENCH_LOGIN_CONNECTIONS", "8"))  # enough to keep the core busy while some wait
 REDIRECT = "https://bench.example.test/callback"
 SERVICE = "https://bench.example.test/cas/"
 PASSWORD = "Bench@2026pw"
@@ -198,14 +199,15 @@ def captcha_keys(n) -> list[str]:
 # --- wrk ---
 
 LUA_POOL = r"""
--- Each thread walks its own share of the pool (args[1] = file, args[2] = "wrap" or "once").
+-- Each thread walks its own share of the pool (args[1] = file, args[2] = "wrap" or "once",
+-- args[3] = the number of threads).
 local pool, i, wrap = {}, 0, true
 local threads, counter = {}, 0
 function setup(thread) thread:set("id", counter); counter = counter + 1; table.insert(threads, thread) end
 function init(args)
-  local n = 0
+  local n, threads = 0, tonumber(args[3])
   for line in io.lines(args[1]) do
-    if n % 2 == id then pool[#pool + 1] = line end
+    if n % threads == id then pool[#pool + 1] = line end
     n = n + 1
   end
   wrap = args[2] == "wrap"
@@ -278,7 +280,7 @@ def run_wrk(name: str, path: str, script: str, args: list[str], *, connections=1
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
     cmd = ["taskset", "-c", "1", "wrk", f"-t{threads}", f"-c{connections}", f"-d{SECONDS}s", "--latency",
-           "-s", f.name, BASE + path, "--", *args]
+           "-s", f.name, BASE + path, "--", *args, *([str(threads)] if args else [])]
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
     os.unlink(f.name)
 
@@ -343,13 +345,8 @@ def login_form() -> tuple[str, str]:
     return cookie, token
 
 
-def main() -> None:
-    need("wrk")
-    need("taskset")
-    print(f"preparing a fresh database ({PG_BENCH}) …", flush=True)
-    fresh_database()
-    setup_django()
-    data = fixtures()
+def measure(data: dict) -> list:
+    """Every scenario (or those in ONLY) against a freshly started server; its results."""
     accounts, basic = data["accounts"], data["basic"]
     user_tokens = access_tokens(accounts)
     pin("postgres", os.environ.get("IDP_BENCH_DB_CPUS", "1"))
@@ -398,7 +395,7 @@ end
             "response_type": "code", "client_id": "bench", "redirect_uri": REDIRECT, "scope": "openid profile",
             "state": "s", "nonce": "n", "code_challenge": "c" * 43, "code_challenge_method": "S256"}))
         login = run_wrk("password login → code", "/login/", login_lua(cookie, token, authorize), [files[-1], "once"],
-                        connections=2, threads=2)
+                        connections=LOGIN_CONNECTIONS, threads=LOGIN_CONNECTIONS)  # one per thread: state per thread
         if login:
             login.update(rps=login["rps"] / 2)  # two requests (form POST, authorize) per login
         results.append(login)
@@ -409,7 +406,16 @@ end
         pin("redis-server", "0-1")
         for name in files:
             os.unlink(name)
-    report(results)
+    return results
+
+
+def main() -> None:
+    need("wrk")
+    need("taskset")
+    print(f"preparing a fresh database ({PG_BENCH}) …", flush=True)
+    fresh_database()
+    setup_django()
+    report(measure(fixtures()))
 
 
 def argon2_ms() -> float:

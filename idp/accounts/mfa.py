@@ -28,7 +28,8 @@ def required(account: Account) -> bool:
 
 
 def enrolled(account: Account) -> bool:
-    return TotpDevice.objects.filter(account=account).exists()
+    known = getattr(account, "has_totp", None)  # annotated when the login loaded the account
+    return known if known is not None else TotpDevice.objects.filter(account=account).exists()
 
 
 def needs_second_factor(account: Account) -> bool:

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -27,7 +28,9 @@ class RealNameStatus(models.TextChoices):
 
 class AccountManager(BaseUserManager):
     def get_by_natural_key(self, login_name):
-        return self.get(login_name__lower=login_name.lower())
+        # The login needs to know whether a second factor is enrolled (mfa.enrolled): one query.
+        return self.annotate(has_totp=Exists(TotpDevice.objects.filter(account=OuterRef("pk")))).get(
+            login_name__lower=login_name.lower())
 
     def create_user(self, login_name, password=None, **fields):
         account = self.model(login_name=login_name, **fields)
