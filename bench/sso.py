@@ -14,7 +14,7 @@ with 2 threads × 16 connections, and prints requests/s, p50 and p99:
   userinfo                                 GET /oidc/userinfo over 2,000 different access tokens
   CAS serviceValidate                      GET, each request spends a fresh service ticket
   password login → authorization code      POST /login/ (argon2id) then GET /oidc/authorize
-                                           (2 connections; one "request" = one complete login)
+                                           (8 connections, one per wrk thread; one "request" = one login)
 
 Single-use credentials (codes, tickets, refresh tokens) are created before each run in the
 platform's own formats; tickets and codes get a longer lifetime than in production only so
@@ -45,6 +45,8 @@ REDIS = os.environ.get("IDP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PORT = int(os.environ.get("IDP_BENCH_PORT", "8181"))
 BASE = f"http://127.0.0.1:{PORT}"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+# IDP_BENCH_WORKERS=2 IDP_BENCH_SERVER_CPUS=0-1: how throughput grows with a second worker (wrk then shares core 1)
+WORKERS, SERVER_CPUS = os.environ.get("IDP_BENCH_WORKERS", "1"), os.environ.get("IDP_BENCH_SERVER_CPUS", "0")
 LOGIN_CONNECTIONS = int(os.environ.get("BENCH_LOGIN_CONNECTIONS", "8"))  # enough to keep the core busy while some wait
 REDIRECT = "https://bench.example.test/callback"
 SERVICE = "https://bench.example.test/cas/"
@@ -322,7 +324,7 @@ def pin(pattern: str, cpus: str) -> None:
 
 def start_server() -> subprocess.Popen:
     granian = str(Path(sys.executable).with_name("granian"))
-    server = subprocess.Popen(["taskset", "-c", "0", granian, "--interface", "wsgi", "--workers", "1",
+    server = subprocess.Popen(["taskset", "-c", SERVER_CPUS, granian, "--interface", "wsgi", "--workers", WORKERS,
                                "--blocking-threads", os.environ.get("IDP_BENCH_THREADS", "4"),
                                "--host", "127.0.0.1", "--port", str(PORT), "--no-ws", "--log-level", "warning",
                                "config.wsgi:application"], cwd=ROOT, env=os.environ.copy(),
