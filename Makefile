@@ -46,7 +46,13 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package-lock.json
 	@if command -v npm >/dev/null; then cd $(INTEROP) && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
 	else echo "npm is missing: the openid-client interoperability test will be skipped"; fi
 
-test: install $(INTEROP)/node_modules/.installed
+# axe-core, which the browser tests run on every page they visit (WCAG 2.1 A/AA).
+AXE := tests/e2e/axe
+$(AXE)/node_modules/.installed: $(AXE)/package-lock.json
+	@if command -v npm >/dev/null; then cd $(AXE) && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
+	else echo "npm is missing: the browser tests cannot check accessibility"; fi
+
+test: install $(INTEROP)/node_modules/.installed $(AXE)/node_modules/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
 
 # Single sign-on throughput on one core (needs PostgreSQL and Redis on 127.0.0.1, and wrk).

@@ -4,6 +4,8 @@ import pytest
 from django.conf import settings
 from django.test.testcases import LiveServerThread
 
+from tests.e2e import accessibility
+
 
 def _serialized(static_handler):
     """On SQLite the live server's threads share the test's one in-memory connection; two
@@ -38,21 +40,30 @@ if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 @pytest.fixture
 def new_page(browser, live_server):
     """Open a page in a fresh browser context (its own cookies: another person); all are
-    closed before the live server stops, so no request is left in flight."""
-    contexts = []
+    closed before the live server stops, so no request is left in flight.
+
+    Every page of the platform a test visits is then checked with axe-core against WCAG 2.1 A
+    and AA (tests/e2e/accessibility.py): opened again in the same context once the test is
+    done, and any violation fails the test."""
+    contexts, visited = [], {}
 
     def make():
         context = browser.new_context(base_url=live_server.url, locale="zh-CN")
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
+        page.on("load", lambda loaded: visited.setdefault(context, {}).setdefault(loaded.url, None))
         return page
 
     yield make
+    problems = []
     for context in contexts:
         for open_page in context.pages:
             open_page.wait_for_load_state("networkidle")
+        problems += accessibility.check_again(context, list(visited.get(context, {})), live_server.url)
+    for context in contexts:
         context.close()
+    assert not problems, "WCAG 2.1 A/AA violations (axe-core):\n" + "\n".join(problems)
 
 
 @pytest.fixture
