@@ -109,6 +109,9 @@ def register_done(request):
     return render(request, "accounts/register_done.html", {"login_name": login_name, "account": account})
 
 
+LOGIN_TABS = [(AccountKind.NATURAL, "自然人登录"), (AccountKind.LEGAL, "法人登录")]
+
+
 def login_view(request):
     tab = request.POST.get("kind") or request.GET.get("tab") or AccountKind.NATURAL
     if tab not in AccountKind.values:
@@ -141,8 +144,8 @@ def login_view(request):
                     return response
     else:
         form = forms.LoginForm(initial={"kind": tab})
-    return render(request, "accounts/login.html",
-                  {"form": form, "tab": tab, "error": error, "locked": locked, "next": next_url})
+    return render(request, "accounts/login.html", {"form": form, "tab": tab, "tabs": LOGIN_TABS, "error": error,
+                                                   "locked": locked, "next": next_url})
 
 
 def admin_login(request):

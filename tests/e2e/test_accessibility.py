@@ -3,6 +3,7 @@ from the header and the left menu — signed out and signed in — are visited (
 `new_page` fixture, tests/e2e/accessibility.py)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.e2e import accessibility
@@ -30,3 +31,39 @@ def test_every_page_of_the_header_and_the_menus_is_visited(page):
     for link in ["我的信息", "我的关注", "我要办理", "我的事项", "我的评价", "我的咨询"]:
         page.get_by_role("link", name=link, exact=True).first.click()
         assert not accessibility.violations(page), link
+
+
+def test_logging_in_with_the_keyboard_only(page):
+    factories.legal_account("keys_only", name="键盘科技有限公司")
+    page.goto("/login/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="跳到主要内容")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")  # the intro has no controls: the selected tab is next
+    expect(page.get_by_role("tab", name="自然人登录")).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="法人登录")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("tab", name="法人登录")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tabpanel", name="法人登录")).to_be_visible()
+    page.get_by_role("tab", name="法人登录").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("登录名")).to_be_focused()
+    page.keyboard.type("keys_only")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("密码", exact=True)).to_be_focused()
+    page.keyboard.type(factories.PASSWORD)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("验证码")).to_be_focused()
+    page.keyboard.type("PASSED")
+    page.keyboard.press("Enter")
+    expect(page.locator(".user-box")).to_contain_text("键盘科技有限公司")
+
+
+def test_the_password_strength_is_announced_as_text(page):
+    page.goto("/register/natural/")
+    page.get_by_label("登录密码").fill("abc")
+    expect(page.locator(".strength-text")).to_have_text("密码强度:弱")
+    page.get_by_label("登录密码").fill("Kz9vBq2wLm!x")
+    expect(page.locator(".strength-text")).to_have_text("密码强度:强")

@@ -69,7 +69,12 @@
   }
   document.querySelectorAll(".strength[data-for]").forEach(function (meter) {
     var input = document.getElementById(meter.dataset.for);
-    function update() { meter.dataset.level = String(strength(input.value)); }
+    var said = meter.querySelector(".strength-text");
+    function update() {
+      var level = strength(input.value);
+      meter.dataset.level = String(level);
+      said.textContent = level ? "密码强度:" + ["", "弱", "中", "强"][level] : "";  // what a screen reader announces
+    }
     input.addEventListener("input", update);
     update();
   });
@@ -182,6 +187,23 @@
           box.querySelector("img").src = data.image_url;
           box.querySelector("input[type=hidden]").value = data.key;
         });
+    });
+  });
+
+  // The ARIA tab pattern: arrow keys, Home and End move between the tabs; Enter or Space opens one.
+  document.querySelectorAll("[role=tablist]").forEach(function (list) {
+    var tabs = Array.prototype.slice.call(list.querySelectorAll("[role=tab]"));
+    list.addEventListener("keydown", function (event) {
+      var i = tabs.indexOf(document.activeElement);
+      if (i < 0) return;
+      var moves = { ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1, Home: 0, End: tabs.length - 1 };
+      if (event.key in moves) {
+        event.preventDefault();
+        tabs[(moves[event.key] + tabs.length) % tabs.length].focus();
+      } else if (event.key === " ") {
+        event.preventDefault();
+        tabs[i].click();
+      }
     });
   });
 })();
