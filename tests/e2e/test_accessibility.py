@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.e2e import accessibility
+from tests.e2e.screens import shot
 from tests.e2e.test_journeys import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,3 +68,26 @@ def test_the_password_strength_is_announced_as_text(page):
     expect(page.locator(".strength-text")).to_have_text("密码强度:弱")
     page.get_by_label("登录密码").fill("Kz9vBq2wLm!x")
     expect(page.locator(".strength-text")).to_have_text("密码强度:强")
+
+
+@pytest.mark.parametrize(("width", "why"), [(375, "phone"), (640, "zoom-200")])
+def test_pages_fit_a_phone_and_200_percent_zoom_without_sideways_scrolling(page, width, why):
+    """WCAG 1.4.10 (reflow): at 375 CSS px (a phone) and 640 (a 1280 px window at 200% zoom)
+    nothing needs horizontal scrolling. Screenshots: var/screenshots/experience/<why>-*.png."""
+    factories.demo_systems()
+    page.set_viewport_size({"width": width, "height": 800})
+    pages = ["/", "/services/", "/login/", "/register/natural/", "/register/legal/", "/migration/lookup/",
+             "/password/reset/", "/results/"]
+    for url in pages:
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, url
+    shot(page, f"{why}-results")
+    page.goto("/")
+    shot(page, f"{why}-home")
+    factories.natural_account("phone_user", name="手机用户")
+    log_in(page, "自然人登录", "phone_user", factories.PASSWORD)
+    for url in ["/online/profile/", "/online/profile/edit/", "/online/verification/", "/online/matters/",
+                "/online/ratings/", "/online/questions/"]:
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, url
+    shot(page, f"{why}-questions")
