@@ -1,5 +1,7 @@
 """Settings shared by every environment. Deployment values come from config.env only."""
 
+import shutil
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
@@ -244,6 +246,9 @@ CAPTCHA_TIMEOUT = 5  # minutes
 CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
 CAPTCHA_IMAGE_SIZE = (110, 38)
 CAPTCHA_FONT_SIZE = 26
+# The spoken alternative for people who cannot read the image (WCAG 1.1.1): flite (Debian) reads
+# the characters aloud at /captcha/audio/<key>.wav. Without flite, no audio link is offered.
+CAPTCHA_FLITE_PATH = shutil.which("flite")
 
 # login_name is unique case-insensitively through a functional index on LOWER(login_name),
 # which is stricter than the plain unique flag this check looks for.

@@ -185,6 +185,8 @@
         .then(function (data) {
           var box = link.closest(".captcha");
           box.querySelector("img").src = data.image_url;
+          var audio = box.querySelector(".captcha-audio");
+          if (audio && data.audio_url) audio.href = data.audio_url;
           box.querySelector("input[type=hidden]").value = data.key;
         });
     });
