@@ -91,3 +91,60 @@ def test_pages_fit_a_phone_and_200_percent_zoom_without_sideways_scrolling(page,
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, url
     shot(page, f"{why}-questions")
+
+
+def focus_name(page) -> str:
+    """The focused element's label (or its text), as a screen reader would name it."""
+    return page.evaluate("""() => { const e = document.activeElement;
+        const label = e.labels && e.labels.length ? e.labels[0].innerText : '';
+        return (label || e.getAttribute('aria-label') || e.innerText || e.value || e.tagName).trim(); }""")
+
+
+def tab_to(page, name: str, order: list[str], most: int = 12) -> None:
+    """Press Tab until the element named `name` has focus, recording every stop in `order`."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        order.append(focus_name(page))
+        if order[-1].startswith(name):
+            return
+    raise AssertionError(f"{name} not reached by Tab; stops: {order[-most:]}")
+
+
+def test_registering_with_the_keyboard_only(page):
+    from tests.factories import last_code
+
+    page.goto("/register/natural/")
+    page.get_by_label("登录名").focus()
+    order = []
+    page.keyboard.type("keyboard_li")
+    tab_to(page, "检索登录名是否已注册", order)
+    page.keyboard.press("Enter")
+    expect(page.locator("#result_login_name")).to_contain_text("该登录名可以使用")
+    tab_to(page, "登录密码", order)
+    page.keyboard.type("Kz9vBq2wLm")
+    tab_to(page, "密码确认", order)
+    page.keyboard.type("Kz9vBq2wLm")
+    tab_to(page, "姓名", order)
+    page.keyboard.type("键盘李")
+    tab_to(page, "中华人民共和国大陆地区", order)
+    page.keyboard.press("Space")
+    tab_to(page, "证件类型", order)
+    page.keyboard.press("ArrowDown")  # the first type offered: 居民身份证
+    expect(page.get_by_label("证件类型")).to_have_value("resident_id")
+    tab_to(page, "证件号码", order)
+    page.keyboard.type(factories.resident_id(seq="515"))
+    tab_to(page, "手机号码", order)
+    page.keyboard.type("13912345515")
+    tab_to(page, "获取验证码", order)  # past the code box, which stands before its button as on screen
+    page.keyboard.press("Enter")
+    expect(page.locator("#result_phone")).to_contain_text("验证码已发送")
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_label("验证码", exact=True)).to_be_focused()
+    page.keyboard.type(last_code("13912345515", "register"))
+    tab_to(page, "我已阅读并同意", order)
+    page.keyboard.press("Space")
+    tab_to(page, "注册账号", order)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="注册完成")).to_be_visible()
+    visited = [stop for stop in order if stop in {"登录密码", "密码确认", "姓名", "证件号码", "手机号码", "注册账号"}]
+    assert visited == ["登录密码", "密码确认", "姓名", "证件号码", "手机号码", "注册账号"], order  # visual order
