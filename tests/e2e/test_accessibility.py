@@ -148,3 +148,47 @@ def test_registering_with_the_keyboard_only(page):
     expect(page.get_by_role("heading", name="注册完成")).to_be_visible()
     visited = [stop for stop in order if stop in {"登录密码", "密码确认", "姓名", "证件号码", "手机号码", "注册账号"}]
     assert visited == ["登录密码", "密码确认", "姓名", "证件号码", "手机号码", "注册账号"], order  # visual order
+
+
+def test_uploading_verification_documents_with_the_keyboard_only(page):
+    person = factories.natural_account("keys_upload", name="键盘王")
+    log_in(page, "自然人登录", person.login_name, factories.PASSWORD)
+    page.goto("/online/verification/")
+    page.get_by_role("link", name="样式").first.focus()
+    order = []
+    for label, name in [("注册人身份证正面", "正面.png"), ("注册人身份证反面", "反面.png")]:
+        tab_to(page, label, order)
+        with page.expect_file_chooser() as chooser:
+            page.keyboard.press("Space")  # the styled 选择文件 control is the real file input underneath
+        chooser.value.set_files(files=[{"name": name, "mimeType": "image/png", "buffer": factories.image_bytes("PNG")}])
+        expect(page.get_by_text(name)).to_be_visible()
+    tab_to(page, "提交", order)
+    page.keyboard.press("Enter")
+    expect(page.locator(".notice-success")).to_contain_text("材料已提交")
+
+
+def test_authorising_a_person_with_the_keyboard_only(page):
+    factories.demo_systems()
+    factories.verified(factories.legal_account("keys_org", name="键盘授权有限公司"))
+    person = factories.verified(factories.natural_account("keys_person", name="周键",
+                                                          id_number=factories.resident_id(seq="516")))
+    log_in(page, "法人登录", "keys_org", factories.PASSWORD)
+    page.goto("/online/delegation/")
+    page.get_by_label("被授权人登录名").focus()
+    order = []
+    page.keyboard.type("keys_person")
+    tab_to(page, "被授权人姓名", order)
+    page.keyboard.type("周键")
+    tab_to(page, "证件号码后四位", order)
+    page.keyboard.type(person.person.id_number[-4:])
+    tab_to(page, "高企认定", order)
+    page.keyboard.press("Space")
+    tab_to(page, "授权", order, most=20)
+    page.keyboard.press("Enter")
+    expect(page.locator(".notice-success")).to_contain_text("已授权 周键 代办:高企认定")
+    page.get_by_role("button", name="撤销授权").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="撤销授权")).to_be_visible()  # the confirmation page
+    tab_to(page, "确认撤销授权", order, most=30)
+    page.keyboard.press("Enter")
+    expect(page.locator(".notice-success")).to_contain_text("授权已撤销")
