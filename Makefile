@@ -17,7 +17,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed locale/en/LC_MESSAGES/django.mo
+
+# The English pages' catalogue, compiled from its source (msgfmt: Debian package gettext).
+locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po
+	msgfmt --check -o $@ $<
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

@@ -15,6 +15,7 @@ admin.site.site_title = "政务服务平台统一身份认证"
 admin.site.index_title = "系统管理"
 
 urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),  # /i18n/setlang/: the header's 中文 / English switch
     path("", include("idp.core.urls")),
     path("", include("idp.portal.urls")),
     path("", include("idp.accounts.urls")),

@@ -3,7 +3,8 @@ page for a method a page does not take."""
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils.cache import add_never_cache_headers
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from idp.core.views import error_page
 
@@ -68,4 +69,27 @@ class MethodNotAllowedPageMiddleware:
             page = error_page(request, 405)
             page["Allow"] = response.get("Allow", "")
             return page
+        return response
+
+
+class LanguageMiddleware:
+    """The page language: the one chosen with the header's 中文 / English switch (a cookie set by
+    /i18n/setlang/), else Chinese. Unlike Django's LocaleMiddleware it does not follow the
+    browser's Accept-Language: Chinese is the platform's language unless a person asks."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.known = {code for code, _ in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.known else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ["Cookie"])
         return response

@@ -216,7 +216,7 @@ def _normalised(response, typed: str) -> tuple:
     value they typed blanked."""
     page = response.content.decode().replace(typed, "TYPED")
     page = re.sub(r'name="(captcha_0|csrfmiddlewaretoken)" value="[^"]*"', r'name="\1" value=""', page)
-    page = re.sub(r"/captcha/image/[0-9a-f]+/", "/captcha/image/x/", page)
+    page = re.sub(r"/captcha/(image|audio)/[0-9a-f]+", r"/captcha/\1/x", page)
     varying = ("date", "expires", "set-cookie", "content-length")
     headers = {k: v for k, v in response.headers.items() if k.lower() not in varying}
     return response.status_code, tuple(sorted(headers.items())), page
