@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from idp.accounts.models import (
     AccountKind,
@@ -271,14 +272,14 @@ class LoginForm(forms.Form):
     """统一用户登录 (SPEC 1); `kind` is the tab."""
 
     kind = forms.ChoiceField(choices=AccountKind.choices, widget=forms.HiddenInput)
-    login_name = forms.CharField(label="登录名", max_length=64,
-                                 error_messages={"required": "请输入登录名"},
+    login_name = forms.CharField(label=_("登录名"), max_length=64,
+                                 error_messages={"required": _("请输入登录名")},
                                  widget=forms.TextInput(attrs={"autocomplete": "username",
-                                                               "placeholder": "请输入登录名"}))
-    password = forms.CharField(label="密码", max_length=128,
-                               error_messages={"required": "请输入密码"},
+                                                               "placeholder": _("请输入登录名")}))
+    password = forms.CharField(label=_("密码"), max_length=128,
+                               error_messages={"required": _("请输入密码")},
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password",
-                                                                 "placeholder": "请输入密码"}))
+                                                                 "placeholder": _("请输入密码")}))
     captcha = PlatformCaptchaField()
 
 

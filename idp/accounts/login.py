@@ -7,13 +7,15 @@ Every failure, wrong tab included, is the one message 登录名或密码错误.
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core import ratelimit
 
-GENERIC_ERROR = "登录名或密码错误"
+GENERIC_ERROR = _("登录名或密码错误")
 
 
 class LoginRefused(Exception):
@@ -42,10 +44,10 @@ def check_not_locked(*, login_name: str, ip: str, device: str | None = None) -> 
         [(f"login-{scope}-lock", ident), ("login-ip-lock", ip), (f"login-{scope}-cooldown", ident)])
     if wait := max(lock, ip_lock):
         minutes = (wait + 59) // 60
-        raise LoginRefused(f"登录失败次数过多,已暂时锁定,请 {minutes} 分钟后再试,或通过“忘记密码”重置密码",
-                           locked=True)
+        raise LoginRefused(gettext("登录失败次数过多,已暂时锁定,请 %(minutes)s 分钟后再试,或通过“忘记密码”重置密码")
+                           % {"minutes": minutes}, locked=True)
     if cooldown:
-        raise LoginRefused(f"登录尝试过于频繁,请 {cooldown} 秒后再试")
+        raise LoginRefused(gettext("登录尝试过于频繁,请 %(seconds)s 秒后再试") % {"seconds": cooldown})
 
 
 def record_failure(*, login_name: str, ip: str, device: str | None = None) -> bool:

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from idp.accounts import devices, forms, mfa, mfa_views, services
@@ -109,7 +110,7 @@ def register_done(request):
     return render(request, "accounts/register_done.html", {"login_name": login_name, "account": account})
 
 
-LOGIN_TABS = [(AccountKind.NATURAL, "自然人登录"), (AccountKind.LEGAL, "法人登录")]
+LOGIN_TABS = [(AccountKind.NATURAL, _("自然人登录")), (AccountKind.LEGAL, _("法人登录"))]
 
 
 def login_view(request):

@@ -13,12 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
-    "required": "请输入图片中的验证码",
-    "wrong": "验证码错误,请重新输入",
-    "expired": "验证码已过期,请输入新的验证码",
-    "used": "验证码已使用或已失效,请输入新的验证码",
+    "required": _("请输入图片中的验证码"),
+    "wrong": _("验证码错误,请重新输入"),
+    "expired": _("验证码已过期,请输入新的验证码"),
+    "used": _("验证码已使用或已失效,请输入新的验证码"),
 }
 
 
@@ -28,7 +29,7 @@ class CaptchaInput(CaptchaTextInput):
 
 class PlatformCaptchaField(CaptchaField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "验证码")
+        kwargs.setdefault("label", _("验证码"))
         kwargs.setdefault("widget", CaptchaInput(attrs={"autocomplete": "off"}))
         kwargs.setdefault("error_messages", {"required": MESSAGES["required"]})
         super().__init__(**kwargs)

@@ -48,3 +48,20 @@ def test_every_marked_string_has_its_english(tmp_path):
     stats = subprocess.run(["msgfmt", "--statistics", "-o", "/dev/null", "locale/en/LC_MESSAGES/django.po"],
                            cwd=tmp_path, capture_output=True, text=True).stderr
     assert "untranslated" not in stats and "fuzzy" not in stats, stats
+
+
+def test_the_login_page_and_its_errors_in_english(client):
+    from tests import factories
+
+    factories.natural_account("english_reader")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    page = client.get("/login/").content.decode()
+    for text in ["Log in to the platform", "Personal login", "Organisation login", "Login name", "Password",
+                 "Forgot password?", "Listen to the characters" if settings.CAPTCHA_FLITE_PATH else "New image"]:
+        assert text in page, text
+    from captcha.models import CaptchaStore
+
+    key = CaptchaStore.objects.order_by("-id").first().hashkey
+    wrong = client.post("/login/", {"kind": "natural", "login_name": "english_reader", "password": "not-it",
+                                    "captcha_0": key, "captcha_1": "PASSED"}).content.decode()
+    assert "Wrong login name or password" in wrong and "登录名或密码错误" not in wrong

@@ -206,3 +206,18 @@ def test_authorising_a_person_with_the_keyboard_only(page):
     tab_to(page, "确认撤销授权", order, most=30)
     page.keyboard.press("Enter")
     expect(page.locator(".notice-success")).to_contain_text("授权已撤销")
+
+
+def test_choosing_english_in_the_header_and_logging_in(page):
+    factories.natural_account("reads_english", name="Li Ming")
+    page.goto("/login/")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Log in to the platform")).to_be_visible()
+    page.get_by_label("Login name").fill("reads_english")
+    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
+    page.get_by_label("Verification code").fill("PASSED")
+    page.get_by_role("button", name="Log in", exact=True).click()
+    expect(page.locator(".user-box")).to_contain_text("Signed in as:")
+    page.get_by_role("button", name="中文").click()
+    expect(page.locator(".user-box")).to_contain_text("当前用户")

@@ -73,7 +73,9 @@
     function update() {
       var level = strength(input.value);
       meter.dataset.level = String(level);
-      said.textContent = level ? "密码强度:" + ["", "弱", "中", "强"][level] : "";  // what a screen reader announces
+      // what a screen reader announces, in the page's words (the template translates them)
+      said.textContent = level ? meter.querySelector(".strength-label").textContent +
+        meter.querySelector("span[data-level='" + level + "']").textContent : "";
     }
     input.addEventListener("input", update);
     update();
