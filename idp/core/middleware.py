@@ -1,5 +1,7 @@
-"""Request-size limit, the security headers of every page (README, "Security"), and the error
-page for a method a page does not take."""
+"""Request-size limit, the page language, the security headers of every page (README,
+"Security"), and the error page for a method a page does not take."""
+
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -72,10 +74,27 @@ class MethodNotAllowedPageMiddleware:
         return response
 
 
+def ui_locale(request) -> str | None:
+    """The first language we have among an OpenID Connect request's `ui_locales` (space-separated
+    BCP 47 tags, most wanted first), read from the request or from the authorization request it
+    will return to (`next`, as on the login pages the authorize step sends people to)."""
+    wanted = request.GET.get("ui_locales", "")
+    if not wanted and (back := request.GET.get("next", "")):
+        wanted = parse_qs(urlsplit(back).query).get("ui_locales", [""])[0]
+    for tag in wanted.split()[:10]:
+        base = tag.lower().split("-")[0]
+        if base == "en":
+            return "en"
+        if base == "zh":
+            return "zh-hans"
+    return None
+
+
 class LanguageMiddleware:
     """The page language: the one chosen with the header's 中文 / English switch (a cookie set by
-    /i18n/setlang/), else Chinese. Unlike Django's LocaleMiddleware it does not follow the
-    browser's Accept-Language: Chinese is the platform's language unless a person asks."""
+    /i18n/setlang/); else what a business system asked for with `ui_locales`; else Chinese.
+    Unlike Django's LocaleMiddleware it does not follow the browser's Accept-Language: Chinese
+    is the platform's language unless a person (or the system they come from) asks."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -83,7 +102,7 @@ class LanguageMiddleware:
 
     def __call__(self, request):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.known else settings.LANGUAGE_CODE
+        language = chosen if chosen in self.known else (ui_locale(request) or settings.LANGUAGE_CODE)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         try:

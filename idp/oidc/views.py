@@ -91,6 +91,7 @@ def discovery_document() -> bytes:
                                  "account_type", "realname_status", "realname_verified", "org_name", "uscc",
                                  "legal_type", "act"],
             "prompt_values_supported": ["none", "login"],
+            "ui_locales_supported": ["zh-CN", "en"],  # the login pages follow ui_locales (core/middleware.py)
             "authorization_response_iss_parameter_supported": True,
             "backchannel_logout_supported": True,
             "backchannel_logout_session_supported": True,

@@ -65,3 +65,18 @@ def test_the_login_page_and_its_errors_in_english(client):
     wrong = client.post("/login/", {"kind": "natural", "login_name": "english_reader", "password": "not-it",
                                     "captcha_0": key, "captcha_1": "PASSED"}).content.decode()
     assert "Wrong login name or password" in wrong and "登录名或密码错误" not in wrong
+
+
+def test_a_business_system_asks_for_english_with_ui_locales(client):
+    """The authorize step sends people to the login page with the authorization request as `next`:
+    its `ui_locales` chooses the login page's language, unless the person chose one."""
+    from urllib.parse import quote
+
+    authorize = "/oidc/authorize?client_id=x&response_type=code&ui_locales=" + quote("fr-CA en-GB zh-CN")
+    page = client.get("/login/?next=" + quote(authorize))
+    assert page["Content-Language"] == "en" and "Personal login" in page.content.decode()
+    assert client.get("/login/?ui_locales=zh-TW")["Content-Language"] == "zh-hans"
+    assert client.get("/login/?ui_locales=de")["Content-Language"] == "zh-hans"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"  # the person's own choice wins
+    assert client.get("/login/?next=" + quote(authorize))["Content-Language"] == "zh-hans"
+    assert "en" in client.get("/.well-known/openid-configuration").json()["ui_locales_supported"]
