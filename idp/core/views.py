@@ -4,6 +4,7 @@ from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 from redis.exceptions import RedisError
 
@@ -44,11 +45,11 @@ def metrics_view(request):
 
 
 ERRORS = {
-    400: ("请求无效", "您的请求无法处理,可能是页面已过期或填写的内容不完整。请返回首页后重新操作。"),
-    403: ("无权限访问", "您没有访问此页面的权限。"),
-    404: ("页面不存在", "您访问的页面不存在或已被移除,请检查网址是否正确。"),
-    405: ("请求方式不被允许", "此页面不接受这种请求方式,请通过页面上的按钮或链接操作。"),
-    500: ("服务器错误", "处理您的请求时出错,请稍后再试。"),
+    400: (_("请求无效"), _("您的请求无法处理,可能是页面已过期或填写的内容不完整。请返回首页后重新操作。")),
+    403: (_("无权限访问"), _("您没有访问此页面的权限。")),
+    404: (_("页面不存在"), _("您访问的页面不存在或已被移除,请检查网址是否正确。")),
+    405: (_("请求方式不被允许"), _("此页面不接受这种请求方式,请通过页面上的按钮或链接操作。")),
+    500: (_("服务器错误"), _("处理您的请求时出错,请稍后再试。")),
 }
 
 

@@ -80,3 +80,14 @@ def test_a_business_system_asks_for_english_with_ui_locales(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"  # the person's own choice wins
     assert client.get("/login/?next=" + quote(authorize))["Content-Language"] == "zh-hans"
     assert "en" in client.get("/.well-known/openid-configuration").json()["ui_locales_supported"]
+
+
+def test_the_home_page_and_the_error_pages_in_english(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    home = client.get("/").content.decode()
+    for text in ["Notices", "Popular services", "How to get started", 'New here? <a href="/register/">Register</a>',
+                 'href="/login/?tab=legal">Organisation login</a>']:
+        assert text in home, text
+    missing = client.get("/no/such/page/")
+    assert missing.status_code == 404 and "Page not found" in missing.content.decode()
+    assert "Back to the home page" in missing.content.decode()
