@@ -17,8 +17,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import sso  # bench/sso.py: the platform's database, fixtures and server
@@ -49,14 +47,7 @@ def node_anchor() -> subprocess.Popen:
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ANCHOR, check=True)
     server = subprocess.Popen(["taskset", "-c", "0", "node", "server.js"], cwd=ANCHOR,
                               env={**os.environ, "PORT": str(NODE_PORT)}, stdout=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(NODE + "/.well-known/openid-configuration", timeout=1).read()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("oidc-provider did not start")
+    return sso.answering(server, NODE, "oidc-provider")
 
 
 def harness(label: str, url: str, client: tuple[str, str], out: Path, *extra: str) -> None:

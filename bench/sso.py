@@ -329,14 +329,19 @@ def start_server() -> subprocess.Popen:
                                "--host", "127.0.0.1", "--port", str(PORT), "--no-ws", "--log-level", "warning",
                                "config.wsgi:application"], cwd=ROOT, env=os.environ.copy(),
                               stdout=subprocess.DEVNULL)  # its JSON request log: written, as in production, not shown
+    return answering(server, BASE, "the platform")
+
+
+def answering(server: subprocess.Popen, base: str, name: str) -> subprocess.Popen:
+    """The server, once its discovery document answers (within 20 s, or it is stopped)."""
     for _ in range(100):
         try:
-            urllib.request.urlopen(BASE + "/.well-known/openid-configuration", timeout=1).read()
+            urllib.request.urlopen(base + "/.well-known/openid-configuration", timeout=1).read()
             return server
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit("the platform did not start")
+    raise SystemExit(f"{name} did not start")
 
 
 def login_form() -> tuple[str, str]:

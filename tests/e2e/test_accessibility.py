@@ -111,6 +111,13 @@ def tab_to(page, name: str, order: list[str], most: int = 12) -> None:
     raise AssertionError(f"{name} not reached by Tab; stops: {order[-most:]}")
 
 
+def type_by_keyboard(page, order: list[str], *steps: tuple[str, str]) -> None:
+    """For each (field name, text): Tab to the field, type the text."""
+    for name, text in steps:
+        tab_to(page, name, order)
+        page.keyboard.type(text)
+
+
 def test_registering_with_the_keyboard_only(page):
     from tests.factories import last_code
 
@@ -121,12 +128,7 @@ def test_registering_with_the_keyboard_only(page):
     tab_to(page, "检索登录名是否已注册", order)
     page.keyboard.press("Enter")
     expect(page.locator("#result_login_name")).to_contain_text("该登录名可以使用")
-    tab_to(page, "登录密码", order)
-    page.keyboard.type("Kz9vBq2wLm")
-    tab_to(page, "密码确认", order)
-    page.keyboard.type("Kz9vBq2wLm")
-    tab_to(page, "姓名", order)
-    page.keyboard.type("键盘李")
+    type_by_keyboard(page, order, ("登录密码", "Kz9vBq2wLm"), ("密码确认", "Kz9vBq2wLm"), ("姓名", "键盘李"))
     tab_to(page, "中华人民共和国大陆地区", order)
     page.keyboard.press("Space")
     tab_to(page, "证件类型", order)
@@ -191,10 +193,7 @@ def test_authorising_a_person_with_the_keyboard_only(page):
     page.get_by_label("被授权人登录名").focus()
     order = []
     page.keyboard.type("keys_person")
-    tab_to(page, "被授权人姓名", order)
-    page.keyboard.type("周键")
-    tab_to(page, "证件号码后四位", order)
-    page.keyboard.type(person.person.id_number[-4:])
+    type_by_keyboard(page, order, ("被授权人姓名", "周键"), ("证件号码后四位", person.person.id_number[-4:]))
     tab_to(page, "高企认定", order)
     page.keyboard.press("Space")
     tab_to(page, "授权", order, most=20)
