@@ -91,3 +91,12 @@ def test_the_home_page_and_the_error_pages_in_english(client):
     missing = client.get("/no/such/page/")
     assert missing.status_code == 404 and "Page not found" in missing.content.decode()
     assert "Back to the home page" in missing.content.decode()
+
+
+def test_the_switch_adds_no_field_to_the_pages_own_forms(client):
+    """Programs that fill the login form from every input on the page must not pick up the
+    switch's return address: it travels in the switch's action, not in an input."""
+    page = client.get("/login/?next=/online/").content.decode()
+    assert page.count('name="next"') == 1 and 'action="/i18n/setlang/?next=/login/%3Fnext%3D/online/"' in page
+    response = client.post("/i18n/setlang/?next=/login/%3Fnext%3D/online/", {"language": "en"})
+    assert response.status_code == 302 and response["Location"] == "/login/?next=/online/"
