@@ -57,12 +57,14 @@ def new_page(browser, live_server):
 
     yield make
     problems = []
-    for context in contexts:
-        for open_page in context.pages:
-            open_page.wait_for_load_state("networkidle")
-        problems += accessibility.check_again(context, list(visited.get(context, {})), live_server.url)
-    for context in contexts:
-        context.close()
+    try:
+        for context in contexts:
+            for open_page in context.pages:
+                open_page.wait_for_load_state("networkidle")
+            problems += accessibility.check_again(context, list(visited.get(context, {})), live_server.url)
+    finally:
+        for context in contexts:
+            context.close()
     assert not problems, "WCAG 2.1 A/AA violations (axe-core):\n" + "\n".join(problems)
 
 
