@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 
 from idp.accounts import views as accounts_views
 
@@ -10,9 +11,9 @@ handler403 = "idp.core.views.permission_denied"
 handler404 = "idp.core.views.page_not_found"
 handler500 = "idp.core.views.server_error"
 
-admin.site.site_header = "政务服务平台统一身份认证 · 系统管理"
-admin.site.site_title = "政务服务平台统一身份认证"
-admin.site.index_title = "系统管理"
+admin.site.site_header = gettext_lazy("政务服务平台统一身份认证 · 系统管理")
+admin.site.site_title = gettext_lazy("政务服务平台统一身份认证")
+admin.site.index_title = gettext_lazy("系统管理")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # /i18n/setlang/: the header's 中文 / English switch

@@ -3,6 +3,7 @@ registration pages' 检索 buttons. Always 200 for a well-formed question; rate-
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from idp.accounts import selectors
@@ -15,8 +16,8 @@ from idp.identifiers.documents import document_type
 def _login_name(value, request):
     name = validators.login_name(value)
     if selectors.login_name_exists(name):
-        return name, True, "该登录名已注册"
-    return name, False, "该登录名可以使用"
+        return name, True, _("该登录名已注册")
+    return name, False, _("该登录名可以使用")
 
 
 def _id_number(value, request):
@@ -24,35 +25,35 @@ def _id_number(value, request):
     number = document_type(id_type).validate(value)
     if selectors.person_document_exists(id_type, number):
         # SPEC 2.1: a warning, not a block — one document may register several accounts.
-        return number, True, "已有账号使用该证件号码注册,请直接登录或找回密码;该证件只能在一个账号上完成实名认证"
-    return number, False, "该证件号码尚未注册"
+        return number, True, _("已有账号使用该证件号码注册,请直接登录或找回密码;该证件只能在一个账号上完成实名认证")
+    return number, False, _("该证件号码尚未注册")
 
 
 def _uscc(value, request):
     code = validators.uscc(value)
     if selectors.uscc_exists(code):
-        return code, True, "该统一社会信用代码已注册法人账号,请直接登录或找回密码"
-    return code, False, "该统一社会信用代码尚未注册"
+        return code, True, _("该统一社会信用代码已注册法人账号,请直接登录或找回密码")
+    return code, False, _("该统一社会信用代码尚未注册")
 
 
 def _org_name(value, request):
     name = value.strip(" \u3000")
     if not name:
-        raise validators.InvalidIdentifier("请输入单位名称")
+        raise validators.InvalidIdentifier(_("请输入单位名称"))
     if any(ord(ch) < 32 for ch in name):
-        raise validators.InvalidIdentifier("单位名称含有不可见的控制字符")
+        raise validators.InvalidIdentifier(_("单位名称含有不可见的控制字符"))
     if len(name) > 200:
-        raise validators.InvalidIdentifier("单位名称不能超过 200 个字符")
+        raise validators.InvalidIdentifier(_("单位名称不能超过 200 个字符"))
     if selectors.org_name_exists(name):
-        return name, True, "该单位已注册法人账号"
-    return name, False, "该单位尚未注册"
+        return name, True, _("该单位已注册法人账号")
+    return name, False, _("该单位尚未注册")
 
 
 def _mobile(value, request):
     phone = validators.mobile(value)
     if selectors.phone_exists(phone):
-        return phone, True, "该手机号码已被其他账号预留"
-    return phone, False, "该手机号码尚未被预留"
+        return phone, True, _("该手机号码已被其他账号预留")
+    return phone, False, _("该手机号码尚未被预留")
 
 
 CHECKS = {
@@ -70,11 +71,11 @@ def check(request, what):
         return JsonResponse({"error": "unknown check", "checks": sorted(CHECKS)}, status=404)
     if not ratelimit.allow("check-api", client_ip(request),
                            limit=settings.IDP_CHECK_API_PER_MINUTE, window=60):
-        return JsonResponse({"valid": False, "exists": False, "message": "查询过于频繁,请稍后再试"},
+        return JsonResponse({"valid": False, "exists": False, "message": _("查询过于频繁,请稍后再试")},
                             status=429)
     value = request.GET.get("value", "")
     try:
-        _, exists, message = CHECKS[what](value, request)
+        _normalised, exists, message = CHECKS[what](value, request)
     except validators.InvalidIdentifier as exc:
         return JsonResponse({"valid": False, "exists": False, "message": str(exc)},
                             json_dumps_params={"ensure_ascii": False})

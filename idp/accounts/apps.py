@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "idp.accounts"
     label = "accounts"
-    verbose_name = "账号"
+    verbose_name = _("账号")
 
     def ready(self):
         from django.db.models import CharField

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from idp.accounts.models import (
@@ -11,6 +12,7 @@ from idp.accounts.models import (
     NaturalPerson,
     Organisation,
     RegionType,
+    holder_label,
 )
 from idp.accounts.passwords import check_password_rule
 from idp.core.captcha import PlatformCaptchaField
@@ -26,7 +28,7 @@ from idp.identifiers.documents import (
 DATE_INPUT = date_input()
 
 
-BLANK_CHOICE = ("", "-请选择-")  # the first option of every select (never Django's "---------")
+BLANK_CHOICE = ("", _("-请选择-"))  # the first option of every select (never Django's "---------")
 
 
 def document_type_choices():
@@ -54,33 +56,33 @@ def identity_form_fields(prefix: str, label: str, *, validity: bool) -> dict:
     """身份类型, 证件类型, 证件号码 (and 证件有效期) fields named `<prefix>identity_type` etc."""
     fields = {
         f"{prefix}identity_type": forms.ChoiceField(
-            label=f"{label}身份类型",
+            label=holder_label(label, _("身份类型")),
             choices=IDENTITY_TYPE_CHOICES,
             initial="mainland",
             widget=forms.RadioSelect(attrs={"data-identity-type-for": f"id_{prefix}id_type"}),
         ),
         f"{prefix}id_type": forms.ChoiceField(
-            label=f"{label}证件类型",
+            label=holder_label(label, _("证件类型")),
             choices=document_type_choices,
             widget=DocumentTypeSelect,
-            error_messages={"invalid_choice": "未知的证件类型", "required": "请选择证件类型"},
+            error_messages={"invalid_choice": _("未知的证件类型"), "required": _("请选择证件类型")},
         ),
         f"{prefix}id_number": forms.CharField(
-            label=f"{label}证件号码", max_length=40,
-            error_messages={"required": "请输入证件号码"},
+            label=holder_label(label, _("证件号码")), max_length=40,
+            error_messages={"required": _("请输入证件号码")},
         ),
     }
     if validity:
         fields.update({
             f"{prefix}id_valid_from": forms.DateField(
-                label=f"{label}证件有效期起", widget=DATE_INPUT,
-                error_messages={"required": "请输入证件有效期起始日期", "invalid": "日期格式应为 年-月-日"},
+                label=holder_label(label, _("证件有效期起")), widget=DATE_INPUT,
+                error_messages={"required": _("请输入证件有效期起始日期"), "invalid": _("日期格式应为 年-月-日")},
             ),
             f"{prefix}id_valid_to": forms.DateField(
-                label=f"{label}证件有效期止", required=False, widget=DATE_INPUT,
-                error_messages={"invalid": "日期格式应为 年-月-日"},
+                label=holder_label(label, _("证件有效期止")), required=False, widget=DATE_INPUT,
+                error_messages={"invalid": _("日期格式应为 年-月-日")},
             ),
-            f"{prefix}id_long_term": forms.BooleanField(label="长期有效", required=False),
+            f"{prefix}id_long_term": forms.BooleanField(label=_("长期有效"), required=False),
         })
     return fields
 
@@ -94,7 +96,8 @@ def clean_identity(form: forms.Form, prefix: str, *, validity: bool) -> None:
     if id_type and identity_type and DOCUMENT_TYPES[id_type].identity_type != identity_type:
         form.add_error(
             f"{prefix}id_type",
-            f"身份类型为“{IDENTITY_TYPES[identity_type]}”时不能选择“{DOCUMENT_TYPES[id_type].label}”",
+            _("身份类型为“%(identity_type)s”时不能选择“%(id_type)s”")
+            % {"identity_type": IDENTITY_TYPES[identity_type], "id_type": DOCUMENT_TYPES[id_type].label},
         )
     elif id_type and number is not None:
         try:
@@ -107,9 +110,9 @@ def clean_identity(form: forms.Form, prefix: str, *, validity: bool) -> None:
         if data.get(f"{prefix}id_long_term"):
             data[f"{prefix}id_valid_to"] = None
         elif start and not end and f"{prefix}id_valid_to" not in form.errors:
-            form.add_error(f"{prefix}id_valid_to", "请输入证件有效期截止日期,或勾选长期有效")
+            form.add_error(f"{prefix}id_valid_to", _("请输入证件有效期截止日期,或勾选长期有效"))
         elif start and end and end <= start:
-            form.add_error(f"{prefix}id_valid_to", "证件有效期截止日期应晚于起始日期")
+            form.add_error(f"{prefix}id_valid_to", _("证件有效期截止日期应晚于起始日期"))
 
 
 class IdentifierField(forms.CharField):
@@ -174,22 +177,22 @@ class PasswordPairMixin:
         password = self.cleaned_data.get("password")
         confirm = self.cleaned_data.get("password_confirm")
         if password and confirm != password:
-            raise ValidationError("两次输入的密码不一致")
+            raise ValidationError(_("两次输入的密码不一致"))
         return confirm
 
 
 def login_name_field():
     return IdentifierField(
-        validators.login_name, label="登录名",
-        help_text="只能包含数字、字母、下划线",
-        error_messages={"required": "请输入登录名"},
+        validators.login_name, label=_("登录名"),
+        help_text=_("只能包含数字、字母、下划线"),
+        error_messages={"required": _("请输入登录名")},
     )
 
 
 def agreement_field(title: str):
     return forms.BooleanField(
-        label=f"我已阅读并同意{title}",
-        error_messages={"required": f"请阅读并同意{title}"},
+        label=format_lazy(_("我已阅读并同意{title}"), title=title),
+        error_messages={"required": format_lazy(_("请阅读并同意{title}"), title=title)},
     )
 
 
@@ -197,17 +200,17 @@ class NaturalRegistrationForm(PasswordPairMixin, forms.Form):
     """自然人注册 (SPEC 2.1)."""
 
     login_name = login_name_field()
-    password = forms.CharField(label="登录密码", widget=password_widget(),
-                               error_messages={"required": "请输入登录密码"})
-    password_confirm = forms.CharField(label="密码确认", widget=password_widget(),
-                                       error_messages={"required": "请再次输入密码"})
-    name = NameField(label="姓名", max_length=100, error_messages={"required": "请输入姓名"})
+    password = forms.CharField(label=_("登录密码"), widget=password_widget(),
+                               error_messages={"required": _("请输入登录密码")})
+    password_confirm = forms.CharField(label=_("密码确认"), widget=password_widget(),
+                                       error_messages={"required": _("请再次输入密码")})
+    name = NameField(label=_("姓名"), max_length=100, error_messages={"required": _("请输入姓名")})
     locals().update(identity_form_fields("", "", validity=False))
-    phone = IdentifierField(validators.mobile, label="手机号码",
-                            error_messages={"required": "请输入手机号码"})
-    sms_code = forms.CharField(label="验证码", max_length=6,
-                               error_messages={"required": "请输入短信验证码"})
-    agree = agreement_field("《自然人实名注册协议》")
+    phone = IdentifierField(validators.mobile, label=_("手机号码"),
+                            error_messages={"required": _("请输入手机号码")})
+    sms_code = forms.CharField(label=_("验证码"), max_length=6,
+                               error_messages={"required": _("请输入短信验证码")})
+    agree = agreement_field(_("《自然人实名注册协议》"))
 
     sms_phone_field, sms_code_field, sms_purpose = "phone", "sms_code", "register"
 
@@ -221,34 +224,34 @@ class LegalRegistrationForm(PasswordPairMixin, forms.Form):
     """单位用户(法人)注册 (SPEC 2.2)."""
 
     login_name = login_name_field()
-    password = forms.CharField(label="密码", widget=password_widget(),
-                               error_messages={"required": "请输入密码"})
-    password_confirm = forms.CharField(label="重复密码", widget=password_widget(),
-                                       error_messages={"required": "请再次输入密码"})
-    org_name = NameField(label="法人单位名称", max_length=200,
-                               error_messages={"required": "请输入法人单位名称"})
-    region_type = forms.ChoiceField(label="注册单位类型", choices=RegionType.choices,
+    password = forms.CharField(label=_("密码"), widget=password_widget(),
+                               error_messages={"required": _("请输入密码")})
+    password_confirm = forms.CharField(label=_("重复密码"), widget=password_widget(),
+                                       error_messages={"required": _("请再次输入密码")})
+    org_name = NameField(label=_("法人单位名称"), max_length=200,
+                               error_messages={"required": _("请输入法人单位名称")})
+    region_type = forms.ChoiceField(label=_("注册单位类型"), choices=RegionType.choices,
                                     initial=RegionType.DOMESTIC, widget=forms.RadioSelect)
-    legal_type = forms.ChoiceField(label="法人类型", choices=LegalType.choices,
+    legal_type = forms.ChoiceField(label=_("法人类型"), choices=LegalType.choices,
                                    initial=LegalType.ENTERPRISE, widget=forms.RadioSelect)
-    uscc = IdentifierField(validators.uscc, label="统一社会信用代码", required=False, max_length=40)
+    uscc = IdentifierField(validators.uscc, label=_("统一社会信用代码"), required=False, max_length=40)
     registration_number = forms.CharField(
-        label="注册登记号码", required=False, max_length=64,
-        help_text="港澳台地区单位、境外单位填写本地注册登记号码",
+        label=_("注册登记号码"), required=False, max_length=64,
+        help_text=_("港澳台地区单位、境外单位填写本地注册登记号码"),
     )
-    lr_name = NameField(label="法定代表人姓名", max_length=100,
-                              error_messages={"required": "请输入法定代表人姓名"})
-    lr_mobile = IdentifierField(validators.mobile, label="法定代表人手机号码",
-                                error_messages={"required": "请输入法定代表人手机号码"})
-    locals().update(identity_form_fields("lr_", "法定代表人", validity=True))
-    agent_name = NameField(label="主代办人姓名", max_length=100,
-                                 error_messages={"required": "请输入主代办人姓名"})
-    agent_mobile = IdentifierField(validators.mobile, label="主代办人手机号码",
-                                   error_messages={"required": "请输入主代办人手机号码"})
-    agent_sms_code = forms.CharField(label="主代办人手机号验证码", max_length=6,
-                                     error_messages={"required": "请输入短信验证码"})
-    locals().update(identity_form_fields("agent_", "主代办人", validity=True))
-    agree = agreement_field("《法人实名注册协议》")
+    lr_name = NameField(label=_("法定代表人姓名"), max_length=100,
+                              error_messages={"required": _("请输入法定代表人姓名")})
+    lr_mobile = IdentifierField(validators.mobile, label=_("法定代表人手机号码"),
+                                error_messages={"required": _("请输入法定代表人手机号码")})
+    locals().update(identity_form_fields("lr_", _("法定代表人"), validity=True))
+    agent_name = NameField(label=_("主代办人姓名"), max_length=100,
+                                 error_messages={"required": _("请输入主代办人姓名")})
+    agent_mobile = IdentifierField(validators.mobile, label=_("主代办人手机号码"),
+                                   error_messages={"required": _("请输入主代办人手机号码")})
+    agent_sms_code = forms.CharField(label=_("主代办人手机号验证码"), max_length=6,
+                                     error_messages={"required": _("请输入短信验证码")})
+    locals().update(identity_form_fields("agent_", _("主代办人"), validity=True))
+    agree = agreement_field(_("《法人实名注册协议》"))
 
     sms_phone_field, sms_code_field, sms_purpose = "agent_mobile", "agent_sms_code", "register_agent"
 
@@ -257,12 +260,12 @@ class LegalRegistrationForm(PasswordPairMixin, forms.Form):
         data = self.cleaned_data
         if data.get("region_type") == RegionType.DOMESTIC:
             if not data.get("uscc") and "uscc" not in self.errors:
-                self.add_error("uscc", "境内单位必须填写统一社会信用代码")
+                self.add_error("uscc", _("境内单位必须填写统一社会信用代码"))
             data["registration_number"] = ""
         elif data.get("region_type"):
             data["uscc"] = None
             if not (data.get("registration_number") or "").strip():
-                self.add_error("registration_number", "港澳台地区单位、境外单位请填写注册登记号码")
+                self.add_error("registration_number", _("港澳台地区单位、境外单位请填写注册登记号码"))
         clean_identity(self, "lr_", validity=True)
         clean_identity(self, "agent_", validity=True)
         return data
@@ -284,12 +287,12 @@ class LoginForm(forms.Form):
 
 
 class PasswordChangeForm(PasswordPairMixin, forms.Form):
-    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput,
-                                   error_messages={"required": "请输入原密码"})
-    password = forms.CharField(label="新密码", widget=password_widget(),
-                               error_messages={"required": "请输入新密码"})
-    password_confirm = forms.CharField(label="确认新密码", widget=password_widget(),
-                                       error_messages={"required": "请再次输入新密码"})
+    old_password = forms.CharField(label=_("原密码"), widget=forms.PasswordInput,
+                                   error_messages={"required": _("请输入原密码")})
+    password = forms.CharField(label=_("新密码"), widget=password_widget(),
+                               error_messages={"required": _("请输入新密码")})
+    password_confirm = forms.CharField(label=_("确认新密码"), widget=password_widget(),
+                                       error_messages={"required": _("请再次输入新密码")})
 
     def __init__(self, account, *args, **kwargs):
         self.account = account
@@ -298,7 +301,7 @@ class PasswordChangeForm(PasswordPairMixin, forms.Form):
     def clean_old_password(self):
         old = self.cleaned_data["old_password"]
         if not self.account.check_password(old):
-            raise ValidationError("原密码错误")
+            raise ValidationError(_("原密码错误"))
         return old
 
 
@@ -343,7 +346,7 @@ class NaturalProfileForm(ProfileFormMixin, forms.ModelForm):
 
     documents = ("",)
     names = ("name",)
-    email = forms.EmailField(label="电子邮箱", required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
 
     class Meta:
         model = NaturalPerson
@@ -367,9 +370,9 @@ class OrganisationProfileForm(ProfileFormMixin, forms.ModelForm):
     documents = ("lr_", "agent_")
     validity = True
     names = ("name", "english_name", "short_name", "lr_name", "agent_name")
-    email = forms.EmailField(label="电子邮箱", required=False)
-    homepage = forms.URLField(label="单位主页", required=False, assume_scheme="https")
-    uscc = IdentifierField(validators.uscc, label="统一社会信用代码", required=False, max_length=40)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
+    homepage = forms.URLField(label=_("单位主页"), required=False, assume_scheme="https")
+    uscc = IdentifierField(validators.uscc, label=_("统一社会信用代码"), required=False, max_length=40)
 
     class Meta:
         model = Organisation
@@ -389,14 +392,14 @@ class OrganisationProfileForm(ProfileFormMixin, forms.ModelForm):
             for name in ("identity_type", "id_type", "id_number"):
                 self.fields[prefix + name].required = True
             self.fields[prefix + "identity_type"].choices = IDENTITY_TYPE_CHOICES
-        self.fields["lr_mobile"] = IdentifierField(validators.mobile, label="法定代表人手机号码")
+        self.fields["lr_mobile"] = IdentifierField(validators.mobile, label=_("法定代表人手机号码"))
         self.fields["email"].initial = self.instance.account.email
 
     def clean(self):
         data = super().clean()
         if data.get("region_type") == RegionType.DOMESTIC:
             if not data.get("uscc") and "uscc" not in self.errors:
-                self.add_error("uscc", "境内单位必须填写统一社会信用代码")
+                self.add_error("uscc", _("境内单位必须填写统一社会信用代码"))
         elif data.get("region_type"):
             data["uscc"] = None
         return data

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from idp.accounts import devices, mfa
@@ -26,7 +28,8 @@ BACKEND = "idp.accounts.auth.LoginNameBackend"
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label="验证码", max_length=20, error_messages={"required": "请输入验证码"},
+    code = forms.CharField(label=gettext_lazy("验证码"), max_length=20,
+                           error_messages={"required": gettext_lazy("请输入验证码")},
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
 
@@ -61,7 +64,7 @@ def _failed(request, account: Account, state: dict):
     failures = ratelimit.hit("mfa-fail", str(account.pk), window=3600)
     if state["tries"] >= MAX_TRIES or failures >= MAX_FAILURES_PER_HOUR:
         request.session.pop(PENDING, None)
-        messages.error(request, "两步验证失败次数过多,请稍后重新登录")
+        messages.error(request, _("两步验证失败次数过多,请稍后重新登录"))
         return redirect("login")
     return None
 
@@ -75,7 +78,7 @@ def verify(request):
         return redirect("login-enrol")
     if ratelimit.count("mfa-fail", str(account.pk)) >= MAX_FAILURES_PER_HOUR:
         request.session.pop(PENDING, None)
-        messages.error(request, "两步验证失败次数过多,请稍后重新登录")
+        messages.error(request, _("两步验证失败次数过多,请稍后重新登录"))
         return redirect("login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -83,7 +86,7 @@ def verify(request):
             return _finish(request, account, state)
         if refused := _failed(request, account, state):
             return refused
-        form.add_error("code", "验证码错误或已使用,请输入身份验证器中的最新验证码或一个恢复码")
+        form.add_error("code", _("验证码错误或已使用,请输入身份验证器中的最新验证码或一个恢复码"))
     return render(request, "accounts/mfa_verify.html", {"form": form, "login_name": account.login_name})
 
 
@@ -97,7 +100,7 @@ def _enrolment(request, account: Account):
     if request.method == "POST" and form.is_valid():
         codes = mfa.enrol(account, secret, form.cleaned_data["code"])
         if codes is None:
-            form.add_error("code", "验证码不正确,请核对身份验证器中显示的 6 位数字")
+            form.add_error("code", _("验证码不正确,请核对身份验证器中显示的 6 位数字"))
         else:
             request.session.pop(SECRET, None)
             record(Event.MFA_ENROLLED, account=account, actor=account, ip=client_ip(request))
@@ -130,9 +133,9 @@ def security(request):
             if mfa.verify(account, form.cleaned_data["code"]):
                 mfa.remove(account)
                 record(Event.MFA_REMOVED, account=account, actor=account, ip=client_ip(request))
-                messages.success(request, "已关闭两步验证")
+                messages.success(request, _("已关闭两步验证"))
                 return redirect("mfa-settings")
-            form.add_error("code", "验证码错误或已使用")
+            form.add_error("code", _("验证码错误或已使用"))
         return render(request, "accounts/mfa_settings.html", {
             "section": "profile", "enrolled": True, "form": form, "required": mfa.required(account)})
     context, codes = _enrolment(request, account)

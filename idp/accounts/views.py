@@ -6,7 +6,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from idp.accounts import devices, forms, mfa, mfa_views, services
@@ -28,7 +29,7 @@ def _send_code_from_form(request, form_class):
     try:
         phone = validators.mobile(request.POST.get(phone_field, ""))
         otp.send_code(phone=phone, purpose=form_class.sms_purpose, ip=client_ip(request))
-        notice = {"field": phone_field, "ok": True, "text": "验证码已发送,5 分钟内有效"}
+        notice = {"field": phone_field, "ok": True, "text": _("验证码已发送,5 分钟内有效")}
     except (validators.InvalidIdentifier, otp.CodeError) as exc:
         notice = {"field": phone_field, "ok": False, "text": str(exc)}
     return form, notice
@@ -91,7 +92,7 @@ def register_legal(request):
                          create)
 
 
-AGREEMENTS = {"natural": "自然人实名注册协议", "legal": "法人实名注册协议"}
+AGREEMENTS = {"natural": gettext_lazy("自然人实名注册协议"), "legal": gettext_lazy("法人实名注册协议")}
 
 
 def agreement(request, kind):
@@ -110,7 +111,7 @@ def register_done(request):
     return render(request, "accounts/register_done.html", {"login_name": login_name, "account": account})
 
 
-LOGIN_TABS = [(AccountKind.NATURAL, _("自然人登录")), (AccountKind.LEGAL, _("法人登录"))]
+LOGIN_TABS = [(AccountKind.NATURAL, gettext_lazy("自然人登录")), (AccountKind.LEGAL, gettext_lazy("法人登录"))]
 
 
 def login_view(request):
@@ -162,7 +163,7 @@ def logout_view(request):
     if request.user.is_authenticated:
         record(Event.LOGOUT, account=request.user, actor=request.user, ip=client_ip(request))
     logout(request)
-    messages.info(request, "您已安全退出登录")
+    messages.info(request, _("您已安全退出登录"))
     return redirect("login")
 
 
@@ -197,7 +198,7 @@ def profile_edit(request):
             except services.Conflict as exc:
                 form.add_error(exc.field, exc.message)
             else:
-                messages.success(request, "信息已保存")
+                messages.success(request, _("信息已保存"))
                 return redirect("profile")
     else:
         form = form_class(instance=profile)
@@ -223,7 +224,7 @@ def password_change(request):
                                      ip=client_ip(request))
             update_session_auth_hash(request, request.user)
             password_changed.send(sender=type(request.user), account=request.user, request=request)
-            messages.success(request, "密码已修改,其他设备上的登录已失效")
+            messages.success(request, _("密码已修改,其他设备上的登录已失效"))
             return redirect("profile")
     else:
         form = forms.PasswordChangeForm(request.user)

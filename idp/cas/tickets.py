@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from idp.sso import clients, store
 from idp.sso.models import SsoSession
@@ -57,20 +58,20 @@ def with_ticket(service: str, ticket: str) -> str:
 
 def validate(*, service: str, ticket: str, allow_proxy: bool, renew: bool = False, pgt_url: str = "") -> Validated:
     if not service or not ticket:
-        raise CasError("INVALID_REQUEST", "参数 service 和 ticket 都是必需的")
+        raise CasError("INVALID_REQUEST", _("参数 service 和 ticket 都是必需的"))
     prefix = ticket.split("-", 1)[0]
     if prefix not in ("ST", "PT") or len(ticket) > 256:
         raise CasError("INVALID_TICKET_SPEC" if prefix == "PT" else "INVALID_TICKET",
                        f"Ticket '{ticket[:64]}' not recognized")
     data = store.take("cas:" + ticket)  # single use from here on, whatever happens next
     if prefix == "PT" and not allow_proxy:
-        raise CasError("INVALID_TICKET_SPEC", "代理票据只能在 proxyValidate 校验")
+        raise CasError("INVALID_TICKET_SPEC", _("代理票据只能在 proxyValidate 校验"))
     if data is None:
         raise CasError("INVALID_TICKET", f"Ticket '{ticket[:64]}' not recognized")
     if data["service"] != service:
-        raise CasError("INVALID_SERVICE", "票据不是为该服务签发的")
+        raise CasError("INVALID_SERVICE", _("票据不是为该服务签发的"))
     if renew and not data["renewed"]:
-        raise CasError("INVALID_TICKET_SPEC", "renew=true 要求票据来自新的登录")
+        raise CasError("INVALID_TICKET_SPEC", _("renew=true 要求票据来自新的登录"))
     result = Validated(user=data["user"], proxies=list(reversed(data["proxies"])), attributes={
         **data["attributes"],
         "authenticationDate": datetime.fromtimestamp(data["auth_time"], tz=UTC).isoformat(),
@@ -86,10 +87,10 @@ def _grant_pgt(data: dict, service: str, pgt_url: str) -> str | None:
     only a 200 gets the IOU into the response."""
     target, origin = urlsplit(pgt_url), urlsplit(service)
     if target.scheme != "https" or target.netloc != origin.netloc:
-        raise CasError("INVALID_PROXY_CALLBACK", "pgtUrl 必须是与服务同一主机的 https 地址")
+        raise CasError("INVALID_PROXY_CALLBACK", _("pgtUrl 必须是与服务同一主机的 https 地址"))
     proxying = clients.by_pk(data["client"])
     if proxying is None or not proxying.proxy_targets.strip():  # the per-service proxy policy
-        raise CasError("UNAUTHORIZED_SERVICE_PROXY", "该服务未被允许使用代理认证")
+        raise CasError("UNAUTHORIZED_SERVICE_PROXY", _("该服务未被允许使用代理认证"))
     pgt, iou = new_ticket("PGT"), new_ticket("PGTIOU")
     try:
         answer = requests.get(pgt_url, params={"pgtId": pgt, "pgtIou": iou}, timeout=5,
@@ -104,16 +105,16 @@ def _grant_pgt(data: dict, service: str, pgt_url: str) -> str | None:
 
 def issue_proxy_ticket(*, pgt: str, target_service: str) -> str:
     if not pgt or not target_service:
-        raise CasError("INVALID_REQUEST", "参数 pgt 和 targetService 都是必需的")
+        raise CasError("INVALID_REQUEST", _("参数 pgt 和 targetService 都是必需的"))
     data = store.get("cas:" + pgt) if pgt.startswith("PGT-") else None
     if data is None or not SsoSession.objects.filter(sid=data["sid"], ended_at__isnull=True).exists():
         raise CasError("INVALID_TICKET", f"Ticket '{pgt[:64]}' not recognized")
     client = clients.for_service(target_service)
     if client is None:
-        raise CasError("UNAUTHORIZED_SERVICE", "目标服务未在平台登记")
+        raise CasError("UNAUTHORIZED_SERVICE", _("目标服务未在平台登记"))
     proxying = clients.by_pk(data["client"])  # the service the proxy-granting ticket belongs to
     if proxying is None or not proxying.may_proxy_to(client):
-        raise CasError("UNAUTHORIZED_SERVICE", "该服务未被允许代理访问目标服务")
+        raise CasError("UNAUTHORIZED_SERVICE", _("该服务未被允许代理访问目标服务"))
     ticket = new_ticket("PT")
     store.put("cas:" + ticket, {**data, "service": target_service, "client": client.pk, "renewed": False},
               TICKET_SECONDS)

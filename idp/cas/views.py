@@ -10,6 +10,7 @@ from django.contrib.auth import logout as platform_logout
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -134,7 +135,7 @@ def login(request):
     client = clients.for_service(service)
     if client is None:
         return render(request, "sso/error.html", {"error": "UNAUTHORIZED_SERVICE",
-                                                  "description": "该服务地址未在平台登记"}, status=400)
+                                                  "description": _("该服务地址未在平台登记")}, status=400)
     system, gateway, renew = client.system, _true(request.GET.get("gateway")), _true(request.GET.get("renew"))
     if not request.user.is_authenticated:
         if gateway:
@@ -174,5 +175,5 @@ def logout(request):
     service = request.GET.get("service", "")
     if service and clients.for_service(service) is not None:
         return redirect(service)
-    messages.info(request, "您已安全退出登录")
+    messages.info(request, _("您已安全退出登录"))
     return redirect("login")

@@ -12,6 +12,8 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from idp.accounts.models import Account, AccountKind
 from idp.audit.log import record
@@ -20,8 +22,8 @@ from idp.catalog.models import Follow, ServiceItem, SystemVisit
 from idp.delegation.policy import ORGANISATIONS_UNVERIFIED, Refusal, who_may_enter
 from idp.delegation.selectors import systems_with_grants
 
-KIND_LABELS = {AccountKind.NATURAL: "自然人", AccountKind.LEGAL: "法人单位"}
-WINDOWS = {AccountKind.NATURAL: "自然人登录", AccountKind.LEGAL: "法人登录"}
+KIND_LABELS = {AccountKind.NATURAL: gettext_lazy("自然人"), AccountKind.LEGAL: gettext_lazy("法人单位")}
+WINDOWS = {AccountKind.NATURAL: gettext_lazy("自然人登录"), AccountKind.LEGAL: gettext_lazy("法人登录")}
 
 
 @dataclass
@@ -50,29 +52,32 @@ def entry_decision(*, account: Account | None, item: ServiceItem) -> EntryDecisi
     if account is None or not account.is_authenticated:
         if kind == AccountKind.LEGAL and system.delegable:  # a person the unit authorised comes in too
             return EntryDecision(
-                message="办理该事项需要登录。单位请使用法人账号在“法人登录”窗口登录;经单位授权代办的个人,"
+                message=_("办理该事项需要登录。单位请使用法人账号在“法人登录”窗口登录;经单位授权代办的个人,"
                         "请使用本人账号在“自然人登录”窗口登录,进入时选择代哪家单位办理"
-                        "(授权由单位在“用户授权管理”中设置)。",
-                action_label="前往法人登录", action_url=_login_url(AccountKind.LEGAL, item),
-                other_action_label="代单位办理:前往自然人登录", other_action_url=_login_url(AccountKind.NATURAL, item))
-        return EntryDecision(message=f"办理该事项需要登录,请在“{WINDOWS[kind]}”窗口登录后再进入。",
-                             action_label=f"前往{WINDOWS[kind]}", action_url=_login_url(kind, item))
+                        "(授权由单位在“用户授权管理”中设置)。"),
+                action_label=_("前往法人登录"), action_url=_login_url(AccountKind.LEGAL, item),
+                other_action_label=_("代单位办理:前往自然人登录"),
+                other_action_url=_login_url(AccountKind.NATURAL, item))
+        return EntryDecision(message=_("办理该事项需要登录,请在“%(window)s”窗口登录后再进入。")
+                             % {"window": WINDOWS[kind]},
+                             action_label=_("前往%(window)s") % {"window": WINDOWS[kind]},
+                             action_url=_login_url(kind, item))
     entry = who_may_enter(account, system, item_kind=kind)
     if entry.refusal is Refusal.WRONG_KIND and account.is_natural and kind == AccountKind.LEGAL:
         return EntryDecision(
-            message="该事项面向法人单位。请退出后使用法人账号在“法人登录”窗口登录;"
-                    "如需代本单位办理,请单位管理员在“用户授权管理”中为您授权该业务系统。",
-            action_label="退出并前往法人登录", action_url=_login_url(AccountKind.LEGAL, item))
+            message=_("该事项面向法人单位。请退出后使用法人账号在“法人登录”窗口登录;"
+                    "如需代本单位办理,请单位管理员在“用户授权管理”中为您授权该业务系统。"),
+            action_label=_("退出并前往法人登录"), action_url=_login_url(AccountKind.LEGAL, item))
     if entry.refusal is Refusal.WRONG_KIND:
         return EntryDecision(
-            message=f"该事项面向{KIND_LABELS[kind]},当前账号不能办理。"
-                    f"请退出后使用{KIND_LABELS[kind]}账号在“{WINDOWS[kind]}”窗口登录。",
-            action_label=f"退出并前往{WINDOWS[kind]}", action_url=_login_url(kind, item))
+            message=_("该事项面向%(kind)s,当前账号不能办理。请退出后使用%(kind)s账号在“%(window)s”窗口登录。")
+            % {"kind": KIND_LABELS[kind], "window": WINDOWS[kind]},
+            action_label=_("退出并前往%(window)s") % {"window": WINDOWS[kind]}, action_url=_login_url(kind, item))
     if entry.refusal is Refusal.NEEDS_REALNAME:
         return EntryDecision(
-            message=f"进入“{system.name}”需要先完成实名认证,当前状态:{account.get_realname_status_display()}。"
-                    "请在“我的信息”中完善信息并完成实名认证。",
-            action_label="前往我的信息完成实名认证", action_url=reverse("profile"))
+            message=_("进入“%(system)s”需要先完成实名认证,当前状态:%(status)s。请在“我的信息”中完善信息并完成实名认证。")
+            % {"system": system.name, "status": account.get_realname_status_display()},
+            action_label=_("前往我的信息完成实名认证"), action_url=reverse("profile"))
     if entry.refusal is Refusal.ORGANISATIONS_UNVERIFIED:
         return EntryDecision(message=ORGANISATIONS_UNVERIFIED.format(system=system.name))
     return EntryDecision(identities=list(entry.identities))

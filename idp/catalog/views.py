@@ -3,6 +3,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idp.accounts.models import AccountKind
@@ -55,7 +56,7 @@ def enter(request, pk):
                 access.preselect(request, item.system, acting_for)
                 return redirect(item.system.entrance_url.rstrip("/") + item.entrance_path)
             return render(request, "catalog/entered.html", {"item": item, "acting_for": acting_for})
-        messages.error(request, "请选择办理身份")
+        messages.error(request, _("请选择办理身份"))
     return render(request, "catalog/enter.html", {"item": item, "decision": decision})
 
 
@@ -75,7 +76,7 @@ def follow(request, pk):
     item = _item(pk)
     wanted = request.POST.get("follow") == "1"
     services.set_follow(account=request.user, item=item, follow=wanted)
-    messages.success(request, "已关注该事项" if wanted else "已取消关注")
+    messages.success(request, _("已关注该事项") if wanted else _("已取消关注"))
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         return redirect(back)

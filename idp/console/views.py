@@ -12,6 +12,8 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from idp.accounts.models import AccountKind
@@ -26,9 +28,9 @@ from idp.realname.views import private_file_response
 from idp.recovery import services as recovery
 from idp.recovery.models import Appeal, AppealFile, AppealStatus
 
-QUEUES = {"natural": ("自然人人工认证", AccountKind.NATURAL),
-          "legal": ("法人人工认证", AccountKind.LEGAL)}
-APPEAL_QUEUES = {"natural": "自然人申诉", "legal": "单位法人用户申诉"}
+QUEUES = {"natural": (gettext_lazy("自然人人工认证"), AccountKind.NATURAL),
+          "legal": (gettext_lazy("法人人工认证"), AccountKind.LEGAL)}
+APPEAL_QUEUES = {"natural": gettext_lazy("自然人申诉"), "legal": gettext_lazy("单位法人用户申诉")}
 
 
 def _pending():
@@ -38,11 +40,12 @@ def _pending():
 @staff_required
 def dashboard(request):
     counts = dict(_pending().values_list("account__kind").annotate(n=Count("id")))
-    queues = [{"url": reverse("console-queue", args=[key]), "title": f"{title}待审核", "count": counts.get(kind, 0)}
+    queues = [{"url": reverse("console-queue", args=[key]), "title": _("%(queue)s待审核") % {"queue": title},
+               "count": counts.get(kind, 0)}
               for key, (title, kind) in QUEUES.items()]
     appeal_counts = dict(Appeal.objects.filter(status=AppealStatus.PENDING).values_list("kind")
                          .annotate(n=Count("id")))
-    queues += [{"url": reverse("console-appeals", args=[key]), "title": f"{title}待审核",
+    queues += [{"url": reverse("console-appeals", args=[key]), "title": _("%(queue)s待审核") % {"queue": title},
                 "count": appeal_counts.get(key, 0)} for key, title in APPEAL_QUEUES.items()]
     return render(request, "console/dashboard.html", {"queues": queues, "section": "dashboard"})
 
@@ -80,19 +83,19 @@ def decide(request, pk):
     try:
         if decision == "approve":
             services.approve(submission_id=pk, reviewer=request.user, ip=client_ip(request))
-            messages.success(request, "已审核通过,已短信通知用户")
+            messages.success(request, _("已审核通过,已短信通知用户"))
         elif decision == "reject":
             services.reject(submission_id=pk, reviewer=request.user,
                             reason=request.POST.get("reason", ""), ip=client_ip(request))
-            messages.success(request, "已驳回,已短信通知用户")
+            messages.success(request, _("已驳回,已短信通知用户"))
         else:
-            messages.error(request, "请选择通过或不通过")
+            messages.error(request, _("请选择通过或不通过"))
             return redirect("console-review", pk=pk)
     except Submission.DoesNotExist:
         return redirect("console")
     except services.DocumentTaken:
-        messages.error(request, "该证件已在另一账号上完成实名认证,不能审核通过;"
-                                "请选择审核不通过,并告知用户登录已认证的账号或申诉找回")
+        messages.error(request, _("该证件已在另一账号上完成实名认证,不能审核通过;"
+                                "请选择审核不通过,并告知用户登录已认证的账号或申诉找回"))
         return redirect("console-review", pk=pk)
     except services.VerificationError as error:
         messages.error(request, str(error))
@@ -127,18 +130,18 @@ def appeal_decide(request, pk):
             decided = recovery.approve_appeal(appeal_id=pk, account_id=int(request.POST.get("account") or 0),
                                               reviewer=request.user, ip=client_ip(request))
             if decided.status == AppealStatus.PENDING:
-                messages.success(request, "已初审通过。该申诉将把账号改到新的手机号,需另一位审核员复核后生效")
+                messages.success(request, _("已初审通过。该申诉将把账号改到新的手机号,需另一位审核员复核后生效"))
             else:
-                messages.success(request, "申诉已通过,登录名和设置密码的链接已短信发送给申诉人")
+                messages.success(request, _("申诉已通过,登录名和设置密码的链接已短信发送给申诉人"))
         elif request.POST.get("decision") == "reject":
             recovery.reject_appeal(appeal_id=pk, reason=request.POST.get("reason", ""), reviewer=request.user,
                                    ip=client_ip(request))
-            messages.success(request, "申诉已驳回,已短信通知申诉人")
+            messages.success(request, _("申诉已驳回,已短信通知申诉人"))
         else:
-            messages.error(request, "请选择通过或不通过")
+            messages.error(request, _("请选择通过或不通过"))
             return redirect("console-appeal", pk=pk)
     except (ValueError, recovery.RecoveryError) as error:
-        messages.error(request, str(error) if isinstance(error, recovery.RecoveryError) else "请选择账号")
+        messages.error(request, str(error) if isinstance(error, recovery.RecoveryError) else _("请选择账号"))
         return redirect("console-appeal", pk=pk)
     return redirect("console-appeals", kind=item.kind)
 
@@ -194,12 +197,12 @@ def audit(request):
         if query["event"] in Event.values:
             entries = entries.filter(event=query["event"])
         else:
-            errors.append("未知的事件类型")
+            errors.append(_("未知的事件类型"))
     for key, end in (("since", False), ("until", True)):
         if query[key]:
             moment = _parse_date(query[key], end)
             if moment is None:
-                errors.append("日期格式应为 年-月-日")
+                errors.append(_("日期格式应为 年-月-日"))
             else:
                 entries = entries.filter(**{"at__gte" if not end else "at__lte": moment})
     page = Paginator(entries.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))

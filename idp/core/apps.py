@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "idp.core"
     label = "core"
-    verbose_name = "平台基础"
+    verbose_name = _("平台基础")
 
     def ready(self):
         from idp.core import checks, jobs  # noqa: F401  (importing checks registers the system checks)

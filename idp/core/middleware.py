@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext as _
 
 from idp.core.views import error_page
 
@@ -33,9 +34,9 @@ class RequestSizeLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return HttpResponse("Content-Length 无效", status=400, content_type="text/plain; charset=utf-8")
+            return HttpResponse(_("Content-Length 无效"), status=400, content_type="text/plain; charset=utf-8")
         if length > settings.IDP_MAX_REQUEST_BYTES:
-            response = HttpResponse("请求内容过大", status=413, content_type="text/plain; charset=utf-8")
+            response = HttpResponse(_("请求内容过大"), status=413, content_type="text/plain; charset=utf-8")
             response["Connection"] = "close"
             return response
         return self.get_response(request)

@@ -5,8 +5,9 @@ import functools
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
-STAFF_ONLY = "审核控制台只对审核人员开放。如需审核权限,请联系平台管理员。"
+STAFF_ONLY = _("审核控制台只对审核人员开放。如需审核权限,请联系平台管理员。")
 
 
 def staff_required(view):

@@ -4,7 +4,8 @@ from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from redis.exceptions import RedisError
 
@@ -45,11 +46,12 @@ def metrics_view(request):
 
 
 ERRORS = {
-    400: (_("请求无效"), _("您的请求无法处理,可能是页面已过期或填写的内容不完整。请返回首页后重新操作。")),
-    403: (_("无权限访问"), _("您没有访问此页面的权限。")),
-    404: (_("页面不存在"), _("您访问的页面不存在或已被移除,请检查网址是否正确。")),
-    405: (_("请求方式不被允许"), _("此页面不接受这种请求方式,请通过页面上的按钮或链接操作。")),
-    500: (_("服务器错误"), _("处理您的请求时出错,请稍后再试。")),
+    400: (gettext_lazy("请求无效"),
+          gettext_lazy("您的请求无法处理,可能是页面已过期或填写的内容不完整。请返回首页后重新操作。")),
+    403: (gettext_lazy("无权限访问"), gettext_lazy("您没有访问此页面的权限。")),
+    404: (gettext_lazy("页面不存在"), gettext_lazy("您访问的页面不存在或已被移除,请检查网址是否正确。")),
+    405: (gettext_lazy("请求方式不被允许"), gettext_lazy("此页面不接受这种请求方式,请通过页面上的按钮或链接操作。")),
+    500: (gettext_lazy("服务器错误"), gettext_lazy("处理您的请求时出错,请稍后再试。")),
 }
 
 
@@ -72,8 +74,12 @@ def page_not_found(request, exception):
     return error_page(request, 404)
 
 
-_PAGE = ('<!doctype html><html lang="zh-Hans"><meta charset="utf-8"><title>{title}</title>'
-         '<h1>{title}</h1><p>{text}</p><p><a href="/">返回首页</a></p></html>')
+_PAGE = ('<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{title}</title>'
+         '<h1>{title}</h1><p>{text}</p><p><a href="/">{home}</a></p></html>')
+
+
+def _bare_page(title, text) -> str:
+    return _PAGE.format(lang="en" if get_language() == "en" else "zh-Hans", title=title, text=text, home=_("返回首页"))
 
 
 def server_error(request):
@@ -82,10 +88,11 @@ def server_error(request):
     error = sys.exc_info()[1]
     if isinstance(error, RedisError | OperationalError | InterfaceError):
         metrics.DEPENDENCY_ERRORS.labels("redis" if isinstance(error, RedisError) else "database").inc()
-        response = HttpResponse(_PAGE.format(title="服务暂时不可用", text="系统正在恢复,请稍后再试。"), status=503)
+        page = _bare_page(_("服务暂时不可用"), _("系统正在恢复,请稍后再试。"))
+        response = HttpResponse(page, status=503)
         response["Retry-After"] = "5"
         return response
     try:
         return error_page(request, 500)
     except Exception:  # the page itself failed: the bare one
-        return HttpResponse(_PAGE.format(title=ERRORS[500][0], text=ERRORS[500][1]), status=500)
+        return HttpResponse(_bare_page(*ERRORS[500]), status=500)

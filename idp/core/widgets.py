@@ -1,8 +1,9 @@
 """Form widgets that read the same in every browser and language."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-DATE_PLACEHOLDER = "例如 2026-12-01"
+DATE_PLACEHOLDER = _("例如 2026-12-01")
 DATE_ATTRS = {"placeholder": DATE_PLACEHOLDER, "inputmode": "numeric", "pattern": r"\d{4}-\d{1,2}-\d{1,2}",
               "autocomplete": "off", "class": "date-input", "maxlength": "10"}
 

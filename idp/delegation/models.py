@@ -1,19 +1,20 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from idp.catalog.models import BusinessSystem
 
 
 class GrantStatus(models.TextChoices):
-    ACTIVE = "active", "有效"
-    REVOKED = "revoked", "已撤销"
-    DECLINED = "declined", "已拒绝"
+    ACTIVE = "active", _("有效")
+    REVOKED = "revoked", _("已撤销")
+    DECLINED = "declined", _("已拒绝")
 
 
 class GrantSource(models.TextChoices):
-    MANUAL = "manual", "单位授权"
-    MIGRATION = "migration", "火炬中心用户转移"
+    MANUAL = "manual", _("单位授权")
+    MIGRATION = "migration", _("火炬中心用户转移")
 
 
 class Grant(models.Model):
@@ -27,7 +28,7 @@ class Grant(models.Model):
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                related_name="grants_received")
     system = models.ForeignKey(BusinessSystem, on_delete=models.CASCADE, related_name="grants")
-    expires_on = models.DateField("有效期至", null=True, blank=True)
+    expires_on = models.DateField(_("有效期至"), null=True, blank=True)
     status = models.CharField(max_length=10, choices=GrantStatus.choices, default=GrantStatus.ACTIVE)
     source = models.CharField(max_length=10, choices=GrantSource.choices, default=GrantSource.MANUAL)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -14,11 +14,13 @@ family). The callers only word the answer.
 import enum
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from idp.accounts.models import PASSING_STATUSES, Account, AccountKind
 from idp.delegation.selectors import organisations_for
 
-ORGANISATIONS_UNVERIFIED = ("授权您办理“{system}”的单位尚未完成实名认证,暂不能代其办理。"
-                            "请单位在“我的信息”中完成实名认证后再试。")
+ORGANISATIONS_UNVERIFIED = (_("授权您办理“{system}”的单位尚未完成实名认证,暂不能代其办理。"
+                            "请单位在“我的信息”中完成实名认证后再试。"))
 
 
 class Refusal(enum.Enum):

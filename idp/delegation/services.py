@@ -9,6 +9,8 @@ from datetime import date
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from idp.accounts.models import Account, AccountKind
 from idp.audit.log import record
@@ -21,9 +23,9 @@ from idp.delegation.signals import grant_ended
 
 # Deliberately one message for every way a look-up can miss, so the form reveals nothing
 # about accounts the organisation does not already know.
-PERSON_NOT_FOUND = "未找到符合条件的已实名认证自然人用户,请核对登录名、姓名和证件号码后四位"
-ORGANISATION_UNVERIFIED = "本单位完成实名认证后才能授权他人代办,请先在“我的信息”中完成实名认证"
-TOO_MANY_MISSES = "核对失败次数过多,请一小时后再试"
+PERSON_NOT_FOUND = gettext_lazy("未找到符合条件的已实名认证自然人用户,请核对登录名、姓名和证件号码后四位")
+ORGANISATION_UNVERIFIED = gettext_lazy("本单位完成实名认证后才能授权他人代办,请先在“我的信息”中完成实名认证")
+TOO_MANY_MISSES = gettext_lazy("核对失败次数过多,请一小时后再试")
 
 
 class DelegationError(Exception):
@@ -36,7 +38,7 @@ class DelegationError(Exception):
 
 class GrantNotFound(DelegationError):
     def __init__(self):
-        super().__init__("授权记录不存在")
+        super().__init__(_("授权记录不存在"))
 
 
 def find_person(*, organisation: Account, login_name: str, name: str, id_suffix: str, ip: str = "") -> Account:
@@ -53,7 +55,7 @@ def find_person(*, organisation: Account, login_name: str, name: str, id_suffix:
         raise DelegationError(TOO_MANY_MISSES)
     login_name, name, id_suffix = login_name.strip(), name.strip(), id_suffix.strip().upper()
     if login_name.lower() == organisation.login_name.lower():
-        raise DelegationError("不能授权给本单位账号,请填写被授权自然人的登录名", field="login_name")
+        raise DelegationError(_("不能授权给本单位账号,请填写被授权自然人的登录名"), field="login_name")
     person = (Account.objects.filter(login_name__lower=login_name.lower(), kind=AccountKind.NATURAL,
                                      is_active=True).select_related("person").first())
     if (person is None or person.person.name != name or len(id_suffix) != 4
@@ -68,7 +70,7 @@ def find_person(*, organisation: Account, login_name: str, name: str, id_suffix:
 
 def _check_expiry(expires_on: date | None) -> None:
     if expires_on is not None and expires_on < timezone.localdate():
-        raise DelegationError("有效期不能早于今天", field="expires_on")
+        raise DelegationError(_("有效期不能早于今天"), field="expires_on")
 
 
 def _audit_both(event: Event, grant: Grant, *, actor: Account, ip: str, **detail) -> None:
@@ -87,15 +89,15 @@ def create_grants(*, organisation: Account, person: Account, systems, expires_on
     may authorise persons not yet verified.
     """
     if organisation.kind != AccountKind.LEGAL:
-        raise DelegationError("只有法人账号可以授权")
+        raise DelegationError(_("只有法人账号可以授权"))
     if person.kind != AccountKind.NATURAL:
         raise DelegationError(PERSON_NOT_FOUND)
     systems = list(systems)
     if not systems:
-        raise DelegationError("请选择至少一个业务系统", field="systems")
+        raise DelegationError(_("请选择至少一个业务系统"), field="systems")
     for system in systems:
         if not system.delegable or not system.is_active:
-            raise DelegationError(f"业务系统“{system.name}”不支持代办授权", field="systems")
+            raise DelegationError(_("业务系统“%(system)s”不支持代办授权") % {"system": system.name}, field="systems")
     _check_expiry(expires_on)
     grants = []
     with transaction.atomic():

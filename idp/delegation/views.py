@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from idp.core.http import client_ip
@@ -30,8 +31,9 @@ def manage(request):
         except services.DelegationError as error:
             form.add_error(error.field, str(error))
         else:
-            names = "、".join(system.name for system in data["systems"])
-            messages.success(request, f"已授权 {person.person.name} 代办:{names}")
+            names = _("、").join(system.name for system in data["systems"])
+            messages.success(request, _("已授权 %(name)s 代办:%(systems)s")
+                             % {"name": person.person.name, "systems": names})
             return redirect("delegation")
     return render(request, "delegation/manage.html", {
         "section": "delegation", "form": form, "grants": selectors.grants_given(request.user),
@@ -55,7 +57,7 @@ def change(request, grant_id):
     except services.DelegationError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "授权有效期已修改")
+        messages.success(request, _("授权有效期已修改"))
     return redirect("delegation")
 
 
@@ -74,14 +76,15 @@ def revoke(request, grant_id):
         grant = selectors.grants_given(request.user).filter(pk=grant_id).first()
         if grant is None:
             raise Http404
-        return _confirm(request, grant, action="撤销授权", back=reverse("delegation"),
-                        question=f"确认撤销对 {grant.person.display_name} 办理“{grant.system.name}”的授权?")
+        return _confirm(request, grant, action=_("撤销授权"), back=reverse("delegation"),
+                        question=_("确认撤销对 %(person)s 办理“%(system)s”的授权?")
+                        % {"person": grant.person.display_name, "system": grant.system.name})
     try:
         services.revoke_grant(organisation=request.user, grant_id=grant_id, actor=request.user,
                               ip=client_ip(request))
     except services.GrantNotFound:
         raise Http404 from None
-    messages.success(request, "授权已撤销")
+    messages.success(request, _("授权已撤销"))
     return redirect("delegation")
 
 
@@ -95,12 +98,13 @@ def decline(request, grant_id):
         grant = selectors.grants_received(request.user).filter(pk=grant_id).first()
         if grant is None:
             raise Http404
-        return _confirm(request, grant, action="拒绝", back="/online/profile/#grants",
-                        question=f"确认拒绝 {grant.organisation.display_name} 授权您办理“{grant.system.name}”?")
+        return _confirm(request, grant, action=_("拒绝"), back="/online/profile/#grants",
+                        question=_("确认拒绝 %(organisation)s 授权您办理“%(system)s”?")
+                        % {"organisation": grant.organisation.display_name, "system": grant.system.name})
     try:
         services.decline_grant(person=request.user, grant_id=grant_id, actor=request.user,
                                ip=client_ip(request))
     except services.GrantNotFound:
         raise Http404 from None
-    messages.success(request, "已拒绝该授权")
+    messages.success(request, _("已拒绝该授权"))
     return redirect("/online/profile/#grants")

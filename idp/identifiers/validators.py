@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 class InvalidIdentifier(ValueError):
@@ -27,16 +28,16 @@ _FULL_WIDTH = re.compile("[\uff10-\uff5a]")
 def normalise(value: str) -> str:
     """Trim spaces (including U+3000) at both ends and upper-case ASCII letters."""
     if not isinstance(value, str):
-        raise InvalidIdentifier("请输入号码")
+        raise InvalidIdentifier(_("请输入号码"))
     value = value.strip(_TRIM)
     if not value:
-        raise InvalidIdentifier("请输入号码")
+        raise InvalidIdentifier(_("请输入号码"))
     if "*" in value:
-        raise InvalidIdentifier("请输入完整号码,不能包含 * 号")
+        raise InvalidIdentifier(_("请输入完整号码,不能包含 * 号"))
     if _INNER_SPACE.search(value):
-        raise InvalidIdentifier("号码中不能有空格")
+        raise InvalidIdentifier(_("号码中不能有空格"))
     if _FULL_WIDTH.search(value):
-        raise InvalidIdentifier("请使用半角字符输入,不能使用全角数字或字母")
+        raise InvalidIdentifier(_("请使用半角字符输入,不能使用全角数字或字母"))
     return value.upper()
 
 
@@ -63,13 +64,13 @@ def _check_birth_date(digits: str) -> date:
     try:
         born = date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        raise InvalidIdentifier("号码中的出生日期不是有效日期") from None
+        raise InvalidIdentifier(_("号码中的出生日期不是有效日期")) from None
     # The platform's zone, not the active one: the same answer for a form and the legacy import
     # (which checks a million numbers, and a look-up of the active zone costs more than the rest).
     if born > datetime.now(timezone.get_default_timezone()).date():
-        raise InvalidIdentifier("号码中的出生日期晚于今天")
+        raise InvalidIdentifier(_("号码中的出生日期晚于今天"))
     if born.year < 1900:
-        raise InvalidIdentifier("号码中的出生日期早于 1900 年")
+        raise InvalidIdentifier(_("号码中的出生日期早于 1900 年"))
     return born
 
 
@@ -79,22 +80,22 @@ _ID18 = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 def _gb11643(value: str, what: str) -> str:
     value = normalise(value)
     if re.fullmatch(r"[0-9]{15}", value, re.ASCII):
-        raise InvalidIdentifier(f"{what}不接受 15 位旧号码,请输入 18 位号码")
+        raise InvalidIdentifier(_("%(what)s不接受 15 位旧号码,请输入 18 位号码") % {"what": what})
     if len(value) != 18:
-        raise InvalidIdentifier(f"{what}应为 18 位")
+        raise InvalidIdentifier(_("%(what)s应为 18 位") % {"what": what})
     if not _ID18.fullmatch(value):
-        raise InvalidIdentifier(f"{what}前 17 位应为数字,最后一位为数字或 X")
+        raise InvalidIdentifier(_("%(what)s前 17 位应为数字,最后一位为数字或 X") % {"what": what})
     _check_birth_date(value[6:14])
     if mod11_2_check_char(value[:17]) != value[17]:
-        raise InvalidIdentifier(f"{what}校验位错误,请核对号码")
+        raise InvalidIdentifier(_("%(what)s校验位错误,请核对号码") % {"what": what})
     return value
 
 
 def resident_id(value: str) -> str:
     """Mainland resident identity card number (居民身份证), GB 11643-1999."""
-    number = _gb11643(value, "居民身份证号码")
+    number = _gb11643(value, _("居民身份证号码"))
     if number[:2] not in MAINLAND_PROVINCES:
-        raise InvalidIdentifier("居民身份证号码的地区码无效")
+        raise InvalidIdentifier(_("居民身份证号码的地区码无效"))
     return number
 
 
@@ -103,9 +104,9 @@ HMT_RESIDENCE_PREFIXES = ("810000", "820000", "830000")
 
 def hmt_residence_permit(value: str) -> str:
     """港澳台居民居住证: the GB 11643 layout with area 810000 (HK), 820000 (Macau), 830000 (Taiwan)."""
-    number = _gb11643(value, "港澳台居民居住证号码")
+    number = _gb11643(value, _("港澳台居民居住证号码"))
     if not number.startswith(HMT_RESIDENCE_PREFIXES):
-        raise InvalidIdentifier("港澳台居民居住证号码应以 810000、820000 或 830000 开头")
+        raise InvalidIdentifier(_("港澳台居民居住证号码应以 810000、820000 或 830000 开头"))
     return number
 
 
@@ -116,19 +117,19 @@ def foreign_permanent_residence(value: str) -> str:
         return number
     if len(number) == 18 and number.startswith("9"):
         if not _ID18.fullmatch(number):
-            raise InvalidIdentifier("外国人永久居留身份证号码前 17 位应为数字")
+            raise InvalidIdentifier(_("外国人永久居留身份证号码前 17 位应为数字"))
         _check_birth_date(number[6:14])
         if mod11_2_check_char(number[:17]) != number[17]:
-            raise InvalidIdentifier("外国人永久居留身份证号码校验位错误,请核对号码")
+            raise InvalidIdentifier(_("外国人永久居留身份证号码校验位错误,请核对号码"))
         return number
-    raise InvalidIdentifier("外国人永久居留身份证号码应为以 9 开头的 18 位号码,或 3 个字母加 12 位数字")
+    raise InvalidIdentifier(_("外国人永久居留身份证号码应为以 9 开头的 18 位号码,或 3 个字母加 12 位数字"))
 
 
 def hk_macau_permit(value: str) -> str:
     """港澳居民来往内地通行证: H or M, 8 digits, optionally 2 renewal digits."""
     number = normalise(value)
     if not re.fullmatch(r"[HM][0-9]{8}([0-9]{2})?", number, re.ASCII):
-        raise InvalidIdentifier("港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字(可再加 2 位换证次数)")
+        raise InvalidIdentifier(_("港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字(可再加 2 位换证次数)"))
     return number
 
 
@@ -136,7 +137,7 @@ def taiwan_permit(value: str) -> str:
     """台湾居民来往大陆通行证: 8 digits (10 digits for old numbers)."""
     number = normalise(value)
     if not re.fullmatch(r"[0-9]{8}([0-9]{2})?", number, re.ASCII):
-        raise InvalidIdentifier("台湾居民来往大陆通行证号码应为 8 位数字(旧证 10 位)")
+        raise InvalidIdentifier(_("台湾居民来往大陆通行证号码应为 8 位数字(旧证 10 位)"))
     return number
 
 
@@ -144,7 +145,7 @@ def passport(value: str) -> str:
     """Passport number: 5 to 17 letters and digits."""
     number = normalise(value)
     if not re.fullmatch(r"[A-Z0-9]{5,17}", number, re.ASCII):
-        raise InvalidIdentifier("护照号码应为 5 至 17 位字母或数字")
+        raise InvalidIdentifier(_("护照号码应为 5 至 17 位字母或数字"))
     return number
 
 
@@ -152,7 +153,7 @@ def mobile(value: str) -> str:
     """Mainland mobile number: 1, then 3–9, then 9 digits."""
     number = normalise(value)
     if not re.fullmatch(r"1[3-9][0-9]{9}", number, re.ASCII):
-        raise InvalidIdentifier("请输入 11 位中国大陆手机号码")
+        raise InvalidIdentifier(_("请输入 11 位中国大陆手机号码"))
     return number
 
 
@@ -202,37 +203,37 @@ def uscc(value: str) -> str:
     """Unified social credit code (统一社会信用代码), GB 32100-2015."""
     code = normalise(value)
     if len(code) != 18:
-        raise InvalidIdentifier("统一社会信用代码应为 18 位")
+        raise InvalidIdentifier(_("统一社会信用代码应为 18 位"))
     bad = [] if _USCC_SHAPE.fullmatch(code) else sorted({c for c in code if c not in USCC_ALPHABET})
     if bad:
         raise InvalidIdentifier(
-            "统一社会信用代码含有不允许的字符:" + " ".join(bad) + "(不使用 I、O、Z、S、V)"
+            _("统一社会信用代码含有不允许的字符:") + " ".join(bad) + _("(不使用 I、O、Z、S、V)")
         )
     categories = USCC_AUTHORITY_CATEGORIES.get(code[0])
     if categories is None:
-        raise InvalidIdentifier("统一社会信用代码第 1 位(登记管理部门代码)无效")
+        raise InvalidIdentifier(_("统一社会信用代码第 1 位(登记管理部门代码)无效"))
     if code[1] not in categories:
-        raise InvalidIdentifier("统一社会信用代码第 2 位(机构类别代码)与登记管理部门不符")
+        raise InvalidIdentifier(_("统一社会信用代码第 2 位(机构类别代码)与登记管理部门不符"))
     if not code[2:8].isdigit() or code[2:4] not in USCC_PROVINCES:
-        raise InvalidIdentifier("统一社会信用代码第 3–8 位(登记管理机关行政区划码)无效")
+        raise InvalidIdentifier(_("统一社会信用代码第 3–8 位(登记管理机关行政区划码)无效"))
     if organisation_code_check_char(code[8:16]) != code[16]:
-        raise InvalidIdentifier("统一社会信用代码第 9–17 位(组织机构代码)校验位错误")
+        raise InvalidIdentifier(_("统一社会信用代码第 9–17 位(组织机构代码)校验位错误"))
     if uscc_check_char(code[:17]) != code[17]:
-        raise InvalidIdentifier("统一社会信用代码校验位错误,请核对代码")
+        raise InvalidIdentifier(_("统一社会信用代码校验位错误,请核对代码"))
     return code
 
 
 def login_name(value: str) -> str:
     """Login name: digits, letters and underscore (SPEC 2); case is kept, compared case-insensitively."""
     if not isinstance(value, str):
-        raise InvalidIdentifier("请输入登录名")
+        raise InvalidIdentifier(_("请输入登录名"))
     name = value.strip(_TRIM)
     if not name:
-        raise InvalidIdentifier("请输入登录名")
+        raise InvalidIdentifier(_("请输入登录名"))
     if not re.fullmatch(r"[A-Za-z0-9_]+", name, re.ASCII):
-        raise InvalidIdentifier("登录名只能包含数字、字母和下划线")
+        raise InvalidIdentifier(_("登录名只能包含数字、字母和下划线"))
     if len(name) > 64:
-        raise InvalidIdentifier("登录名不能超过 64 个字符")
+        raise InvalidIdentifier(_("登录名不能超过 64 个字符"))
     return name
 
 
@@ -247,5 +248,5 @@ def display_name(value: str) -> str:
     """A person's or organisation's name: trimmed, without invisible or reordering characters."""
     name = value.strip(_TRIM) if isinstance(value, str) else ""
     if any(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in name):
-        raise InvalidIdentifier("名称中不能包含控制字符或不可见的格式字符,请重新输入")
+        raise InvalidIdentifier(_("名称中不能包含控制字符或不可见的格式字符,请重新输入"))
     return name

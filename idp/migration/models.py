@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
-KINDS = [("enterprise", "企业账号"), ("person", "个人账号")]
+KINDS = [("enterprise", _("企业账号")), ("person", _("个人账号"))]
 CASES = [("R1", "R1"), ("R2", "R2"), ("R3", "R3"), ("R4", "R4")]
 
 
@@ -18,8 +19,8 @@ class MigrationRun(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        verbose_name = "用户转移批次"
-        verbose_name_plural = "用户转移批次"
+        verbose_name = _("用户转移批次")
+        verbose_name_plural = _("用户转移批次")
 
     def __str__(self):
         return f"run {self.pk} at {self.started_at:%Y-%m-%d %H:%M}"
@@ -31,7 +32,7 @@ class LegacyAccount(models.Model):
 
     kind = models.CharField(max_length=10, choices=KINDS)
     legacy_id = models.CharField(max_length=64)
-    key = models.CharField("统一社会信用代码 / 手机号", max_length=18)
+    key = models.CharField(_("统一社会信用代码 / 手机号"), max_length=18)
     case = models.CharField(max_length=2, choices=CASES)
     login_name = models.CharField(max_length=64, null=True, blank=True)
     account_type = models.CharField(max_length=8, null=True, blank=True)  # legal / natural
@@ -47,8 +48,8 @@ class LegacyAccount(models.Model):
             models.UniqueConstraint(fields=["kind", "legacy_id"], name="legacy_account_once"),
             models.UniqueConstraint(fields=["kind", "key"], name="legacy_key_once"),
         ]
-        verbose_name = "转移账号"
-        verbose_name_plural = "转移账号"
+        verbose_name = _("转移账号")
+        verbose_name_plural = _("转移账号")
 
     def __str__(self):
         return f"{self.kind} {self.legacy_id} → {self.case}"

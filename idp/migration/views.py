@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,10 +21,11 @@ from idp.migration import lookup
 
 
 class LookupForm(forms.Form):
-    kind = forms.ChoiceField(label="账号类型", choices=[("enterprise", "企业账号"), ("person", "个人账号")],
+    kind = forms.ChoiceField(label=gettext_lazy("账号类型"),
+                             choices=[("enterprise", gettext_lazy("企业账号")), ("person", gettext_lazy("个人账号"))],
                              initial="enterprise", widget=forms.RadioSelect)
-    uscc = forms.CharField(label="统一社会信用代码", max_length=40, required=False)
-    mobile = forms.CharField(label="手机号码", max_length=20, required=False)
+    uscc = forms.CharField(label=gettext_lazy("统一社会信用代码"), max_length=40, required=False)
+    mobile = forms.CharField(label=gettext_lazy("手机号码"), max_length=20, required=False)
     captcha = PlatformCaptchaField()
 
     def clean(self):
@@ -54,7 +57,7 @@ def lookup_page(request):
         if _allowed(request):
             answer = _answer(form.cleaned_data)
         else:
-            error = "查询过于频繁,请稍后再试"
+            error = _("查询过于频繁,请稍后再试")
     shown = lookup.for_people(answer) if answer else None
     return render(request, "migration/lookup.html", {"form": form, "answer": shown, "error": error})
 
@@ -100,9 +103,9 @@ def lookup_api(request):
         if not isinstance(body, dict):
             raise ValueError
     except ValueError:
-        return JsonResponse({"error": "invalid_request", "message": "请求体应为 JSON 对象"}, status=400)
+        return JsonResponse({"error": "invalid_request", "message": _("请求体应为 JSON 对象")}, status=400)
     if not _allowed(request):
-        return JsonResponse({"error": "too_many_requests", "message": "查询过于频繁,请稍后再试"}, status=429)
+        return JsonResponse({"error": "too_many_requests", "message": _("查询过于频繁,请稍后再试")}, status=429)
     form = LookupForm({key: str(value) for key, value in body.items() if isinstance(value, str | int)})
     if not form.is_valid():
         return JsonResponse({"error": "invalid_request",

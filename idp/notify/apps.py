@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotifyConfig(AppConfig):
     name = "idp.notify"
     label = "notify"
-    verbose_name = "短信与验证码"
+    verbose_name = _("短信与验证码")
 
     def ready(self):
         from idp.core import jobs

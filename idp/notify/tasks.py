@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.core.mail import send_mail
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from idp.core import crypto, jobs
 from idp.core.metrics import SMS
@@ -35,7 +36,7 @@ def queue(*, to: str, purpose: str, text: str, code: str = "", code_id: int | No
 
 def _send(message: dict) -> None:
     if message["email"]:
-        send_mail("政务服务平台验证码", message["text"], None, [message["to"]])
+        send_mail(_("政务服务平台验证码"), message["text"], None, [message["to"]])
     else:
         sms.send(sms.SmsMessage(phone=message["to"], purpose=message["purpose"], text=message["text"],
                                 code=message["code"]))

@@ -1,4 +1,5 @@
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idp.core.http import client_ip
@@ -14,7 +15,7 @@ def send_sms_code(request):
     """POST phone + purpose → {"sent": bool, "message": str}; used by the 获取验证码 buttons."""
     purpose = request.POST.get("purpose", "")
     if purpose not in PUBLIC_PURPOSES:
-        return JsonResponse({"sent": False, "message": "未知的验证码用途"}, status=400)
+        return JsonResponse({"sent": False, "message": _("未知的验证码用途")}, status=400)
     try:
         phone = validators.mobile(request.POST.get("phone", ""))
     except validators.InvalidIdentifier as exc:
@@ -24,4 +25,4 @@ def send_sms_code(request):
     except otp.CodeError as exc:
         status = 429 if exc.code in {"too_soon", "phone_cap", "ip_cap"} else 503
         return JsonResponse({"sent": False, "message": str(exc)}, status=status)
-    return JsonResponse({"sent": True, "message": "验证码已发送,5 分钟内有效"})
+    return JsonResponse({"sent": True, "message": _("验证码已发送,5 分钟内有效")})

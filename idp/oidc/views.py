@@ -24,6 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from idp.audit.log import record
@@ -307,7 +308,7 @@ def end_session(request):
     hint = validated.id_token_claims
     if hint is not None and hint.get("iss") != settings.IDP_ISSUER:
         return render(request, "sso/error.html", {"error": "invalid_request",
-                                                  "description": "id_token_hint 不是本平台签发的"}, status=400)
+                                                  "description": _("id_token_hint 不是本平台签发的")}, status=400)
     # Only a hint from this browser's own SSO session may log it out without asking: an ID
     # token of another session (anyone's, from anywhere) would make this a cross-site logout.
     hinted_sid = (hint or {}).get("sid")
@@ -317,5 +318,5 @@ def end_session(request):
     response = server.create_endpoint_response("end_session", validated)
     if response is not None:
         return response
-    messages.info(request, "您已安全退出登录")
+    messages.info(request, _("您已安全退出登录"))
     return redirect("login")

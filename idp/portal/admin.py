@@ -2,6 +2,8 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from idp.portal.models import Attachment, HotService, Notice, Publication, Question
 
@@ -11,7 +13,7 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 class AttachmentForm(forms.ModelForm):
     """A PDF, checked by its content (header and trailer), not by its name."""
 
-    upload = forms.FileField(label="PDF 文件", required=False)
+    upload = forms.FileField(label=gettext_lazy("PDF 文件"), required=False)
 
     class Meta:
         model = Attachment
@@ -26,13 +28,13 @@ class AttachmentForm(forms.ModelForm):
         upload = data.get("upload")
         if upload is None:
             if not self.instance.pk:
-                raise forms.ValidationError("请选择 PDF 文件")
+                raise forms.ValidationError(_("请选择 PDF 文件"))
             return data
         content = upload.read(MAX_ATTACHMENT_BYTES + 1)
         if len(content) > MAX_ATTACHMENT_BYTES:
-            raise forms.ValidationError("附件不能超过 10 MB")
+            raise forms.ValidationError(_("附件不能超过 10 MB"))
         if not content.startswith(b"%PDF-") or b"%%EOF" not in content[-2048:]:
-            raise forms.ValidationError("附件须为完整的 PDF 文件")
+            raise forms.ValidationError(_("附件须为完整的 PDF 文件"))
         self.instance.content, self.instance.size = content, len(content)
         if not data.get("name"):
             data["name"] = self.instance.name = upload.name[:200]

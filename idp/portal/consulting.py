@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from idp.catalog.models import ServiceItem
 from idp.portal.models import Question
@@ -18,21 +19,21 @@ class ConsultError(Exception):
 def ask(*, account, item_id, body: str) -> Question:
     body = (body or "").strip()
     if not body:
-        raise ConsultError("请填写咨询内容", "body")
+        raise ConsultError(_("请填写咨询内容"), "body")
     if len(body) > 1000:
-        raise ConsultError("咨询内容不能超过 1000 字", "body")
+        raise ConsultError(_("咨询内容不能超过 1000 字"), "body")
     item = None
     if item_id:
         item = ServiceItem.objects.filter(pk=int(item_id), is_active=True).first() if str(item_id).isdigit() else None
         if item is None:
-            raise ConsultError("请选择服务事项", "item")
+            raise ConsultError(_("请选择服务事项"), "item")
     return Question.objects.create(account=account, item=item, body=body)
 
 
 def answer(*, question_id: int, operator, text: str, publish: bool) -> Question:
     text = (text or "").strip()
     if not text:
-        raise ConsultError("请填写答复内容", "answer")
+        raise ConsultError(_("请填写答复内容"), "answer")
     with transaction.atomic():
         question = Question.objects.select_for_update().get(pk=question_id)
         question.answer, question.answered_by, question.answered_at = text[:2000], operator, timezone.now()

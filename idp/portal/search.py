@@ -9,6 +9,7 @@ Trigrams of Chinese characters need a UTF-8 character type (C.UTF-8, zh_CN.UTF-8
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from idp.catalog.models import ServiceItem
 from idp.portal import consulting
@@ -35,8 +36,8 @@ def site_search(query: str) -> dict[str, list[tuple[str, str]]]:
     questions = consulting.published().filter(containing(query, "body", "answer"))
     results = Publication.public().filter(containing(query, "title", "body"))
     return {
-        "服务事项": [(item.name, reverse("service-item", args=[item.pk])) for item in items[:LIMIT]],
-        "通知通告": [(notice.title, reverse("notice", args=[notice.pk])) for notice in notices[:LIMIT]],
-        "办事咨询": [(question.body[:60], reverse("consult")) for question in questions[:LIMIT]],
-        "结果公示": [(result.title, reverse("result", args=[result.pk])) for result in results[:LIMIT]],
+        _("服务事项"): [(item.name, reverse("service-item", args=[item.pk])) for item in items[:LIMIT]],
+        _("通知通告"): [(notice.title, reverse("notice", args=[notice.pk])) for notice in notices[:LIMIT]],
+        _("办事咨询"): [(question.body[:60], reverse("consult")) for question in questions[:LIMIT]],
+        _("结果公示"): [(result.title, reverse("result", args=[result.pk])) for result in results[:LIMIT]],
     }

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from idp.catalog.models import ServiceItem
 from idp.core.permissions import staff_required
@@ -45,7 +46,7 @@ def my_questions(request):
         except consulting.ConsultError as refused:
             error, field = str(refused), refused.field
         else:
-            messages.success(request, "咨询已提交,工作人员答复后将在这里显示")
+            messages.success(request, _("咨询已提交,工作人员答复后将在这里显示"))
             return redirect("my-questions")
     return render(request, "portal/my_questions.html", {
         "section": "questions", "questions": Question.objects.filter(account=request.user).select_related("item"),
@@ -63,9 +64,9 @@ def console_questions(request):
         except consulting.ConsultError as refused:
             messages.error(request, str(refused))
         except (Question.DoesNotExist, ValueError):
-            messages.error(request, "没有这条咨询")
+            messages.error(request, _("没有这条咨询"))
         else:
-            messages.success(request, "已答复")
+            messages.success(request, _("已答复"))
         return redirect("console-questions")
     waiting = Question.objects.filter(answer="").select_related("account", "item").order_by("asked_at")
     answered = Question.objects.exclude(answer="").select_related("item")[:30]

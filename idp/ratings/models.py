@@ -4,16 +4,17 @@ must close with a reply the person sees."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from idp.catalog.models import SystemVisit
 
 
 class Score(models.IntegerChoices):
-    VERY_SATISFIED = 5, "非常满意"
-    SATISFIED = 4, "满意"
-    BASICALLY_SATISFIED = 3, "基本满意"
-    DISSATISFIED = 2, "不满意"
-    VERY_DISSATISFIED = 1, "非常不满意"
+    VERY_SATISFIED = 5, _("非常满意")
+    SATISFIED = 4, _("满意")
+    BASICALLY_SATISFIED = 3, _("基本满意")
+    DISSATISFIED = 2, _("不满意")
+    VERY_DISSATISFIED = 1, _("非常不满意")
 
 
 BAD_SCORES = {Score.DISSATISFIED, Score.VERY_DISSATISFIED}  # 差评
@@ -21,21 +22,21 @@ BAD_SCORES = {Score.DISSATISFIED, Score.VERY_DISSATISFIED}  # 差评
 
 class FollowUp(models.TextChoices):
     NONE = "", "—"
-    OPEN = "open", "待回复"
-    CLOSED = "closed", "已回复"
+    OPEN = "open", _("待回复")
+    CLOSED = "closed", _("已回复")
 
 
 class Rating(models.Model):
     visit = models.OneToOneField(SystemVisit, on_delete=models.CASCADE, related_name="rating")
     account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
-    score = models.PositiveSmallIntegerField("评价", choices=Score.choices)
-    comment = models.TextField("评价内容", blank=True, max_length=500)
+    score = models.PositiveSmallIntegerField(_("评价"), choices=Score.choices)
+    comment = models.TextField(_("评价内容"), blank=True, max_length=500)
     changes = models.PositiveSmallIntegerField(default=0)  # a rating may be changed once
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    follow_up = models.CharField("差评处理", max_length=8, choices=FollowUp.choices, default=FollowUp.NONE,
+    follow_up = models.CharField(_("差评处理"), max_length=8, choices=FollowUp.choices, default=FollowUp.NONE,
                                  blank=True, db_index=True)
-    reply = models.TextField("处理回复", blank=True, max_length=1000)
+    reply = models.TextField(_("处理回复"), blank=True, max_length=1000)
     replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     replied_at = models.DateTimeField(null=True, blank=True)

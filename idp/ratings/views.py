@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from idp.catalog.models import SystemVisit
 from idp.core.permissions import staff_required
@@ -26,7 +27,7 @@ def rate(request, visit_id):
         raise Http404
     rating = Rating.objects.filter(visit=visit).first()
     if rating is not None and not rating.may_change:
-        messages.info(request, "评价已修改过一次,不能再修改")
+        messages.info(request, _("评价已修改过一次,不能再修改"))
         return redirect("online-ratings")
     error = None
     if request.method == "POST":
@@ -39,7 +40,7 @@ def rate(request, visit_id):
         except services.RatingError as refused:
             error = str(refused)
         else:
-            messages.success(request, "感谢您的评价")
+            messages.success(request, _("感谢您的评价"))
             return redirect("online-ratings")
     return render(request, "ratings/rate.html", {
         "section": "ratings", "visit": visit, "rating": rating, "scores": Score.choices, "error": error,
@@ -67,5 +68,5 @@ def reply(request, pk):
     except services.RatingError as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, "已回复,用户可在“我的评价”中看到")
+        messages.success(request, _("已回复,用户可在“我的评价”中看到"))
     return redirect("console-ratings")

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RealnameConfig(AppConfig):
     name = "idp.realname"
     label = "realname"
-    verbose_name = "实名认证"
+    verbose_name = _("实名认证")
 
     def ready(self):
         from idp.core import metrics

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from idp.core.fields import EncryptedTextField
 
@@ -10,11 +11,11 @@ from idp.core.fields import EncryptedTextField
 class Slot(models.TextChoices):
     """Upload slots of 人工认证 (SPEC 3)."""
 
-    ID_FRONT = "id_front", "注册人身份证正面"
-    ID_BACK = "id_back", "注册人身份证反面"
-    ORG_CERTIFICATE = "org_certificate", "组织机构代码证"
-    LR_DOCUMENT = "lr_document", "法定代表人证件信息"
-    OTHER = "other", "其他资料"
+    ID_FRONT = "id_front", _("注册人身份证正面")
+    ID_BACK = "id_back", _("注册人身份证反面")
+    ORG_CERTIFICATE = "org_certificate", _("组织机构代码证")
+    LR_DOCUMENT = "lr_document", _("法定代表人证件信息")
+    OTHER = "other", _("其他资料")
 
 
 NATURAL_SLOTS = (Slot.ID_FRONT, Slot.ID_BACK)
@@ -22,10 +23,10 @@ LEGAL_SLOTS = (Slot.ORG_CERTIFICATE, Slot.LR_DOCUMENT, Slot.OTHER)
 
 
 class SubmissionStatus(models.TextChoices):
-    PENDING = "pending", "待人工审核"
-    APPROVED = "approved", "已审核认证"
-    REJECTED = "rejected", "审核未通过"
-    SUPERSEDED = "superseded", "信息已修改,需重新上传"
+    PENDING = "pending", _("待人工审核")
+    APPROVED = "approved", _("已审核认证")
+    REJECTED = "rejected", _("审核未通过")
+    SUPERSEDED = "superseded", _("信息已修改,需重新上传")
 
 
 class Submission(models.Model):
@@ -39,7 +40,7 @@ class Submission(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField("审核意见", blank=True)
+    reason = models.TextField(_("审核意见"), blank=True)
 
     class Meta:
         ordering = ["submitted_at", "id"]

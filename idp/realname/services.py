@@ -15,6 +15,7 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from idp.accounts.models import (
     PASSING_STATUSES,
@@ -48,7 +49,7 @@ class DocumentTaken(VerificationError):
 
 class TooManyChecks(VerificationError):
     def __init__(self):
-        super().__init__("重新核验过于频繁,请一小时后再试")
+        super().__init__(_("重新核验过于频繁,请一小时后再试"))
 
 
 # --- automatic verification ---------------------------------------------------------------
@@ -67,11 +68,11 @@ def _query(account: Account):
 
 def _why_not_asked(account: Account) -> str:
     if account.is_natural:
-        return "请先在“修改个人信息”中补充姓名和证件信息"
+        return _("请先在“修改个人信息”中补充姓名和证件信息")
     missing = account.organisation.missing_required
     if missing:
-        return f"用户信息不全,请先在“修改法人信息”中补充:{'、'.join(missing)}"
-    return "港澳台地区单位、境外单位请上传材料进行人工认证"
+        return _("用户信息不全,请先在“修改法人信息”中补充:%(missing)s") % {"missing": _("、").join(missing)}
+    return _("港澳台地区单位、境外单位请上传材料进行人工认证")
 
 
 def _claim_document(account: Account) -> None:
@@ -88,7 +89,7 @@ def _claim_document(account: Account) -> None:
         holder = (NaturalPerson.objects.filter(verified_id_index=person.id_index)
                   .select_related("account").first())
         if holder is None:
-            raise DocumentTaken("该证件已在另一账号上完成实名认证,一个证件只能认证一个账号") from None
+            raise DocumentTaken(_("该证件已在另一账号上完成实名认证,一个证件只能认证一个账号")) from None
         raise DocumentTaken(taken_message(holder.account)) from None
 
 
@@ -111,8 +112,9 @@ def last_registry_answer(account: Account):
 
 
 def taken_message(holder: Account) -> str:
-    return (f"该证件已在账号 {mask_login_name(holder.login_name)} 上完成实名认证,一个证件只能认证一个账号。"
-            "如该账号是您的,请登录该账号或通过申诉找回")
+    return (_("该证件已在账号 %(account)s 上完成实名认证,一个证件只能认证一个账号。"
+              "如该账号是您的,请登录该账号或通过申诉找回")
+            % {"account": mask_login_name(holder.login_name)})
 
 
 def _release_document(account: Account) -> None:
@@ -174,7 +176,7 @@ def record_automatic_result(*, account: Account, result: verifiers.Result, actor
             except DocumentTaken as taken:
                 _set_status(account, RealNameStatus.REGISTRY_FAILED, str(taken))
                 record(Event.REALNAME_FAILED, account=account, actor=actor, ip=ip,
-                       reason="该证件已在另一账号完成实名认证")
+                       reason=_("该证件已在另一账号完成实名认证"))
             else:
                 _set_status(account, RealNameStatus.REGISTRY_PASSED)
                 record(Event.REALNAME_PASSED, account=account, actor=actor, ip=ip)
@@ -194,7 +196,7 @@ def identity_changed(*, account: Account, actor: Account | None, ip: str = "") -
     status = check_automatically(account=account, actor=actor, ip=ip)
     if superseded and status not in PASSING_STATUSES:
         account.refresh_from_db(fields=["realname_reason"])
-        note = "审核期间修改了身份信息,如需人工认证请重新上传材料"
+        note = _("审核期间修改了身份信息,如需人工认证请重新上传材料")
         Account.objects.filter(pk=account.pk).update(
             realname_reason=f"{account.realname_reason};{note}"[-255:] if account.realname_reason else note)
     return status
@@ -223,9 +225,9 @@ def submit_documents(*, account: Account, files: dict, actor: Account, ip: str =
     uploads.InvalidUpload naming the slot (as `.slot`), with nothing stored.
     """
     if account.is_realname_verified:
-        raise VerificationError("账号已实名认证,无需再上传材料")
+        raise VerificationError(_("账号已实名认证,无需再上传材料"))
     if pending_submission(account):
-        raise VerificationError("材料已提交,正在等待人工审核,请勿重复提交")
+        raise VerificationError(_("材料已提交,正在等待人工审核,请勿重复提交"))
     if holder := document_holder(account):  # a review could not approve it: say so now
         raise DocumentTaken(taken_message(holder))
     slots, required = slots_for(account)
@@ -234,7 +236,7 @@ def submit_documents(*, account: Account, files: dict, actor: Account, ip: str =
         uploaded = files.get(slot)
         if uploaded is None:
             if slot in required:
-                error = uploads.InvalidUpload(f"请上传{Slot(slot).label}")
+                error = uploads.InvalidUpload(_("请上传%(document)s") % {"document": Slot(slot).label})
                 error.slot = slot
                 raise error
             continue
@@ -246,12 +248,12 @@ def submit_documents(*, account: Account, files: dict, actor: Account, ip: str =
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.is_realname_verified:
-            raise VerificationError("账号已实名认证,无需再上传材料")
+            raise VerificationError(_("账号已实名认证,无需再上传材料"))
         try:
             with transaction.atomic():
                 submission = Submission.objects.create(account=locked)
         except IntegrityError:
-            raise VerificationError("材料已提交,正在等待人工审核,请勿重复提交") from None
+            raise VerificationError(_("材料已提交,正在等待人工审核,请勿重复提交")) from None
         for slot, (data, content_type, original) in checked.items():
             EvidenceFile.objects.create(submission=submission, slot=slot, storage_name=uploads.store(data),
                                         content_type=content_type, size=len(data),
@@ -273,15 +275,16 @@ def _lock_pending(submission_id: int) -> Submission:
     # Lock only the submission row (PostgreSQL refuses FOR UPDATE across a nullable join).
     submission = Submission.objects.select_for_update().get(pk=submission_id)
     if submission.status != SubmissionStatus.PENDING:
-        who = submission.decided_by.login_name if submission.decided_by else "系统"
-        raise AlreadyDecided(f"该申请已处理({submission.get_status_display()},{who}),无需重复审核")
+        who = submission.decided_by.login_name if submission.decided_by else _("系统")
+        raise AlreadyDecided(_("该申请已处理(%(status)s,%(who)s),无需重复审核")
+                             % {"status": submission.get_status_display(), "who": who})
     return submission
 
 
 def _not_own(account: Account, reviewer: Account) -> None:
     """Four eyes: a reviewer never decides on their own account."""
     if account.pk == reviewer.pk:
-        raise VerificationError("不能审核本人的认证申请,请由其他审核员处理")
+        raise VerificationError(_("不能审核本人的认证申请,请由其他审核员处理"))
 
 
 def approve(*, submission_id: int, reviewer: Account, ip: str = "") -> Submission:
@@ -299,7 +302,7 @@ def approve(*, submission_id: int, reviewer: Account, ip: str = "") -> Submissio
         record(Event.REVIEW_APPROVED, account=account, actor=reviewer, ip=ip,
                submission=submission.pk)
         transaction.on_commit(lambda: _notify(
-            account, "【政务服务平台】您的实名认证材料已审核通过,账号已完成实名认证。"))
+            account, _("【政务服务平台】您的实名认证材料已审核通过,账号已完成实名认证。")))
     return submission
 
 
@@ -307,7 +310,7 @@ def reject(*, submission_id: int, reviewer: Account, reason: str, ip: str = "") 
     """待人工审核 → 审核未通过, with a reason the user sees on 我的信息 and by SMS."""
     reason = (reason or "").strip()
     if not reason:
-        raise VerificationError("请填写不通过的原因")
+        raise VerificationError(_("请填写不通过的原因"))
     with transaction.atomic():
         submission = _lock_pending(submission_id)
         account = Account.objects.select_for_update().get(pk=submission.account_id)
@@ -319,5 +322,6 @@ def reject(*, submission_id: int, reviewer: Account, reason: str, ip: str = "") 
         record(Event.REVIEW_REJECTED, account=account, actor=reviewer, ip=ip,
                submission=submission.pk, reason=reason[:500])
         transaction.on_commit(lambda: _notify(
-            account, f"【政务服务平台】您的实名认证材料未通过审核,原因:{reason[:60]}。请登录后修改并重新上传。"))
+            account, _("【政务服务平台】您的实名认证材料未通过审核,原因:%(reason)s。请登录后修改并重新上传。")
+            % {"reason": reason[:60]}))
     return submission

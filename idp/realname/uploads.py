@@ -6,6 +6,7 @@ import io
 import secrets
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from idp.realname.models import PrivateDocument, Slot
@@ -21,7 +22,7 @@ class InvalidUpload(Exception):
 
 
 def allowed_types(slot: str) -> str:
-    return "JPG、PNG 图片或 PDF 文件" if slot in PDF_SLOTS else "JPG、PNG 图片"
+    return _("JPG、PNG 图片或 PDF 文件") if slot in PDF_SLOTS else _("JPG、PNG 图片")
 
 
 def check_upload(slot: str, uploaded) -> tuple[bytes, str]:
@@ -32,25 +33,26 @@ def check_upload(slot: str, uploaded) -> tuple[bytes, str]:
     """
     limit = settings.IDP_UPLOAD_MAX_BYTES
     if uploaded.size > limit:
-        raise InvalidUpload(f"文件大小不能超过 {limit // 1024} KB" if limit < 1024 * 1024
-                            else f"文件大小不能超过 {limit / (1024 * 1024):g} MB")
+        size = f"{limit // 1024} KB" if limit < 1024 * 1024 else f"{limit / (1024 * 1024):g} MB"
+        raise InvalidUpload(_("文件大小不能超过 %(size)s") % {"size": size})
     if uploaded.size == 0:
-        raise InvalidUpload("文件是空的,请重新选择")
+        raise InvalidUpload(_("文件是空的,请重新选择"))
     data = uploaded.read()
     if data.startswith(b"%PDF-") and slot in PDF_SLOTS:
         if b"%%EOF" not in data[-2048:]:
-            raise InvalidUpload("PDF 文件不完整,请重新扫描后上传")
+            raise InvalidUpload(_("PDF 文件不完整,请重新扫描后上传"))
         return data, "application/pdf"
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind, (width, height) = image.format, image.size
             if width * height > settings.IDP_UPLOAD_MAX_PIXELS:  # a tiny file can claim a huge canvas
-                raise InvalidUpload(f"图片尺寸过大({width}×{height}),请缩小后重新上传")
+                raise InvalidUpload(_("图片尺寸过大(%(width)s×%(height)s),请缩小后重新上传")
+                                    % {"width": width, "height": height})
             image.verify()  # walks the whole file: truncated or corrupt images fail here
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise InvalidUpload(f"文件类型不符或文件已损坏,请上传{allowed_types(slot)}") from None
+        raise InvalidUpload(_("文件类型不符或文件已损坏,请上传%(types)s") % {"types": allowed_types(slot)}) from None
     if kind not in IMAGE_TYPES:
-        raise InvalidUpload(f"文件类型不符,请上传{allowed_types(slot)}")
+        raise InvalidUpload(_("文件类型不符,请上传%(types)s") % {"types": allowed_types(slot)})
     return data, IMAGE_TYPES[kind]
 
 

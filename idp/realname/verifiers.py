@@ -19,11 +19,13 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 log = logging.getLogger(__name__)
 
 MATCH, MISMATCH, UNAVAILABLE = "match", "mismatch", "unavailable"
-TRY_LATER = "国家平台暂时无法核验,请稍后再试"
+TRY_LATER = gettext_lazy("国家平台暂时无法核验,请稍后再试")
 
 
 @dataclass(frozen=True)
@@ -76,21 +78,21 @@ class ReferenceVerifier:
     def check_person(self, query: PersonQuery) -> Result:
         name = self.data().persons.get((query.id_type, query.id_number))
         if name is None:
-            return Result(MISMATCH, "国家平台未查询到该证件信息,请核对证件类型和证件号码;"
-                                    "如信息无误,请上传证件进行人工认证")
+            return Result(MISMATCH, _("国家平台未查询到该证件信息,请核对证件类型和证件号码;"
+                                    "如信息无误,请上传证件进行人工认证"))
         if name != query.name:
-            return Result(MISMATCH, "姓名与证件号码不匹配,请核对姓名")
+            return Result(MISMATCH, _("姓名与证件号码不匹配,请核对姓名"))
         return Result(MATCH)
 
     def check_organisation(self, query: OrganisationQuery) -> Result:
         found = self.data().organisations.get(query.uscc)
         if found is None:
-            return Result(MISMATCH, "国家平台未查询到该统一社会信用代码,请核对;如信息无误,请上传材料进行人工认证")
+            return Result(MISMATCH, _("国家平台未查询到该统一社会信用代码,请核对;如信息无误,请上传材料进行人工认证"))
         name, legal_representative = found
         if name != query.name:
-            return Result(MISMATCH, "单位名称与统一社会信用代码登记的名称不一致,请核对单位名称")
+            return Result(MISMATCH, _("单位名称与统一社会信用代码登记的名称不一致,请核对单位名称"))
         if legal_representative != query.legal_representative:
-            return Result(MISMATCH, "法定代表人姓名与登记信息不一致,请核对法定代表人姓名")
+            return Result(MISMATCH, _("法定代表人姓名与登记信息不一致,请核对法定代表人姓名"))
         return Result(MATCH)
 
 
@@ -135,7 +137,7 @@ class HttpVerifier:
                 return Result(UNAVAILABLE, TRY_LATER)
             if body["match"]:
                 return Result(MATCH)
-            return Result(MISMATCH, str(body.get("reason") or "身份信息与国家平台登记信息不一致,请核对")[:200])
+            return Result(MISMATCH, str(body.get("reason") or _("身份信息与国家平台登记信息不一致,请核对"))[:200])
         return Result(UNAVAILABLE, TRY_LATER)
 
     def check_person(self, query: PersonQuery) -> Result:

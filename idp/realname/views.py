@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idp.audit.log import record
@@ -42,7 +43,7 @@ def upload(request):
         except services.VerificationError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "材料已提交,请等待人工审核,审核结果将以短信通知您")
+            messages.success(request, _("材料已提交,请等待人工审核,审核结果将以短信通知您"))
             return redirect("realname-upload")
     latest = _latest_submission(account)
     stored = {f.slot: f for f in latest.files.all()} if latest else {}
@@ -71,7 +72,7 @@ def check_again(request):
         messages.error(request, str(refused))
         return redirect("profile")
     request.user.refresh_from_db()
-    messages.info(request, f"实名认证状态:{request.user.get_realname_status_display()}")
+    messages.info(request, _("实名认证状态:%(status)s") % {"status": request.user.get_realname_status_display()})
     return redirect("profile")
 
 

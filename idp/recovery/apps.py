@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RecoveryConfig(AppConfig):
     name = "idp.recovery"
     label = "recovery"
-    verbose_name = "密码找回"
+    verbose_name = _("密码找回")
 
     def ready(self):
         from idp.core import metrics

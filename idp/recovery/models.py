@@ -2,20 +2,21 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from idp.accounts.models import identity_fields
 from idp.identifiers.masking import mask_id_number
 
 
 class AppealKind(models.TextChoices):
-    NATURAL = "natural", "自然人申诉"
-    LEGAL = "legal", "单位法人用户申诉"
+    NATURAL = "natural", _("自然人申诉")
+    LEGAL = "legal", _("单位法人用户申诉")
 
 
 class AppealStatus(models.TextChoices):
-    PENDING = "pending", "等待审核"
-    APPROVED = "approved", "审核通过"
-    REJECTED = "rejected", "审核未通过"
+    PENDING = "pending", _("等待审核")
+    APPROVED = "approved", _("审核通过")
+    REJECTED = "rejected", _("审核未通过")
 
 
 class Appeal(models.Model):
@@ -25,24 +26,24 @@ class Appeal(models.Model):
     (new) main agent's. The reply goes to `phone`.
     """
 
-    reference = models.CharField("申诉编号", max_length=24, unique=True)
+    reference = models.CharField(_("申诉编号"), max_length=24, unique=True)
     kind = models.CharField(max_length=8, choices=AppealKind.choices)
     status = models.CharField(max_length=10, choices=AppealStatus.choices, default=AppealStatus.PENDING)
     submitted_at = models.DateTimeField(auto_now_add=True)
     ip = models.CharField(max_length=45, blank=True)
-    name = models.CharField("姓名", max_length=100)
+    name = models.CharField(_("姓名"), max_length=100)
     locals().update(identity_fields("", bind="reference"))
-    phone = models.CharField("手机号", max_length=20)
-    email = models.EmailField("电子邮箱", blank=True)
-    org_name = models.CharField("单位名称", max_length=200, blank=True)
-    legal_type = models.CharField("法人类型", max_length=12, blank=True)
-    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, db_index=True)
+    phone = models.CharField(_("手机号"), max_length=20)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    org_name = models.CharField(_("单位名称"), max_length=200, blank=True)
+    legal_type = models.CharField(_("法人类型"), max_length=12, blank=True)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
     account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", help_text="the account the reviewer applied the appeal to")
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
-    reason = models.TextField("审核意见", blank=True)
+    reason = models.TextField(_("审核意见"), blank=True)
     # Four eyes: an approval that moves an account to another phone is first recorded here and
     # takes effect only when a second reviewer approves the same account.
     first_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -66,7 +67,7 @@ class Appeal(models.Model):
 class AppealFile(models.Model):
     """证件正面 / 证件反面 of an appeal, stored privately like verification documents."""
 
-    SIDES = [("front", "证件正面"), ("back", "证件反面")]
+    SIDES = [("front", _("证件正面")), ("back", _("证件反面"))]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="files")

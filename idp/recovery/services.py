@@ -13,6 +13,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from idp.accounts.models import Account, NaturalPerson, Organisation, OrganisationChange, set_document
 from idp.accounts.services import change_entry
@@ -28,10 +30,10 @@ from idp.recovery.models import Appeal, AppealFile, AppealKind, AppealStatus, Re
 
 log = logging.getLogger(__name__)
 
-MISMATCH = "填写的信息与账号预留信息不一致,请核对后重试"
-TOO_MANY = "尝试次数过多,请一小时后再试"
-TOO_MANY_SENDS = "获取验证码过于频繁,请一小时后再试"
-NO_SUCH_LINK = "该链接无效或已过期,请重新申请找回密码"
+MISMATCH = gettext_lazy("填写的信息与账号预留信息不一致,请核对后重试")
+TOO_MANY = gettext_lazy("尝试次数过多,请一小时后再试")
+TOO_MANY_SENDS = gettext_lazy("获取验证码过于频繁,请一小时后再试")
+NO_SUCH_LINK = gettext_lazy("该链接无效或已过期,请重新申请找回密码")
 
 
 class RecoveryError(Exception):
@@ -47,7 +49,7 @@ class RecoveryError(Exception):
 def _throttle_lookup(ip: str) -> None:
     """检索用户 / 检索单位名 reveal existence by design: throttle them per IP."""
     if not ratelimit.allow("reset-lookup", ip, limit=settings.IDP_RESET_LOOKUPS_PER_IP, window=600):
-        raise RecoveryError("查询过于频繁,请 10 分钟后再试")
+        raise RecoveryError(_("查询过于频繁,请 10 分钟后再试"))
 
 
 def find_account(*, login_name: str, ip: str) -> Account | None:
@@ -216,7 +218,7 @@ def candidates(appeal: Appeal) -> list[Account]:
 def _lock_pending(appeal_id: int) -> Appeal:
     appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
     if appeal.status != AppealStatus.PENDING:
-        raise RecoveryError(f"该申诉已处理({appeal.get_status_display()}),无需重复审核")
+        raise RecoveryError(_("该申诉已处理(%(status)s),无需重复审核") % {"status": appeal.get_status_display()})
     return appeal
 
 
@@ -244,9 +246,9 @@ def _replace_main_agent(account: Account, appeal: Appeal, reviewer: Account) -> 
     after = {"agent_name": org.agent_name, "agent_identity_type": org.agent_identity_type,
              "agent_id_type": org.agent_id_type, "agent_id_number": org.agent_id_number,
              "phone": account.phone, "email": account.email}
-    labels = {"agent_name": "主代办人姓名", "agent_identity_type": "主代办人身份类型",
-              "agent_id_type": "主代办人证件类型", "agent_id_number": "主代办人证件号码",
-              "phone": "主代办人手机号码", "email": "电子邮箱"}
+    labels = {"agent_name": _("主代办人姓名"), "agent_identity_type": _("主代办人身份类型"),
+              "agent_id_type": _("主代办人证件类型"), "agent_id_number": _("主代办人证件号码"),
+              "phone": _("主代办人手机号码"), "email": _("电子邮箱")}
     changes = [change_entry(key, labels[key], before[key], after[key]) for key in before if before[key] != after[key]]
     if changes:
         OrganisationChange.objects.create(organisation=org, actor=reviewer, changes=changes)
@@ -262,7 +264,7 @@ def _not_own(appeal: Appeal, reviewer: Account, account: Account | None = None) 
     own_document = (reviewer.is_natural and hasattr(reviewer, "person") and appeal.id_index
                     and reviewer.person.id_index == appeal.id_index)
     if (account is not None and account.pk == reviewer.pk) or appeal.phone == reviewer.phone or own_document:
-        raise RecoveryError("不能审核与本人有关的申诉,请由其他审核员处理")
+        raise RecoveryError(_("不能审核与本人有关的申诉,请由其他审核员处理"))
 
 
 def _needs_second_reviewer(appeal: Appeal, account: Account, reviewer: Account) -> bool:
@@ -273,9 +275,9 @@ def _needs_second_reviewer(appeal: Appeal, account: Account, reviewer: Account) 
     if appeal.first_approved_by_id is None:
         return True
     if appeal.first_approved_by_id == reviewer.pk:
-        raise RecoveryError("该申诉已由您初审通过,需由另一位审核员复核")
+        raise RecoveryError(_("该申诉已由您初审通过,需由另一位审核员复核"))
     if appeal.first_approved_account_id != account.pk:
-        raise RecoveryError("复核所选账号与初审不一致,请核对后再审,或驳回")
+        raise RecoveryError(_("复核所选账号与初审不一致,请核对后再审,或驳回"))
     return False
 
 
@@ -289,7 +291,7 @@ def approve_appeal(*, appeal_id: int, account_id: int, reviewer: Account, ip: st
         appeal = _lock_pending(appeal_id)
         account = next((a for a in candidates(appeal) if a.pk == account_id), None)
         if account is None:
-            raise RecoveryError("请选择与申诉信息匹配的账号;没有匹配的账号时只能驳回")
+            raise RecoveryError(_("请选择与申诉信息匹配的账号;没有匹配的账号时只能驳回"))
         account = Account.objects.select_for_update().get(pk=account.pk)
         _not_own(appeal, reviewer, account)
         if _needs_second_reviewer(appeal, account, reviewer):
@@ -308,8 +310,10 @@ def approve_appeal(*, appeal_id: int, account_id: int, reviewer: Account, ip: st
         appeal.decided_at = timezone.now()
         appeal.save(update_fields=["status", "account", "decided_by", "decided_at"])
         record(Event.APPEAL_APPROVED, account=account, actor=reviewer, ip=ip, reference=appeal.reference)
-        text = (f"【政务服务平台】您的申诉({appeal.reference})已审核通过。登录名:{account.login_name}。"
-                f"请在 {settings.IDP_RESET_LINK_HOURS} 小时内打开链接设置新密码:{link}")
+        text = _("【政务服务平台】您的申诉(%(reference)s)已审核通过。登录名:%(login_name)s。"
+                 "请在 %(hours)s 小时内打开链接设置新密码:%(link)s") % {
+            "reference": appeal.reference, "login_name": account.login_name,
+            "hours": settings.IDP_RESET_LINK_HOURS, "link": link}
         transaction.on_commit(lambda: _notify(appeal.phone, text))
     return appeal
 
@@ -317,7 +321,7 @@ def approve_appeal(*, appeal_id: int, account_id: int, reviewer: Account, ip: st
 def reject_appeal(*, appeal_id: int, reason: str, reviewer: Account, ip: str = "") -> Appeal:
     reason = (reason or "").strip()
     if not reason:
-        raise RecoveryError("请填写不通过的原因")
+        raise RecoveryError(_("请填写不通过的原因"))
     with transaction.atomic():
         appeal = _lock_pending(appeal_id)
         _not_own(appeal, reviewer)
@@ -325,7 +329,8 @@ def reject_appeal(*, appeal_id: int, reason: str, reviewer: Account, ip: str = "
         appeal.decided_at = timezone.now()
         appeal.save(update_fields=["status", "reason", "decided_by", "decided_at"])
         record(Event.APPEAL_REJECTED, actor=reviewer, ip=ip, reference=appeal.reference, reason=reason[:200])
-        text = f"【政务服务平台】您的申诉({appeal.reference})未通过审核,原因:{reason[:60]}。"
+        text = _("【政务服务平台】您的申诉(%(reference)s)未通过审核,原因:%(reason)s。") % {
+            "reference": appeal.reference, "reason": reason[:60]}
         transaction.on_commit(lambda: _notify(appeal.phone, text))
     return appeal
 

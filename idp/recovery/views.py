@@ -1,5 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from idp.accounts import devices
@@ -10,9 +12,9 @@ from idp.notify import otp
 from idp.realname import uploads
 from idp.recovery import forms, services
 
-RESET_STEPS = ["检索用户", "重置密码", "重置密码完成"]
-APPEAL_STEPS = ["上传证件", "等待审核"]
-ORG_APPEAL_STEPS = ["检索单位", "上传文件", "等待审核"]
+RESET_STEPS = [gettext_lazy("检索用户"), gettext_lazy("重置密码"), gettext_lazy("重置密码完成")]
+APPEAL_STEPS = [gettext_lazy("上传证件"), gettext_lazy("等待审核")]
+ORG_APPEAL_STEPS = [gettext_lazy("检索单位"), gettext_lazy("上传文件"), gettext_lazy("等待审核")]
 
 
 def choose(request):
@@ -39,7 +41,7 @@ def reset_lookup(request):
             error = str(refused)
         else:
             if account is None:
-                form.add_error("login_name", "该登录名不存在,请核对后重新输入")
+                form.add_error("login_name", _("该登录名不存在,请核对后重新输入"))
             else:
                 request.session["reset_account"] = account.pk
                 return redirect("reset-verify")
@@ -70,8 +72,9 @@ def reset_verify(request):
             except services.RecoveryError as error:
                 notice = {"ok": False, "text": str(error)}
             else:
-                what = "电子邮箱" if method == "email" else "手机号"
-                notice = {"ok": True, "text": f"如填写的{what}与预留信息一致,验证码已发送,5 分钟内有效"}
+                what = _("电子邮箱") if method == "email" else _("手机号")
+                notice = {"ok": True,
+                          "text": _("如填写的%(what)s与预留信息一致,验证码已发送,5 分钟内有效") % {"what": what}}
     else:
         form = forms.ResetForm(request.POST or None, account=account)
         if request.method == "POST" and form.is_valid():
@@ -126,7 +129,7 @@ def person_appeal(request):
         try:
             phone = validators.mobile(request.POST.get("phone", ""))
             otp.send_code(phone=phone, purpose="appeal", ip=client_ip(request))
-            notice = {"field": "phone", "ok": True, "text": "验证码已发送,5 分钟内有效;请重新选择证件图片"}
+            notice = {"field": "phone", "ok": True, "text": _("验证码已发送,5 分钟内有效;请重新选择证件图片")}
         except (validators.InvalidIdentifier, otp.CodeError) as error:
             notice = {"field": "phone", "ok": False, "text": str(error)}
     elif request.method == "POST" and form.is_valid():
@@ -156,7 +159,7 @@ def org_search(request):
             error = str(refused)
         else:
             if org is None:
-                form.add_error("org_name", "未找到该单位的法人账号,请核对单位全称(及统一社会信用代码)")
+                form.add_error("org_name", _("未找到该单位的法人账号,请核对单位全称(及统一社会信用代码)"))
             else:
                 request.session["appeal_org"] = org.pk
                 request.session["appeal_org_uscc"] = form.cleaned_data["uscc"] or ""  # what was typed
@@ -199,7 +202,7 @@ def appeal_status(request):
     if request.method == "POST" and form.is_valid():
         appeal = services.appeal_status(reference=form.cleaned_data["reference"], phone=form.cleaned_data["phone"])
         if appeal is None:
-            form.add_error(None, "未找到该申诉,请核对申诉编号和手机号")
+            form.add_error(None, _("未找到该申诉,请核对申诉编号和手机号"))
     return render(request, "recovery/appeal_status.html", {"form": form, "appeal": appeal})
 
 
@@ -215,6 +218,6 @@ def set_password(request, token):
             services.use_link(token=token, new_password=form.cleaned_data["password"], ip=client_ip(request))
         except services.RecoveryError:
             return render(request, "recovery/link_invalid.html", status=410)
-        messages.success(request, "新密码已设置,请登录")
+        messages.success(request, _("新密码已设置,请登录"))
         return redirect(f"/login/?tab={link.account.kind}")
     return render(request, "recovery/set_password.html", {"form": form, "login_name": link.account.login_name})

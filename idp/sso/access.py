@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from idp.accounts.models import Account, AccountKind
 from idp.catalog.models import BusinessSystem
@@ -39,17 +40,19 @@ def decide(account: Account, system: BusinessSystem) -> Access:
     entry = who_may_enter(account, system)
     if entry.refusal is Refusal.WRONG_KIND:
         other = AccountKind.LEGAL if account.is_natural else AccountKind.NATURAL
-        hint = ("如需代单位办理,请单位管理员在“用户授权管理”中为您授权该业务系统。"
+        hint = (_("如需代单位办理,请单位管理员在“用户授权管理”中为您授权该业务系统。")
                 if account.is_natural and system.delegable else "")
-        window = "法人登录" if other == AccountKind.LEGAL else "自然人登录"
-        kind = "法人" if other == AccountKind.LEGAL else "自然人"
-        return Access(message=f"当前账号不能进入“{system.name}”。{hint}请退出后使用{kind}账号在“{window}”窗口登录。",
-                      action_label=f"退出并前往{window}",
+        window = _("法人登录") if other == AccountKind.LEGAL else _("自然人登录")
+        kind = _("法人") if other == AccountKind.LEGAL else _("自然人")
+        return Access(message=_("当前账号不能进入“%(system)s”。%(hint)s"
+                                "请退出后使用%(kind)s账号在“%(window)s”窗口登录。")
+                      % {"system": system.name, "hint": hint, "kind": kind, "window": window},
+                      action_label=_("退出并前往%(window)s") % {"window": window},
                       action_url=f"{reverse('login')}?{urlencode({'tab': other})}")
     if entry.refusal is Refusal.NEEDS_REALNAME:
         return Access(needs_realname=True,
-                      message=f"进入“{system.name}”需要先完成实名认证,当前状态:"
-                              f"{account.get_realname_status_display()}。请在“我的信息”中完成实名认证后再进入。")
+                      message=_("进入“%(system)s”需要先完成实名认证,当前状态:%(status)s。请在“我的信息”中完成实名认证后再进入。")
+                      % {"system": system.name, "status": account.get_realname_status_display()})
     if entry.refusal is Refusal.ORGANISATIONS_UNVERIFIED:
         return Access(message=ORGANISATIONS_UNVERIFIED.format(system=system.name))
     return Access(identities=list(entry.identities))

@@ -3,13 +3,14 @@ A new client's secret, and a regenerated one, is shown once in the message bar."
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from idp.sso import clients
 from idp.sso.models import Client, LogoutDelivery
 
 
 class ClientForm(forms.ModelForm):
-    backchannel_logout_uri = forms.CharField(label="后端通道退出地址 backchannel_logout_uri", required=False,
+    backchannel_logout_uri = forms.CharField(label=_("后端通道退出地址 backchannel_logout_uri"), required=False,
                                              max_length=200)
 
     class Meta:
@@ -58,7 +59,7 @@ class ClientAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
     actions = ["regenerate_secret"]
 
-    @admin.display(boolean=True, description="公开客户端")
+    @admin.display(boolean=True, description=_("公开客户端"))
     def is_public(self, obj):
         return obj.is_public
 
@@ -71,12 +72,13 @@ class ClientAdmin(admin.ModelAdmin):
             messages.warning(request, f"client_id: {obj.client_id}  client_secret: {secret}"
                                       "(只显示这一次,请立即交给业务系统)")
 
-    @admin.action(description="重新生成 client_secret(旧密钥立即失效)")
+    @admin.action(description=_("重新生成 client_secret(旧密钥立即失效)"))
     def regenerate_secret(self, request, queryset):
         for client in queryset:
             secret, client.secret_digest = clients.new_secret()
             client.save(update_fields=["secret_digest"])
-            messages.warning(request, f"{client.client_id}: client_secret: {secret}(只显示这一次)")
+            messages.warning(request, _("%(client_id)s: client_secret: %(secret)s(只显示这一次)")
+                             % {"client_id": client.client_id, "secret": secret})
 
 
 @admin.register(LogoutDelivery)

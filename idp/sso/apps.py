@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SsoConfig(AppConfig):
     name = "idp.sso"
     label = "sso"
-    verbose_name = "单点登录"
+    verbose_name = _("单点登录")
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save

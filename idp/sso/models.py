@@ -4,6 +4,7 @@ queue of logout notifications. Short-lived codes and tickets live in `store` ins
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from idp.catalog.models import BusinessSystem
 from idp.core.fields import EncryptedTextField
@@ -18,30 +19,31 @@ class Client(models.Model):
     """The protocol side of a business system: OIDC client or CAS service."""
 
     system = models.OneToOneField(BusinessSystem, on_delete=models.CASCADE, related_name="client",
-                                  verbose_name="业务系统")
+                                  verbose_name=_("业务系统"))
     client_id = models.CharField("client_id", max_length=64, unique=True)
     # HMAC-SHA256 of the secret under a key derived from IDP_DATA_KEY: a secret has 256 bits
     # of entropy, so a keyed hash is as safe as a slow password hash and costs microseconds.
-    secret_digest = models.CharField("client_secret 摘要", max_length=64, blank=True,
-                                     help_text="为空表示公开客户端(必须使用 PKCE)")
-    redirect_uris = models.TextField("回调地址 redirect_uri", blank=True, help_text="每行一个,完全匹配")
-    post_logout_redirect_uris = models.TextField("退出后回调地址", blank=True, help_text="每行一个,完全匹配")
-    backchannel_logout_uri = models.URLField("后端通道退出地址 backchannel_logout_uri", blank=True)
-    id_token_alg = models.CharField("ID Token 签名算法", max_length=8, choices=IdTokenAlg.choices,
+    secret_digest = models.CharField(_("client_secret 摘要"), max_length=64, blank=True,
+                                     help_text=_("为空表示公开客户端(必须使用 PKCE)"))
+    redirect_uris = models.TextField(_("回调地址 redirect_uri"), blank=True, help_text=_("每行一个,完全匹配"))
+    post_logout_redirect_uris = models.TextField(_("退出后回调地址"), blank=True, help_text=_("每行一个,完全匹配"))
+    backchannel_logout_uri = models.URLField(_("后端通道退出地址 backchannel_logout_uri"), blank=True)
+    id_token_alg = models.CharField(_("ID Token 签名算法"), max_length=8, choices=IdTokenAlg.choices,
                                     default=IdTokenAlg.RS256)
     service_pattern = models.CharField(
-        "CAS 服务地址", max_length=500, blank=True,
-        help_text="完全匹配的服务地址;以 ^ 开头则为管理员编写的锚定正则表达式(须以 $ 结尾)")
-    first_party = models.BooleanField("平台自有系统(免授权确认)", default=True)
+        _("CAS 服务地址"), max_length=500, blank=True,
+        help_text=_("完全匹配的服务地址;以 ^ 开头则为管理员编写的锚定正则表达式(须以 $ 结尾)"))
+    first_party = models.BooleanField(_("平台自有系统(免授权确认)"), default=True)
     # CAS proxy policy: the services this one may obtain proxy tickets for (their client_ids,
     # one per line). Empty: it may not proxy at all (no proxy-granting ticket is issued).
-    proxy_targets = models.TextField("可代理的目标服务", blank=True,
-                                     help_text="CAS:允许本服务代理访问的业务系统 client_id,每行一个;为空则不允许代理")
+    proxy_targets = models.TextField(_("可代理的目标服务"), blank=True,
+                                     help_text=_("CAS:允许本服务代理访问的业务系统 client_id,"
+                                                 "每行一个;为空则不允许代理"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "接入配置"
-        verbose_name_plural = "接入配置"
+        verbose_name = _("接入配置")
+        verbose_name_plural = _("接入配置")
 
     def __str__(self):
         return f"{self.system.name} ({self.client_id})"
@@ -141,8 +143,8 @@ class LogoutDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "单点退出通知"
-        verbose_name_plural = "单点退出通知"
+        verbose_name = _("单点退出通知")
+        verbose_name_plural = _("单点退出通知")
         indexes = [models.Index(fields=["next_attempt_at"], name="logout_due",
                                 condition=models.Q(delivered_at__isnull=True, failed_at__isnull=True))]
 

@@ -12,6 +12,7 @@ import binascii
 import re
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")  # \ufffd: bytes that were not UTF-8
 NOT_VSCHAR = re.compile(r"[^\x20-\x7e]")
@@ -32,15 +33,15 @@ def problem(request) -> str | None:
     for key, values in _fields(request):
         for text in (key, *values):
             if CONTROL.search(text) or (oauth and key not in FREE_TEXT and NOT_VSCHAR.search(text)):
-                return f"参数 {NOT_VSCHAR.sub('?', key)[:40]} 含有不允许的字符"
+                return _("参数 %(name)s 含有不允许的字符") % {"name": NOT_VSCHAR.sub("?", key)[:40]}
     authorization = request.META.get("HTTP_AUTHORIZATION", "")
     if authorization[:6].lower() == "basic ":
         try:
             credentials = base64.b64decode(authorization[6:].strip(), validate=True).decode()
         except (binascii.Error, ValueError):
-            return "Authorization 头格式错误"
+            return _("Authorization 头格式错误")
         if CONTROL.search(credentials):
-            return "Authorization 头含有不允许的字符"
+            return _("Authorization 头含有不允许的字符")
     return None
 
 

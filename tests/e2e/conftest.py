@@ -38,7 +38,26 @@ if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 
 @pytest.fixture
-def new_page(browser, live_server):
+def language():
+    """The language a test's pages are read in: Chinese, unless the test is parametrized with "en"
+    (then the language cookie the header's switch sets is in every context it opens)."""
+    return "zh-hans"
+
+
+@pytest.fixture
+def t(language):
+    """The page text a Chinese source string is shown as in the test's language."""
+    from django.utils import translation
+
+    def shown(source: str) -> str:
+        with translation.override(language):
+            return translation.gettext(source)
+
+    return shown
+
+
+@pytest.fixture
+def new_page(browser, live_server, language):
     """Open a page in a fresh browser context (its own cookies: another person); all are
     closed before the live server stops, so no request is left in flight.
 
@@ -49,6 +68,8 @@ def new_page(browser, live_server):
 
     def make():
         context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+        if language != "zh-hans":
+            context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)

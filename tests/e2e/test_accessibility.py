@@ -21,7 +21,8 @@ def test_the_checker_reports_an_unlabelled_field_and_low_contrast(page):
     assert "label" in found and "color-contrast" in found
 
 
-def test_every_page_of_the_header_and_the_menus_is_visited(page):
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_page_of_the_header_and_the_menus_is_visited(page, t):
     factories.demo_systems()
     for url in ["/", "/services/", "/services/?kind=legal", "/notices/", "/consult/", "/results/", "/search/?q=高企",
                 "/migration/lookup/", "/login/", "/register/", "/register/natural/", "/register/legal/",
@@ -29,35 +30,36 @@ def test_every_page_of_the_header_and_the_menus_is_visited(page):
         page.goto(url)
         assert not accessibility.violations(page), url
     factories.natural_account("axe_user", name="无障碍")
-    log_in(page, "自然人登录", "axe_user", factories.PASSWORD)
+    log_in(page, "自然人登录", "axe_user", factories.PASSWORD, t)
     for link in ["我的信息", "我的关注", "我要办理", "我的事项", "我的评价", "我的咨询"]:
-        page.get_by_role("link", name=link, exact=True).first.click()
+        page.get_by_role("link", name=t(link), exact=True).first.click()
         assert not accessibility.violations(page), link
 
 
-def test_logging_in_with_the_keyboard_only(page):
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_logging_in_with_the_keyboard_only(page, t):
     factories.legal_account("keys_only", name="键盘科技有限公司")
     page.goto("/login/")
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="跳到主要内容")).to_be_focused()
+    expect(page.get_by_role("link", name=t("跳到主要内容"))).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
     page.keyboard.press("Tab")  # the intro has no controls: the selected tab is next
-    expect(page.get_by_role("tab", name="自然人登录")).to_be_focused()
+    expect(page.get_by_role("tab", name=t("自然人登录"))).to_be_focused()
     page.keyboard.press("ArrowRight")
-    expect(page.get_by_role("tab", name="法人登录")).to_be_focused()
+    expect(page.get_by_role("tab", name=t("法人登录"))).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("tab", name="法人登录")).to_have_attribute("aria-selected", "true")
-    expect(page.get_by_role("tabpanel", name="法人登录")).to_be_visible()
-    page.get_by_role("tab", name="法人登录").focus()
+    expect(page.get_by_role("tab", name=t("法人登录"))).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tabpanel", name=t("法人登录"))).to_be_visible()
+    page.get_by_role("tab", name=t("法人登录")).focus()
     page.keyboard.press("Tab")
-    expect(page.get_by_label("登录名")).to_be_focused()
+    expect(page.get_by_label(t("登录名"))).to_be_focused()
     page.keyboard.type("keys_only")
     page.keyboard.press("Tab")
-    expect(page.get_by_label("密码", exact=True)).to_be_focused()
+    expect(page.get_by_label(t("密码"), exact=True)).to_be_focused()
     page.keyboard.type(factories.PASSWORD)
     page.keyboard.press("Tab")
-    expect(page.get_by_label("验证码")).to_be_focused()
+    expect(page.get_by_label(t("验证码"))).to_be_focused()
     page.keyboard.type("PASSED")
     page.keyboard.press("Enter")
     expect(page.locator(".user-box")).to_contain_text("键盘科技有限公司")
@@ -118,39 +120,41 @@ def type_by_keyboard(page, order: list[str], *steps: tuple[str, str]) -> None:
         page.keyboard.type(text)
 
 
-def test_registering_with_the_keyboard_only(page):
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_registering_with_the_keyboard_only(page, t, language):
     from tests.factories import last_code
 
+    mobile = {"zh-hans": "13912345515", "en": "13912345525"}[language]
     page.goto("/register/natural/")
-    page.get_by_label("登录名").focus()
+    page.get_by_label(t("登录名")).focus()
     order = []
-    page.keyboard.type("keyboard_li")
-    tab_to(page, "检索登录名是否已注册", order)
+    page.keyboard.type(f"keyboard_{language[:2]}")
+    tab_to(page, t("检索登录名是否已注册"), order)
     page.keyboard.press("Enter")
-    expect(page.locator("#result_login_name")).to_contain_text("该登录名可以使用")
-    type_by_keyboard(page, order, ("登录密码", "Kz9vBq2wLm"), ("密码确认", "Kz9vBq2wLm"), ("姓名", "键盘李"))
-    tab_to(page, "中华人民共和国大陆地区", order)
+    expect(page.locator("#result_login_name")).to_contain_text(t("该登录名可以使用"))
+    type_by_keyboard(page, order, (t("登录密码"), "Kz9vBq2wLm"), (t("密码确认"), "Kz9vBq2wLm"), (t("姓名"), "键盘李"))
+    tab_to(page, t("中华人民共和国大陆地区"), order)
     page.keyboard.press("Space")
-    tab_to(page, "证件类型", order)
+    tab_to(page, t("证件类型"), order)
     page.keyboard.press("ArrowDown")  # the first type offered: 居民身份证
-    expect(page.get_by_label("证件类型")).to_have_value("resident_id")
-    tab_to(page, "证件号码", order)
-    page.keyboard.type(factories.resident_id(seq="515"))
-    tab_to(page, "手机号码", order)
-    page.keyboard.type("13912345515")
-    tab_to(page, "获取验证码", order)  # past the code box, which stands before its button as on screen
+    expect(page.get_by_label(t("证件类型"))).to_have_value("resident_id")
+    tab_to(page, t("证件号码"), order)
+    page.keyboard.type(factories.resident_id(seq=mobile[-3:]))
+    tab_to(page, t("手机号码"), order)
+    page.keyboard.type(mobile)
+    tab_to(page, t("获取验证码"), order)  # past the code box, which stands before its button as on screen
     page.keyboard.press("Enter")
-    expect(page.locator("#result_phone")).to_contain_text("验证码已发送")
+    expect(page.locator("#result_phone")).to_contain_text(t("验证码已发送,5 分钟内有效"))
     page.keyboard.press("Shift+Tab")
-    expect(page.get_by_label("验证码", exact=True)).to_be_focused()
-    page.keyboard.type(last_code("13912345515", "register"))
-    tab_to(page, "我已阅读并同意", order)
+    expect(page.get_by_label(t("验证码"), exact=True)).to_be_focused()
+    page.keyboard.type(last_code(mobile, "register"))
+    tab_to(page, t("我已阅读并同意{title}").format(title=t("《自然人实名注册协议》")), order)
     page.keyboard.press("Space")
-    tab_to(page, "注册账号", order)
+    tab_to(page, t("注册账号"), order)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="注册完成")).to_be_visible()
-    visited = [stop for stop in order if stop in {"登录密码", "密码确认", "姓名", "证件号码", "手机号码", "注册账号"}]
-    assert visited == ["登录密码", "密码确认", "姓名", "证件号码", "手机号码", "注册账号"], order  # visual order
+    expect(page.get_by_role("heading", name=t("注册完成"))).to_be_visible()
+    fields = [t(name) for name in ["登录密码", "密码确认", "姓名", "证件号码", "手机号码", "注册账号"]]
+    assert [stop for stop in order if stop in fields] == fields, order  # the visual order
 
 
 def open_file_chooser(page):
@@ -166,45 +170,48 @@ def open_file_chooser(page):
     raise AssertionError("the file chooser did not open from the keyboard")
 
 
-def test_uploading_verification_documents_with_the_keyboard_only(page):
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_uploading_verification_documents_with_the_keyboard_only(page, t):
     person = factories.natural_account("keys_upload", name="键盘王")
-    log_in(page, "自然人登录", person.login_name, factories.PASSWORD)
+    log_in(page, "自然人登录", person.login_name, factories.PASSWORD, t)
     page.goto("/online/verification/")
-    page.get_by_role("link", name="样式").first.focus()
+    page.get_by_role("link", name=t("样式")).first.focus()
     order = []
-    for label, name in [("注册人身份证正面", "正面.png"), ("注册人身份证反面", "反面.png")]:
+    for label, name in [(t("注册人身份证正面"), "正面.png"), (t("注册人身份证反面"), "反面.png")]:
         tab_to(page, label, order)
         expect(page.get_by_label(label, exact=True)).to_be_focused()
         chooser = open_file_chooser(page)  # the styled 选择文件 control is the real file input underneath
         chooser.set_files(files=[{"name": name, "mimeType": "image/png", "buffer": factories.image_bytes("PNG")}])
         expect(page.get_by_text(name)).to_be_visible()
-    tab_to(page, "提交", order)
+    tab_to(page, t("提交"), order)
     page.keyboard.press("Enter")
-    expect(page.locator(".notice-success")).to_contain_text("材料已提交")
+    expect(page.locator(".notice-success")).to_contain_text(t("材料已提交,请等待人工审核,审核结果将以短信通知您"))
 
 
-def test_authorising_a_person_with_the_keyboard_only(page):
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_authorising_a_person_with_the_keyboard_only(page, t):
     factories.demo_systems()
     factories.verified(factories.legal_account("keys_org", name="键盘授权有限公司"))
     person = factories.verified(factories.natural_account("keys_person", name="周键",
                                                           id_number=factories.resident_id(seq="516")))
-    log_in(page, "法人登录", "keys_org", factories.PASSWORD)
+    log_in(page, "法人登录", "keys_org", factories.PASSWORD, t)
     page.goto("/online/delegation/")
-    page.get_by_label("被授权人登录名").focus()
+    page.get_by_label(t("被授权人登录名")).focus()
     order = []
     page.keyboard.type("keys_person")
-    type_by_keyboard(page, order, ("被授权人姓名", "周键"), ("证件号码后四位", person.person.id_number[-4:]))
+    type_by_keyboard(page, order, (t("被授权人姓名"), "周键"), (t("证件号码后四位"), person.person.id_number[-4:]))
     tab_to(page, "高企认定", order)
     page.keyboard.press("Space")
-    tab_to(page, "授权", order, most=20)
+    tab_to(page, t("授权"), order, most=20)
     page.keyboard.press("Enter")
-    expect(page.locator(".notice-success")).to_contain_text("已授权 周键 代办:高企认定")
-    page.get_by_role("button", name="撤销授权").focus()
+    done = t("已授权 %(name)s 代办:%(systems)s") % {"name": "周键", "systems": "高企认定"}
+    expect(page.locator(".notice-success")).to_contain_text(done)
+    page.get_by_role("button", name=t("撤销授权")).focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="撤销授权")).to_be_visible()  # the confirmation page
-    tab_to(page, "确认撤销授权", order, most=30)
+    expect(page.get_by_role("heading", name=t("撤销授权"))).to_be_visible()  # the confirmation page
+    tab_to(page, t("确认%(action)s") % {"action": t("撤销授权")}, order, most=30)
     page.keyboard.press("Enter")
-    expect(page.locator(".notice-success")).to_contain_text("授权已撤销")
+    expect(page.locator(".notice-success")).to_contain_text(t("授权已撤销"))
 
 
 def test_choosing_english_in_the_header_and_logging_in(page):

@@ -11,13 +11,14 @@ from tests.factories import last_code
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, tab, login_name, password):
+def log_in(page, tab, login_name, password, t=str):
+    """Log in from the login page's `tab`; `t` gives the page's text for a Chinese source string."""
     page.goto("/login/")
-    page.get_by_role("tab", name=tab).click()
-    page.get_by_label("登录名").fill(login_name)
-    page.get_by_label("密码", exact=True).fill(password)
-    page.get_by_label("验证码").fill("PASSED")
-    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_role("tab", name=t(tab)).click()
+    page.get_by_label(t("登录名")).fill(login_name)
+    page.get_by_label(t("密码"), exact=True).fill(password)
+    page.get_by_label(t("验证码")).fill("PASSED")
+    page.get_by_role("button", name=t("登录"), exact=True).click()
 
 
 def enrol_authenticator(page) -> str:

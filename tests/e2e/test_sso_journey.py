@@ -2,6 +2,7 @@
 demo (CAS) without logging in again, act for an organisation that delegated to you, then log
 out of the platform and find both demos logged out (back-channel and CAS single logout)."""
 
+import re
 import threading
 
 import pytest
@@ -140,25 +141,29 @@ def test_logging_out_in_a_business_system_logs_out_of_the_platform_and_the_other
     expect(page.get_by_role("tab", name="自然人登录")).to_be_visible()  # the platform asks to log in again
 
 
-def test_signing_on_to_a_business_system_with_the_keyboard_only(page, live_server, demos):
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_signing_on_to_a_business_system_with_the_keyboard_only(page, live_server, demos, t):
     from tests.e2e.test_accessibility import tab_to
 
     oidc_url, _, _ = demos
     page.goto(oidc_url + "/apply")
-    expect(page.get_by_role("tab", name="自然人登录")).to_be_visible()
+    expect(page.get_by_role("tab", name=t("自然人登录"))).to_be_visible()
     order = []
-    tab_to(page, "登录名", order, most=25)
+    tab_to(page, t("登录名"), order, most=25)
     page.keyboard.type("chen_jing")
-    tab_to(page, "密码", order)
+    tab_to(page, t("密码"), order)
     page.keyboard.type(factories.PASSWORD)
-    tab_to(page, "验证码", order)
+    tab_to(page, t("验证码"), order)
     page.keyboard.type("PASSED")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("button", name="进入业务系统")).to_be_visible()  # whom do you act for?
-    tab_to(page, "代 星火新材料有限公司 办理", order, most=25)  # 高企认定 is for organisations only
+    expect(page.get_by_role("button", name=t("进入业务系统"))).to_be_visible()  # whom do you act for?
+    option = t("代 <strong>%(name)s</strong> 办理(统一社会信用代码 %(uscc)s)") % {"name": "星火新材料有限公司",
+                                                                                "uscc": ""}
+    for_organisation = re.split(r"[((]", re.sub("<[^>]+>", "", option))[0].strip()  # 代 星火新材料有限公司 办理
+    tab_to(page, for_organisation, order, most=25)  # 高企认定 is for organisations only
     page.keyboard.press("Space")
-    expect(page.get_by_label("代 星火新材料有限公司 办理")).to_be_checked()
-    tab_to(page, "进入业务系统", order)
+    expect(page.get_by_label(for_organisation)).to_be_checked()
+    tab_to(page, t("进入业务系统"), order)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="高企认定(演示)")).to_be_visible()
     expect(page.locator('[data-field="单位名称"]')).to_have_text("星火新材料有限公司")

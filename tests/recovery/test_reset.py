@@ -176,7 +176,7 @@ def test_repeated_mismatches_pause_the_account(client, person, settings):
     for _ in range(3):
         client.post("/password/reset/verify/", reset_data(person, phone="13900000001", phone_confirm="13900000001",
                                                           code="123456"))
-    assert services.TOO_MANY in send_code(client, person).content.decode()
+    assert str(services.TOO_MANY) in send_code(client, person).content.decode()
     response = client.post("/password/reset/verify/",
                            reset_data(person, code=last_code(person.phone, "reset_password")))
     assert response.context["form"].non_field_errors() == [services.TOO_MANY]

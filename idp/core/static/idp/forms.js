@@ -7,13 +7,18 @@
     return input ? input.value : "";
   }
 
-  function showResult(fieldName, ok, text) {
+  // The page's language: base.html puts the translated texts on <body data-text-*>.
+  function text(name) {
+    return document.body.dataset["text" + name.charAt(0).toUpperCase() + name.slice(1)] || "";
+  }
+
+  function showResult(fieldName, ok, message) {
     var out = document.getElementById("result_" + fieldName);
     if (!out) return;
     out.innerHTML = "";
     var span = document.createElement("span");
     span.className = ok ? "ok" : "bad";
-    span.textContent = text;
+    span.textContent = message;
     out.appendChild(span);
   }
 
@@ -28,7 +33,7 @@
       fetch("/api/check/" + button.dataset.check + "?" + params, { credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (data) { showResult(input.name, data.valid && !data.exists, data.message); })
-        .catch(function () { showResult(input.name, false, "查询失败,请稍后再试"); });
+        .catch(function () { showResult(input.name, false, text("checkFailed")); });
     });
   });
 
@@ -51,11 +56,11 @@
           var left = 60, label = button.textContent;
           var timer = setInterval(function () {
             left -= 1;
-            button.textContent = left + " 秒后重新获取";
+            button.textContent = text("resendIn").replace("{seconds}", left);
             if (left <= 0) { clearInterval(timer); button.textContent = label; button.disabled = false; }
           }, 1000);
         })
-        .catch(function () { showResult(phone.name, false, "发送失败,请稍后再试"); button.disabled = false; });
+        .catch(function () { showResult(phone.name, false, text("sendFailed")); button.disabled = false; });
     });
   });
 
@@ -122,16 +127,16 @@
     var face = document.createElement("span");
     face.className = "button secondary file-button";
     face.setAttribute("aria-hidden", "true");
-    face.textContent = "选择文件";
+    face.textContent = text("chooseFile");
     var chosen = document.createElement("span");
     chosen.className = "file-name";
     chosen.setAttribute("aria-live", "polite");
-    chosen.textContent = "未选择文件";
+    chosen.textContent = text("noFile");
     input.classList.add("file-native");
     input.after(face, chosen);
     face.addEventListener("click", function () { input.click(); });
     input.addEventListener("change", function () {
-      chosen.textContent = input.files && input.files.length ? input.files[0].name : "未选择文件";
+      chosen.textContent = input.files && input.files.length ? input.files[0].name : text("noFile");
     });
   });
 
@@ -144,7 +149,7 @@
       cell.innerHTML = "";
       if (/^image\//.test(file.type)) {
         var img = document.createElement("img");
-        img.alt = "预览";
+        img.alt = text("preview");
         img.src = URL.createObjectURL(file);
         cell.appendChild(img);
       } else {
@@ -161,7 +166,7 @@
     document.querySelectorAll(".method-phone").forEach(function (el) { el.hidden = chosen.value !== "phone"; });
     document.querySelectorAll(".method-email").forEach(function (el) { el.hidden = chosen.value !== "email"; });
     var code = document.querySelector("label[for=id_code]");
-    if (code) code.textContent = chosen.value === "email" ? "邮箱验证码" : "手机验证码";
+    if (code) code.textContent = chosen.value === "email" ? text("emailCode") : text("phoneCode");
   }
   methodRadios.forEach(function (radio) { radio.addEventListener("change", toggleMethod); });
   toggleMethod();
