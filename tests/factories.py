@@ -3,7 +3,7 @@
 import itertools
 import json
 import random
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -20,9 +20,13 @@ PASSWORD = "Passw0rd!x"
 _serial = itertools.count(1)
 
 
-def resident_id(area="110105", born=date(1990, 1, 1), seq=None) -> str:
-    seq = f"{next(_serial) % 1000:03d}" if seq is None else seq
-    first17 = f"{area}{born:%Y%m%d}{seq}"
+def resident_id(area="110105", born=None, seq=None) -> str:
+    """A valid number. Tests that name a `seq` get born 1990-01-01; numbered ones are born a day
+    later per thousand, so the two kinds never meet however many accounts a run creates."""
+    if seq is None:
+        n = next(_serial)
+        seq, born = f"{n % 1000:03d}", born or date(1990, 1, 2) + timedelta(days=n // 1000)
+    first17 = f"{area}{(born or date(1990, 1, 1)):%Y%m%d}{seq}"
     return first17 + mod11_2_check_char(first17)
 
 

@@ -63,7 +63,7 @@ def new_page(browser, live_server, language):
 
     Every page of the platform a test visits is then checked with axe-core against WCAG 2.1 A
     and AA (tests/e2e/accessibility.py): opened again in the same context once the test is
-    done, and any violation fails the test."""
+    done, in Chinese and in English, and any violation fails the test."""
     contexts, visited = [], {}
 
     def make():
