@@ -9,6 +9,9 @@ refresh (ours rotates each token and writes it durably; node's anchor neither ro
 
 Prints each endpoint's requests/s for both and the ratio platform / node, with the calibration
 (PBKDF2-SHA256 100k on core 0) measured before each server's runs: compare only within a pass.
+Then the floor under client_credentials (bench/floor_app.py): granian with no framework, returning
+a fixed token, and the same plus one ES256 signature per request — the part of the platform's
+cost that no code above the server and the signed token format can remove.
 """
 
 import base64
@@ -81,6 +84,31 @@ def measure_platform(out: Path, secret: str, accounts) -> None:
         os.unlink(tokens.name)
 
 
+FLOOR_PORT = int(os.environ.get("IDP_BENCH_FLOOR_PORT", "8098"))
+FLOOR = f"http://127.0.0.1:{FLOOR_PORT}"
+FLOORS = {"0": "granian alone", "1": "granian + ES256 signature"}
+
+
+def measure_floors(out: Path) -> None:
+    """bench/floor_app.py served like the platform: what granian and one signature cost."""
+    granian = str(Path(sys.executable).with_name("granian"))
+    for sign, label in FLOORS.items():
+        server = subprocess.Popen(["taskset", "-c", "0", granian, "--interface", "wsgi", "--workers", "1",
+                                   "--blocking-threads", os.environ.get("IDP_BENCH_THREADS", "4"),
+                                   "--host", "127.0.0.1", "--port", str(FLOOR_PORT), "--no-ws",
+                                   "--log-level", "warning", "floor_app:application"],
+                                  cwd=HERE, env={**os.environ, "FLOOR_SIGN": sign, "FLOOR_BASE": FLOOR},
+                                  stdout=subprocess.DEVNULL)
+        sso.answering(server, FLOOR, label)
+        try:
+            seconds = os.environ.get("BENCH_SECONDS", "10")
+            subprocess.run(["bash", str(HERE / "oidc_load.sh"), "-d", seconds, "-c", "8", "-e", "token_cc",
+                            "-L", label, "-o", str(out), FLOOR, "bench", "x"], check=True, stdout=subprocess.DEVNULL)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
 def rows(path: Path) -> dict[tuple[str, str], dict]:
     with open(path, newline="") as f:
         return {(row["label"], row["endpoint"]): row for row in csv.DictReader(f, delimiter="\t")}
@@ -108,6 +136,9 @@ def report(passes: list[dict]) -> None:
             ratio = f"{b / a:14.2f}" if a and b else f"{'—':>14}"
             errors = f"{node.get('non2xx_or_err', '?')} / {ours.get('non2xx_or_err', '?')}"
             print(f"{NAMES[endpoint]:22} {a or 0:11.0f} {b or 0:15.0f} {ratio}  {errors}")
+        floors = [f"{label} {number(measured.get((label, 'token_cc'), {}).get('rps')) or 0:,.0f}/s"
+                  for label in FLOORS.values()]
+        print(f"floor under client_credentials (bench/floor_app.py, no framework): {'; '.join(floors)}")
 
 
 def main() -> None:
@@ -126,6 +157,8 @@ def main() -> None:
             measure_node(out)
             print(f"pass {chr(65 + n)}: platform …", flush=True)
             measure_platform(out, secret, data["accounts"])
+            print(f"pass {chr(65 + n)}: floors …", flush=True)
+            measure_floors(out)
             passes.append(rows(out))
     report(passes)
 
