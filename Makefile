@@ -79,6 +79,8 @@ bench-soak: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports  # the layers of idp/ (pyproject.toml, [tool.importlinter])
+	$(BIN)/python manage.py makemigrations --check --dry-run  # a model change without its migration fails
 
 clean:
 	rm -rf $(VENV) var

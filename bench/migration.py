@@ -64,7 +64,7 @@ from django.conf import settings
 settings.IDP_MIGRATION_LOOKUPS_PER_MINUTE = 10**9  # measure the lookup, not the throttle
 from captcha.models import CaptchaStore
 from django.test import Client
-from idp.migration.synthetic import mobile_for, uscc_for
+from idp.legacy.synthetic import mobile_for, uscc_for
 n = int(__import__("os").environ["BENCH_ROWS"]) // 2
 client = Client(HTTP_HOST="127.0.0.1")
 keys = [CaptchaStore.generate_key() for _ in range(2000)]
@@ -91,7 +91,7 @@ def bench(label, database_url, rows, prepare):
     env = django_env(database_url)
     env["BENCH_ROWS"] = str(rows)
     manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "shell", "-c", "from idp.catalog import demo; demo.load()")
+    manage(env, "shell", "-c", "from idp.demo import catalogue; catalogue.load()")
     out = tempfile.mkdtemp(prefix="legacy-bench-")
     started = time.monotonic()
     manage(env, "make_legacy_data", "--out", out, "--enterprises", str(rows // 2), "--persons", str(rows // 2),

@@ -12,7 +12,7 @@ if settings.IDP_PRODUCTION:
 
     refuse_unsafe_start()
 
+from config.fastpath import FastPath  # noqa: E402  (needs the configured apps)
 from idp.core.requestlog import RequestLog  # noqa: E402
-from idp.sso.fastpath import FastPath  # noqa: E402  (needs the configured apps)
 
 application = RequestLog(FastPath(django_application))

@@ -156,8 +156,8 @@ def verified(account):
 
 def demo_systems():
     """The four demo business systems by code (高企认定 = gqrd, …)."""
-    from idp.catalog import demo
     from idp.catalog.models import BusinessSystem
+    from idp.demo import catalogue as demo
 
     demo.load()
     return {system.code: system for system in BusinessSystem.objects.all()}

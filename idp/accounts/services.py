@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from idp.accounts import signals
 from idp.accounts.models import (
     Account,
     AccountKind,
@@ -18,10 +19,8 @@ from idp.accounts.models import (
 )
 from idp.audit.log import record
 from idp.audit.models import Event
-from idp.core import jobs
 from idp.identifiers.masking import mask_id_number, mask_phone
 from idp.notify import otp
-from idp.realname import services as realname
 
 # Saving any of these runs the automatic real-name check again (SPEC 3).
 IDENTITY_FIELDS = {
@@ -60,11 +59,6 @@ def _create_account(*, login_name: str, password: str, kind: str, phone: str, co
     return account
 
 
-def _ask_for_the_realname_check(account: Account, ip: str) -> None:
-    """The registry is asked by a worker once the account is committed (realname/tasks.py)."""
-    jobs.enqueue("idp.realname.tasks.check_registration", account.pk, ip)
-
-
 def register_natural_person(*, login_name: str, password: str, name: str, identity_type: str,
                             id_type: str, id_number: str, phone: str, code_id: int,
                             ip: str = "") -> Account:
@@ -77,7 +71,7 @@ def register_natural_person(*, login_name: str, password: str, name: str, identi
         set_document(person, "", identity_type=identity_type, id_type=id_type, id_number=id_number)
         person.save()
         record(Event.REGISTERED, account=account, actor=account, ip=ip)
-        _ask_for_the_realname_check(account, ip)
+        signals.registered.send(sender=Account, account=account, ip=ip)
     return account
 
 
@@ -111,7 +105,7 @@ def register_organisation(*, data: dict, code_id: int, ip: str = "") -> Account:
         except IntegrityError:
             raise UsccTaken() from None
         record(Event.REGISTERED, account=account, actor=account, ip=ip)
-        _ask_for_the_realname_check(account, ip)
+        signals.registered.send(sender=Account, account=account, ip=ip)
     return account
 
 
@@ -170,7 +164,7 @@ def update_profile(*, account: Account, profile, email: str, documents: tuple[st
                 OrganisationChange.objects.create(organisation=profile, actor=actor, changes=changes)
             record(Event.PROFILE_UPDATED, account=account, actor=actor, ip=ip, fields=changed)
     if IDENTITY_FIELDS[account.kind] & set(changed):
-        realname.identity_changed(account=account, actor=actor, ip=ip)
+        signals.identity_changed.send(sender=Account, account=account, actor=actor, ip=ip)
     return changed
 
 

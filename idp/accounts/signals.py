@@ -10,3 +10,11 @@ credentials_reset = Signal()
 # The account's other platform sessions end (Django's session hash); single sign-on ends the
 # other SSO sessions, and so logs the other browsers out of the business systems too.
 password_changed = Signal()
+
+# Sent with `account` and `ip` inside the registration's transaction: real-name verification
+# (idp.realname, a layer above) queues the registry check for when the account is committed.
+registered = Signal()
+
+# Sent with `account`, `actor` and `ip` after 我的信息 saved a change of identity data: what was
+# verified or submitted for review no longer applies (idp.realname checks again).
+identity_changed = Signal()

@@ -10,14 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from idp.accounts import devices, forms, mfa, mfa_views, services
+from idp.accounts import devices, forms, hooks, mfa, mfa_views, services
 from idp.accounts.login import LoginRefused, authenticate_at_tab
 from idp.accounts.models import Account, AccountKind
 from idp.accounts.signals import password_changed
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core.http import client_ip
-from idp.delegation.selectors import grants_received
 from idp.identifiers import validators
 from idp.notify import otp
 
@@ -170,12 +169,11 @@ def logout_view(request):
 @login_required
 def profile(request):
     account = request.user
+    extra = hooks.context_for_profile(account)
     if account.is_natural:
         return render(request, "accounts/profile_natural.html",
-                      {"section": "profile", "person": account.person,
-                       "grants": grants_received(account)})
-    return render(request, "accounts/profile_legal.html",
-                  {"section": "profile", "org": account.organisation})
+                      {"section": "profile", "person": account.person, **extra})
+    return render(request, "accounts/profile_legal.html", {"section": "profile", "org": account.organisation, **extra})
 
 
 @login_required

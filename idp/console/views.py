@@ -1,6 +1,7 @@
 """The review console (SPEC 8): manual-verification queues, decisions, the audit log.
 
-Reviewers are staff accounts. Views are thin: decisions go through idp.realname.services.
+Reviewers are staff accounts. Views are thin: they read through the owning apps' selectors and
+decide through their services.
 """
 
 from datetime import datetime, time
@@ -8,8 +9,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,34 +18,36 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from idp.accounts.models import AccountKind
+from idp.audit import selectors as audit_log
 from idp.audit.log import record
-from idp.audit.models import AuditEntry, Event
+from idp.audit.models import Event
 from idp.core.http import client_ip
 from idp.core.permissions import staff_required
-from idp.migration.models import LegacyAccount, MigrationRun
-from idp.realname import services
-from idp.realname.models import Submission, SubmissionStatus
-from idp.realname.views import private_file_response
+from idp.legacy import selectors as legacy
+from idp.realname import selectors as verification
+from idp.realname import services, uploads
+from idp.recovery import selectors as appeals_read
 from idp.recovery import services as recovery
-from idp.recovery.models import Appeal, AppealFile, AppealStatus
+from idp.recovery.models import AppealStatus
 
 QUEUES = {"natural": (gettext_lazy("自然人人工认证"), AccountKind.NATURAL),
           "legal": (gettext_lazy("法人人工认证"), AccountKind.LEGAL)}
 APPEAL_QUEUES = {"natural": gettext_lazy("自然人申诉"), "legal": gettext_lazy("单位法人用户申诉")}
 
 
-def _pending():
-    return Submission.objects.filter(status=SubmissionStatus.PENDING)
+def _found(item):
+    if item is None:
+        raise Http404
+    return item
 
 
 @staff_required
 def dashboard(request):
-    counts = dict(_pending().values_list("account__kind").annotate(n=Count("id")))
+    counts = verification.pending_counts_by_kind()
     queues = [{"url": reverse("console-queue", args=[key]), "title": _("%(queue)s待审核") % {"queue": title},
                "count": counts.get(kind, 0)}
               for key, (title, kind) in QUEUES.items()]
-    appeal_counts = dict(Appeal.objects.filter(status=AppealStatus.PENDING).values_list("kind")
-                         .annotate(n=Count("id")))
+    appeal_counts = appeals_read.pending_counts_by_kind()
     queues += [{"url": reverse("console-appeals", args=[key]), "title": _("%(queue)s待审核") % {"queue": title},
                 "count": appeal_counts.get(key, 0)} for key, title in APPEAL_QUEUES.items()]
     return render(request, "console/dashboard.html", {"queues": queues, "section": "dashboard"})
@@ -55,20 +58,15 @@ def queue(request, kind):
     if kind not in QUEUES:
         return redirect("console")
     title, account_kind = QUEUES[kind]
-    items = (_pending().filter(account__kind=account_kind)
-             .select_related("account", "account__person", "account__organisation")
-             .order_by("submitted_at", "id"))
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    page = Paginator(verification.queue(account_kind), 50).get_page(request.GET.get("page"))
     return render(request, "console/queue.html", {"title": title, "kind": kind, "page": page})
 
 
 @staff_required
 def review(request, pk):
-    submission = get_object_or_404(
-        Submission.objects.select_related("account", "decided_by").prefetch_related("files"), pk=pk)
+    submission = _found(verification.submission(pk))
     account = submission.account
-    history = (Submission.objects.filter(account=account).exclude(pk=pk)
-               .select_related("decided_by").order_by("-submitted_at")[:10])
+    history = verification.earlier_submissions(submission)
     return render(request, "console/review.html", {
         "submission": submission, "account": account, "profile": account.profile,
         "files": submission.files.all(), "history": history,
@@ -91,7 +89,7 @@ def decide(request, pk):
         else:
             messages.error(request, _("请选择通过或不通过"))
             return redirect("console-review", pk=pk)
-    except Submission.DoesNotExist:
+    except services.NoSuchSubmission:
         return redirect("console")
     except services.DocumentTaken:
         messages.error(request, _("该证件已在另一账号上完成实名认证,不能审核通过;"
@@ -100,22 +98,20 @@ def decide(request, pk):
     except services.VerificationError as error:
         messages.error(request, str(error))
         return redirect("console-review", pk=pk)
-    submission = Submission.objects.select_related("account").get(pk=pk)
-    return redirect("console-queue", kind=submission.account.kind)
+    return redirect("console-queue", kind=verification.submission(pk).account.kind)
 
 
 @staff_required
 def appeals(request, kind):
     if kind not in APPEAL_QUEUES:
         return redirect("console")
-    items = Appeal.objects.filter(status=AppealStatus.PENDING, kind=kind).order_by("submitted_at", "id")
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    page = Paginator(appeals_read.queue(kind), 50).get_page(request.GET.get("page"))
     return render(request, "console/appeals.html", {"title": APPEAL_QUEUES[kind], "kind": kind, "page": page})
 
 
 @staff_required
 def appeal(request, pk):
-    item = get_object_or_404(Appeal.objects.prefetch_related("files"), pk=pk)
+    item = _found(appeals_read.appeal(pk))
     return render(request, "console/appeal.html", {
         "appeal": item, "files": item.files.all(), "candidates": recovery.candidates(item),
         "kind_title": APPEAL_QUEUES[item.kind]})
@@ -124,7 +120,7 @@ def appeal(request, pk):
 @staff_required
 @require_POST
 def appeal_decide(request, pk):
-    item = get_object_or_404(Appeal, pk=pk)
+    item = _found(appeals_read.appeal(pk))
     try:
         if request.POST.get("decision") == "approve":
             decided = recovery.approve_appeal(appeal_id=pk, account_id=int(request.POST.get("account") or 0),
@@ -149,28 +145,24 @@ def appeal_decide(request, pk):
 @staff_required
 def appeal_file(request, file_id):
     """An appeal's document image: reviewers only (appellants are not logged in)."""
-    item = get_object_or_404(AppealFile.objects.select_related("appeal"), pk=file_id)
+    item = _found(appeals_read.appeal_file(file_id))
     record(Event.EVIDENCE_VIEWED, actor=request.user, ip=client_ip(request), appeal=item.appeal.reference,
            side=item.side)
-    return private_file_response(item.storage_name, item.content_type)
+    return uploads.private_file_response(item.storage_name, item.content_type)
 
 
 @staff_required
 def migration(request):
     """Migration runs with their totals and errors, and a search by legacy id, USCC or phone."""
     query = request.GET.get("q", "").strip()[:64]
-    found = []
-    if query:
-        found = (LegacyAccount.objects.filter(Q(legacy_id=query) | Q(key=query.upper()) | Q(login_name__iexact=query))
-                 .select_related("account", "run")[:50])
-    runs = MigrationRun.objects.all()[:20]
-    return render(request, "console/migration.html", {"runs": runs, "query": query, "found": found,
+    found = legacy.find_moved(query) if query else []
+    return render(request, "console/migration.html", {"runs": legacy.recent_runs(), "query": query, "found": found,
                                                       "section": "migration"})
 
 
 @staff_required
 def migration_run(request, pk):
-    run = get_object_or_404(MigrationRun, pk=pk)
+    run = _found(legacy.run(pk))
     page = Paginator(run.errors.all(), 100).get_page(request.GET.get("page"))
     return render(request, "console/migration_run.html", {"run": run, "page": page, "section": "migration"})
 
@@ -186,26 +178,19 @@ def _parse_date(value: str, end: bool):
 @staff_required
 def audit(request):
     """The audit log, searchable by account (login name), event type and time range."""
-    entries = AuditEntry.objects.select_related("account", "actor")
     query = {key: request.GET.get(key, "").strip() for key in ("account", "event", "since", "until")}
-    errors = []
-    if query["account"]:
-        name = query["account"].lower()
-        entries = entries.filter(Q(login_name__iexact=name) | Q(account__login_name__lower=name)
-                                 | Q(actor__login_name__lower=name))
-    if query["event"]:
-        if query["event"] in Event.values:
-            entries = entries.filter(event=query["event"])
-        else:
-            errors.append(_("未知的事件类型"))
+    errors, moments = [], {}
+    if query["event"] and query["event"] not in Event.values:
+        errors.append(_("未知的事件类型"))
     for key, end in (("since", False), ("until", True)):
         if query[key]:
-            moment = _parse_date(query[key], end)
-            if moment is None:
+            moments[key] = _parse_date(query[key], end)
+            if moments[key] is None:
                 errors.append(_("日期格式应为 年-月-日"))
-            else:
-                entries = entries.filter(**{"at__gte" if not end else "at__lte": moment})
-    page = Paginator(entries.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+    entries = audit_log.search(login_name=query["account"],
+                               event=query["event"] if query["event"] in Event.values else "",
+                               since=moments.get("since"), until=moments.get("until"))
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
     params = urlencode({key: value for key, value in query.items() if value})
     return render(request, "console/audit.html", {
         "page": page, "query": query, "events": Event.choices, "errors": errors, "params": params,

@@ -97,10 +97,10 @@ def production_settings(app_configs=None, **kwargs):
 def no_demo_passwords(app_configs=None, databases=None, **kwargs):
     if not databases:
         return []
-    from idp.accounts.models import Account
+    from django.contrib.auth import get_user_model
 
     errors = []
-    for account in Account.objects.filter(login_name__in=list(DEMO_PASSWORDS)):
+    for account in get_user_model().objects.filter(login_name__in=list(DEMO_PASSWORDS)):
         if account.check_password(DEMO_PASSWORDS[account.login_name]):
             errors.append(_error(12, f"The demo account {account.login_name!r} has the README's password.",
                                  "Delete the demo accounts (load_demo is for development only)."))

@@ -125,36 +125,33 @@ def foreign_permanent_residence(value: str) -> str:
     raise InvalidIdentifier(_("外国人永久居留身份证号码应为以 9 开头的 18 位号码,或 3 个字母加 12 位数字"))
 
 
+def _matching(value: str, pattern: str, message: str) -> str:
+    """The normalised number if it matches `pattern` whole, else InvalidIdentifier(message)."""
+    number = normalise(value)
+    if not re.fullmatch(pattern, number, re.ASCII):
+        raise InvalidIdentifier(message)
+    return number
+
+
 def hk_macau_permit(value: str) -> str:
     """港澳居民来往内地通行证: H or M, 8 digits, optionally 2 renewal digits."""
-    number = normalise(value)
-    if not re.fullmatch(r"[HM][0-9]{8}([0-9]{2})?", number, re.ASCII):
-        raise InvalidIdentifier(_("港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字(可再加 2 位换证次数)"))
-    return number
+    return _matching(value, r"[HM][0-9]{8}([0-9]{2})?",
+                     _("港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字(可再加 2 位换证次数)"))
 
 
 def taiwan_permit(value: str) -> str:
     """台湾居民来往大陆通行证: 8 digits (10 digits for old numbers)."""
-    number = normalise(value)
-    if not re.fullmatch(r"[0-9]{8}([0-9]{2})?", number, re.ASCII):
-        raise InvalidIdentifier(_("台湾居民来往大陆通行证号码应为 8 位数字(旧证 10 位)"))
-    return number
+    return _matching(value, r"[0-9]{8}([0-9]{2})?", _("台湾居民来往大陆通行证号码应为 8 位数字(旧证 10 位)"))
 
 
 def passport(value: str) -> str:
     """Passport number: 5 to 17 letters and digits."""
-    number = normalise(value)
-    if not re.fullmatch(r"[A-Z0-9]{5,17}", number, re.ASCII):
-        raise InvalidIdentifier(_("护照号码应为 5 至 17 位字母或数字"))
-    return number
+    return _matching(value, r"[A-Z0-9]{5,17}", _("护照号码应为 5 至 17 位字母或数字"))
 
 
 def mobile(value: str) -> str:
     """Mainland mobile number: 1, then 3–9, then 9 digits."""
-    number = normalise(value)
-    if not re.fullmatch(r"1[3-9][0-9]{9}", number, re.ASCII):
-        raise InvalidIdentifier(_("请输入 11 位中国大陆手机号码"))
-    return number
+    return _matching(value, r"1[3-9][0-9]{9}", _("请输入 11 位中国大陆手机号码"))
 
 
 # --- GB 32100-2015 unified social credit code -------------------------------------------

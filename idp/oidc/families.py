@@ -73,7 +73,7 @@ def _rows(sql: str, params: list, *, fetch: bool = True) -> list:
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         # Django's wrapper turns psycopg's errors into its own and marks the connection, so that a
-        # connection broken by a database restart is closed and replaced (idp/sso/fastpath.py).
+        # connection broken by a database restart is closed and replaced (config/fastpath.py).
         with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params, prepare=True, binary=True)  # prepared once; binary rows parse faster
             return cursor.fetchall() if fetch else []
@@ -92,15 +92,11 @@ def _py_time(value) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _party(pk, kind, is_active, status, login_name, person_name, org_name, uscc, legal_type) -> Party:
-    return Party(pk, kind, person_name or org_name or login_name, status, bool(is_active),
-                 org_name or "", uscc or "", legal_type or "")
-
 
 def _family(row) -> Family:
     return Family(pk=row[0], client_pk=row[1], scope=row[2], auth_time=_py_time(row[3]), session_pk=row[4],
-                  revoked=row[5] is not None, account=_party(*row[6:15]),
-                  acting_for=_party(row[15], row[16], row[17], row[18], row[19], None, *row[20:23])
+                  revoked=row[5] is not None, account=Party.from_columns(*row[6:15]),
+                  acting_for=Party.from_columns(row[15], row[16], row[17], row[18], row[19], None, *row[20:23])
                   if row[15] is not None else None)
 
 

@@ -6,24 +6,22 @@ ID-token assembly. This module supplies the storage and identity answers it asks
 
 import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from authlib.oauth2 import AuthorizationServer as _AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, InvalidRequestError, OAuth2Request, grants
 from authlib.oauth2.rfc6749.models import AuthorizationCodeMixin, TokenMixin
-from authlib.oauth2.rfc6749.requests import OAuth2Payload
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core.grants import OpenIDCode
 from django.conf import settings
 from django.http import HttpResponse
-from django.http.request import HttpHeaders
 
 from idp.delegation import policy
 from idp.oidc import families, tokens
+from idp.oidc.requests import AuthlibRequest
 from idp.sso import claims, clients, keys
 from idp.sso.claims import Party
 from idp.sso.models import Client, SsoSession
@@ -335,67 +333,6 @@ class Revocation(RevocationEndpoint):
             tokens.revoke_family(token.refresh.authorization_id, reason="revoked_by_client")
 
 
-class _Payload(OAuth2Payload):
-    def __init__(self, request):
-        data = request.GET.dict()
-        data.update(request.POST.dict())
-        self._data = data
-        self._request = request
-
-    @property
-    def data(self):
-        return self._data
-
-    @property
-    def datalist(self):
-        merged = {k: self._request.GET.getlist(k) for k in self._request.GET}
-        for k in self._request.POST:
-            merged.setdefault(k, []).extend(self._request.POST.getlist(k))
-        return merged
-
-
-class _Headers(Mapping):
-    """Request headers read straight from the WSGI environ (Authlib asks for one or two)."""
-
-    def __init__(self, meta):
-        self.meta = meta
-
-    @staticmethod
-    def _key(name: str) -> str:
-        key = name.upper().replace("-", "_")
-        return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
-
-    def __getitem__(self, name):
-        return self.meta[self._key(name)]
-
-    def get(self, name, default=None):
-        return self.meta.get(self._key(name), default)
-
-    def __iter__(self):
-        return iter(HttpHeaders(self.meta))
-
-    def __len__(self):
-        return len(HttpHeaders(self.meta))
-
-    def __bool__(self):  # a request always has headers; without this, `headers or {}` would count them
-        return True
-
-
-class _Request(OAuth2Request):
-    def __init__(self, request):
-        super().__init__(request.method, settings.IDP_ISSUER + request.get_full_path(), headers=_Headers(request.META))
-        self.payload = _Payload(request)
-        self._request = request
-
-    @property
-    def args(self):
-        return self._request.GET
-
-    @property
-    def form(self):
-        return self._request.POST
-
-
 class Server(_AuthorizationServer):
     def __init__(self):
         super().__init__()  # unknown scopes are dropped (get_allowed_scope), not refused
@@ -414,7 +351,7 @@ class Server(_AuthorizationServer):
         pass  # access tokens are self-contained; refresh tokens were stored when generated
 
     def create_oauth2_request(self, request):
-        return request if isinstance(request, OAuth2Request) else _Request(request)
+        return request if isinstance(request, OAuth2Request) else AuthlibRequest(request)
 
     def handle_response(self, status_code, payload, headers):
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False) if isinstance(payload, dict) \

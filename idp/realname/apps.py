@@ -8,7 +8,17 @@ class RealnameConfig(AppConfig):
     verbose_name = _("实名认证")
 
     def ready(self):
-        from idp.core import metrics
+        from idp.accounts import signals
+        from idp.core import jobs, metrics
+        from idp.realname import services
+
+        # Asked from accounts (a layer below) through its signals, never by an import of this app.
+        signals.registered.connect(
+            lambda account, ip, **_: jobs.enqueue("idp.realname.tasks.check_registration", account.pk, ip),
+            weak=False, dispatch_uid="realname-check-registration")
+        signals.identity_changed.connect(
+            lambda account, actor, ip, **_: services.identity_changed(account=account, actor=actor, ip=ip),
+            weak=False, dispatch_uid="realname-identity-changed")
         from idp.realname.models import Submission, SubmissionStatus
 
         metrics.on_scrape("idp_review_queue", "Submissions and appeals waiting for a reviewer", lambda: {

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from idp import review
 from idp.accounts.models import (
     PASSING_STATUSES,
     Account,
@@ -28,7 +29,6 @@ from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
 from idp.core import ratelimit
 from idp.identifiers.masking import mask_login_name
-from idp.notify import tasks as deliveries
 from idp.realname import uploads, verifiers
 from idp.realname.models import LEGAL_SLOTS, NATURAL_SLOTS, EvidenceFile, Slot, Submission, SubmissionStatus
 
@@ -41,6 +41,9 @@ class VerificationError(Exception):
 
 class AlreadyDecided(VerificationError):
     pass
+
+
+NoSuchSubmission = Submission.DoesNotExist  # approve() / reject() of an id that does not exist
 
 
 class DocumentTaken(VerificationError):
@@ -266,19 +269,14 @@ def submit_documents(*, account: Account, files: dict, actor: Account, ip: str =
     return submission
 
 
-def _notify(account: Account, text: str) -> None:
-    if account.phone:
-        deliveries.queue(to=account.phone, purpose="realname_result", text=text)
+def _already_decided(submission: Submission) -> AlreadyDecided:
+    who = submission.decided_by.login_name if submission.decided_by else _("系统")
+    return AlreadyDecided(_("该申请已处理(%(status)s,%(who)s),无需重复审核")
+                          % {"status": submission.get_status_display(), "who": who})
 
 
 def _lock_pending(submission_id: int) -> Submission:
-    # Lock only the submission row (PostgreSQL refuses FOR UPDATE across a nullable join).
-    submission = Submission.objects.select_for_update().get(pk=submission_id)
-    if submission.status != SubmissionStatus.PENDING:
-        who = submission.decided_by.login_name if submission.decided_by else _("系统")
-        raise AlreadyDecided(_("该申请已处理(%(status)s,%(who)s),无需重复审核")
-                             % {"status": submission.get_status_display(), "who": who})
-    return submission
+    return review.lock_pending(Submission, submission_id, decided=_already_decided)
 
 
 def _not_own(account: Account, reviewer: Account) -> None:
@@ -295,33 +293,27 @@ def approve(*, submission_id: int, reviewer: Account, ip: str = "") -> Submissio
         account = Account.objects.select_for_update().get(pk=submission.account_id)
         _not_own(account, reviewer)
         _claim_document(account)  # DocumentTaken: the reviewer must reject instead
-        submission.status, submission.decided_by = SubmissionStatus.APPROVED, reviewer
-        submission.decided_at = timezone.now()
-        submission.save(update_fields=["status", "decided_by", "decided_at"])
+        review.decide(submission, SubmissionStatus.APPROVED, reviewer)
         _set_status(account, RealNameStatus.REVIEW_APPROVED)
         record(Event.REVIEW_APPROVED, account=account, actor=reviewer, ip=ip,
                submission=submission.pk)
-        transaction.on_commit(lambda: _notify(
-            account, _("【政务服务平台】您的实名认证材料已审核通过,账号已完成实名认证。")))
+        review.notify_after_commit(account.phone, "realname_result",
+                                   _("【政务服务平台】您的实名认证材料已审核通过,账号已完成实名认证。"))
     return submission
 
 
 def reject(*, submission_id: int, reviewer: Account, reason: str, ip: str = "") -> Submission:
     """待人工审核 → 审核未通过, with a reason the user sees on 我的信息 and by SMS."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise VerificationError(_("请填写不通过的原因"))
+    reason = review.reason_given(reason, missing=lambda: VerificationError(_("请填写不通过的原因")))
     with transaction.atomic():
         submission = _lock_pending(submission_id)
         account = Account.objects.select_for_update().get(pk=submission.account_id)
         _not_own(account, reviewer)
-        submission.status, submission.decided_by = SubmissionStatus.REJECTED, reviewer
-        submission.decided_at, submission.reason = timezone.now(), reason[:500]
-        submission.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+        review.decide(submission, SubmissionStatus.REJECTED, reviewer, reason=reason)
         _set_status(account, RealNameStatus.REVIEW_REJECTED, reason[:255])
         record(Event.REVIEW_REJECTED, account=account, actor=reviewer, ip=ip,
                submission=submission.pk, reason=reason[:500])
-        transaction.on_commit(lambda: _notify(
-            account, _("【政务服务平台】您的实名认证材料未通过审核,原因:%(reason)s。请登录后修改并重新上传。")
-            % {"reason": reason[:60]}))
+        review.notify_after_commit(account.phone, "realname_result", _(
+            "【政务服务平台】您的实名认证材料未通过审核,原因:%(reason)s。请登录后修改并重新上传。")
+            % {"reason": reason[:60]})
     return submission

@@ -6,6 +6,7 @@ import io
 import secrets
 
 from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -66,3 +67,16 @@ def store(data: bytes) -> str:
 def read(name: str) -> bytes | None:
     document = PrivateDocument.objects.filter(name=name).first()
     return base64.b64decode(document.content) if document else None
+
+
+def private_file_response(storage_name: str, content_type: str) -> HttpResponse:
+    """A privately stored upload, inline, never cached, never sniffed or scripted."""
+    data = read(storage_name)
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

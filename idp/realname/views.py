@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -90,20 +90,7 @@ def evidence(request, file_id):
     if not owner:
         record(Event.EVIDENCE_VIEWED, account=item.submission.account, actor=request.user,
                ip=client_ip(request), file=str(item.pk), slot=item.slot)
-    return private_file_response(item.storage_name, item.content_type)
-
-
-def private_file_response(storage_name: str, content_type: str) -> HttpResponse:
-    """A privately stored upload, inline, never cached, never sniffed or scripted."""
-    data = uploads.read(storage_name)
-    if data is None:
-        raise Http404
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploads.private_file_response(item.storage_name, item.content_type)
 
 
 def sample(request, slot):

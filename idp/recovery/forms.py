@@ -2,14 +2,8 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from idp.accounts.forms import (
-    IdentifierField,
-    NameField,
-    PasswordPairMixin,
-    clean_identity,
-    identity_form_fields,
-    password_widget,
-)
+from idp.accounts.document_fields import clean_identity, identity_form_fields
+from idp.accounts.forms import IdentifierField, NameField, PasswordPairMixin, password_widget
 from idp.accounts.models import LegalType
 from idp.core.captcha import PlatformCaptchaField
 from idp.identifiers import validators

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from idp import review
 from idp.accounts.models import Account, NaturalPerson, Organisation, OrganisationChange, set_document
 from idp.accounts.services import change_entry
 from idp.accounts.signals import credentials_reset
@@ -24,7 +25,6 @@ from idp.audit.models import Event
 from idp.core import after_response, ratelimit
 from idp.identifiers.masking import mask_login_name, mask_phone
 from idp.notify import otp
-from idp.notify import tasks as deliveries
 from idp.realname import uploads
 from idp.recovery.models import Appeal, AppealFile, AppealKind, AppealStatus, ResetLink
 
@@ -216,10 +216,8 @@ def candidates(appeal: Appeal) -> list[Account]:
 
 
 def _lock_pending(appeal_id: int) -> Appeal:
-    appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
-    if appeal.status != AppealStatus.PENDING:
-        raise RecoveryError(_("该申诉已处理(%(status)s),无需重复审核") % {"status": appeal.get_status_display()})
-    return appeal
+    return review.lock_pending(Appeal, appeal_id, decided=lambda appeal: RecoveryError(
+        _("该申诉已处理(%(status)s),无需重复审核") % {"status": appeal.get_status_display()}))
 
 
 def _issue_link(account: Account, appeal: Appeal) -> str:
@@ -252,10 +250,6 @@ def _replace_main_agent(account: Account, appeal: Appeal, reviewer: Account) -> 
     changes = [change_entry(key, labels[key], before[key], after[key]) for key in before if before[key] != after[key]]
     if changes:
         OrganisationChange.objects.create(organisation=org, actor=reviewer, changes=changes)
-
-
-def _notify(phone: str, text: str) -> None:
-    deliveries.queue(to=phone, purpose="appeal_result", text=text)
 
 
 def _not_own(appeal: Appeal, reviewer: Account, account: Account | None = None) -> None:
@@ -306,32 +300,26 @@ def approve_appeal(*, appeal_id: int, account_id: int, reviewer: Account, ip: st
             account.phone = appeal.phone
             account.save(update_fields=["phone"])
         link = _issue_link(account, appeal)
-        appeal.status, appeal.account, appeal.decided_by = AppealStatus.APPROVED, account, reviewer
-        appeal.decided_at = timezone.now()
-        appeal.save(update_fields=["status", "account", "decided_by", "decided_at"])
+        review.decide(appeal, AppealStatus.APPROVED, reviewer, account=account)
         record(Event.APPEAL_APPROVED, account=account, actor=reviewer, ip=ip, reference=appeal.reference)
         text = _("【政务服务平台】您的申诉(%(reference)s)已审核通过。登录名:%(login_name)s。"
                  "请在 %(hours)s 小时内打开链接设置新密码:%(link)s") % {
             "reference": appeal.reference, "login_name": account.login_name,
             "hours": settings.IDP_RESET_LINK_HOURS, "link": link}
-        transaction.on_commit(lambda: _notify(appeal.phone, text))
+        review.notify_after_commit(appeal.phone, "appeal_result", text)
     return appeal
 
 
 def reject_appeal(*, appeal_id: int, reason: str, reviewer: Account, ip: str = "") -> Appeal:
-    reason = (reason or "").strip()
-    if not reason:
-        raise RecoveryError(_("请填写不通过的原因"))
+    reason = review.reason_given(reason, missing=lambda: RecoveryError(_("请填写不通过的原因")))
     with transaction.atomic():
         appeal = _lock_pending(appeal_id)
         _not_own(appeal, reviewer)
-        appeal.status, appeal.reason, appeal.decided_by = AppealStatus.REJECTED, reason[:500], reviewer
-        appeal.decided_at = timezone.now()
-        appeal.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        review.decide(appeal, AppealStatus.REJECTED, reviewer, reason=reason)
         record(Event.APPEAL_REJECTED, actor=reviewer, ip=ip, reference=appeal.reference, reason=reason[:200])
-        text = _("【政务服务平台】您的申诉(%(reference)s)未通过审核,原因:%(reason)s。") % {
-            "reference": appeal.reference, "reason": reason[:60]}
-        transaction.on_commit(lambda: _notify(appeal.phone, text))
+        review.notify_after_commit(appeal.phone, "appeal_result", _(
+            "【政务服务平台】您的申诉(%(reference)s)未通过审核,原因:%(reason)s。")
+            % {"reference": appeal.reference, "reason": reason[:60]})
     return appeal
 
 

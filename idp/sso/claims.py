@@ -27,9 +27,19 @@ class Party:
 
     @classmethod
     def of(cls, account: Account) -> "Party":
+        person = getattr(account, "person", None) if account.is_natural else None
         org = account.organisation if account.is_legal else None
-        return cls(account.pk, account.kind, account.display_name, account.realname_status, account.is_active,
-                   org.name if org else "", org.uscc if org else "", org.legal_type if org else "")
+        return cls.from_columns(account.pk, account.kind, account.is_active, account.realname_status,
+                                account.login_name, person.name if person else None, org.name if org else None,
+                                org.uscc if org else None, org.legal_type if org else None)
+
+    @classmethod
+    def from_columns(cls, pk, kind, is_active, realname_status, login_name, person_name, org_name, uscc,
+                     legal_type) -> "Party":
+        """The one way a Party is built: from an Account's fields (of()) or straight from a SQL row
+        (oidc/families.py). The name is the person's or the organisation's, else the login name."""
+        return cls(pk, kind, person_name or org_name or login_name, realname_status, bool(is_active),
+                   org_name or "", uscc or "", legal_type or "")
 
 
 def subject(who: Account | Party) -> str:

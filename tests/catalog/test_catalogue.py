@@ -159,7 +159,7 @@ def test_inactive_items_are_hidden(client, systems):
 
 
 def test_demo_loader_is_idempotent(systems):
-    from idp.catalog import demo
+    from idp.demo import catalogue as demo
 
     assert demo.load() == []
     assert ServiceItem.objects.count() == sum(len(spec["items"]) for spec in demo.SYSTEMS)

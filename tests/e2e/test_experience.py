@@ -147,7 +147,7 @@ def test_from_the_home_page_a_newcomer_finds_every_first_step(page):
 
 
 def test_account_lookup_answers_in_plain_words_with_a_button_for_each_next_step(page, tmp_path):
-    from tests.migration.helpers import E, P, files, run_import
+    from tests.legacy.helpers import E, P, files, run_import
 
     factories.demo_systems()
     enterprises, persons = files(tmp_path)

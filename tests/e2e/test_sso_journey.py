@@ -12,7 +12,7 @@ from demos.cas_demo import CasDemo
 from demos.common import serve
 from demos.oidc_demo import OidcDemo
 from idp.delegation.services import create_grants
-from idp.sso import demo as sso_demo
+from idp.demo import clients as demo_clients
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,7 +55,7 @@ def demos(live_server, settings, running):
     oidc_url, oidc_app = running(lambda base: OidcDemo(issuer=live_server.url, base_url=base,
                                                        client_id="", client_secret=""))
     cas_url, _ = running(lambda base: CasDemo(platform_url=live_server.url, base_url=base))
-    registered = sso_demo.register_demo_clients(oidc_url, cas_url, write=False)["oidc"]
+    registered = demo_clients.register_demo_clients(oidc_url, cas_url, write=False)["oidc"]
     oidc_app.client_id, oidc_app.client_secret = registered["client_id"], registered["client_secret"]
     return oidc_url, cas_url, org
 

@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.management import call_command
 
 from idp.accounts.models import Account
-from idp.migration.hashers import legacy_password
+from idp.legacy.hashers import legacy_password
 from tests import factories
 
 pytestmark = pytest.mark.django_db

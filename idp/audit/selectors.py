@@ -1,0 +1,25 @@
+"""Searching the audit log (the console's 审计日志)."""
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from idp.audit.models import AuditEntry
+
+
+def search(*, login_name: str = "", event: str = "", since: datetime | None = None,
+           until: datetime | None = None) -> QuerySet:
+    """Entries about or by an account (login name, any case), of one event type, in a time range;
+    newest first."""
+    entries = AuditEntry.objects.select_related("account", "actor")
+    if login_name:
+        name = login_name.lower()
+        entries = entries.filter(Q(login_name__iexact=name) | Q(account__login_name__lower=name)
+                                 | Q(actor__login_name__lower=name))
+    if event:
+        entries = entries.filter(event=event)
+    if since is not None:
+        entries = entries.filter(at__gte=since)
+    if until is not None:
+        entries = entries.filter(at__lte=until)
+    return entries.order_by("-at", "-id")
