@@ -18,15 +18,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from idp.accounts.models import AccountKind
-from idp.audit import selectors as audit_log
+from idp.audit import selectors as audit_selectors
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core.http import client_ip
 from idp.core.permissions import staff_required
-from idp.legacy import selectors as legacy
-from idp.realname import selectors as verification
+from idp.legacy import selectors as legacy_selectors
+from idp.realname import selectors as realname_selectors
 from idp.realname import services, uploads
-from idp.recovery import selectors as appeals_read
+from idp.recovery import selectors as recovery_selectors
 from idp.recovery import services as recovery
 from idp.recovery.models import AppealStatus
 
@@ -43,11 +43,11 @@ def _found(item):
 
 @staff_required
 def dashboard(request):
-    counts = verification.pending_counts_by_kind()
+    counts = realname_selectors.pending_counts_by_kind()
     queues = [{"url": reverse("console-queue", args=[key]), "title": _("%(queue)s待审核") % {"queue": title},
                "count": counts.get(kind, 0)}
               for key, (title, kind) in QUEUES.items()]
-    appeal_counts = appeals_read.pending_counts_by_kind()
+    appeal_counts = recovery_selectors.pending_counts_by_kind()
     queues += [{"url": reverse("console-appeals", args=[key]), "title": _("%(queue)s待审核") % {"queue": title},
                 "count": appeal_counts.get(key, 0)} for key, title in APPEAL_QUEUES.items()]
     return render(request, "console/dashboard.html", {"queues": queues, "section": "dashboard"})
@@ -58,15 +58,15 @@ def queue(request, kind):
     if kind not in QUEUES:
         return redirect("console")
     title, account_kind = QUEUES[kind]
-    page = Paginator(verification.queue(account_kind), 50).get_page(request.GET.get("page"))
+    page = Paginator(realname_selectors.queue(account_kind), 50).get_page(request.GET.get("page"))
     return render(request, "console/queue.html", {"title": title, "kind": kind, "page": page})
 
 
 @staff_required
 def review(request, pk):
-    submission = _found(verification.submission(pk))
+    submission = _found(realname_selectors.submission(pk))
     account = submission.account
-    history = verification.earlier_submissions(submission)
+    history = realname_selectors.earlier_submissions(submission)
     return render(request, "console/review.html", {
         "submission": submission, "account": account, "profile": account.profile,
         "files": submission.files.all(), "history": history,
@@ -98,20 +98,20 @@ def decide(request, pk):
     except services.VerificationError as error:
         messages.error(request, str(error))
         return redirect("console-review", pk=pk)
-    return redirect("console-queue", kind=verification.submission(pk).account.kind)
+    return redirect("console-queue", kind=realname_selectors.submission(pk).account.kind)
 
 
 @staff_required
 def appeals(request, kind):
     if kind not in APPEAL_QUEUES:
         return redirect("console")
-    page = Paginator(appeals_read.queue(kind), 50).get_page(request.GET.get("page"))
+    page = Paginator(recovery_selectors.queue(kind), 50).get_page(request.GET.get("page"))
     return render(request, "console/appeals.html", {"title": APPEAL_QUEUES[kind], "kind": kind, "page": page})
 
 
 @staff_required
 def appeal(request, pk):
-    item = _found(appeals_read.appeal(pk))
+    item = _found(recovery_selectors.appeal(pk))
     return render(request, "console/appeal.html", {
         "appeal": item, "files": item.files.all(), "candidates": recovery.candidates(item),
         "kind_title": APPEAL_QUEUES[item.kind]})
@@ -120,7 +120,7 @@ def appeal(request, pk):
 @staff_required
 @require_POST
 def appeal_decide(request, pk):
-    item = _found(appeals_read.appeal(pk))
+    item = _found(recovery_selectors.appeal(pk))
     try:
         if request.POST.get("decision") == "approve":
             decided = recovery.approve_appeal(appeal_id=pk, account_id=int(request.POST.get("account") or 0),
@@ -145,7 +145,7 @@ def appeal_decide(request, pk):
 @staff_required
 def appeal_file(request, file_id):
     """An appeal's document image: reviewers only (appellants are not logged in)."""
-    item = _found(appeals_read.appeal_file(file_id))
+    item = _found(recovery_selectors.appeal_file(file_id))
     record(Event.EVIDENCE_VIEWED, actor=request.user, ip=client_ip(request), appeal=item.appeal.reference,
            side=item.side)
     return uploads.private_file_response(item.storage_name, item.content_type)
@@ -155,14 +155,14 @@ def appeal_file(request, file_id):
 def migration(request):
     """Migration runs with their totals and errors, and a search by legacy id, USCC or phone."""
     query = request.GET.get("q", "").strip()[:64]
-    found = legacy.find_moved(query) if query else []
-    return render(request, "console/migration.html", {"runs": legacy.recent_runs(), "query": query, "found": found,
-                                                      "section": "migration"})
+    found = legacy_selectors.find_moved(query) if query else []
+    return render(request, "console/migration.html", {
+        "runs": legacy_selectors.recent_runs(), "query": query, "found": found, "section": "migration"})
 
 
 @staff_required
 def migration_run(request, pk):
-    run = _found(legacy.run(pk))
+    run = _found(legacy_selectors.run(pk))
     page = Paginator(run.errors.all(), 100).get_page(request.GET.get("page"))
     return render(request, "console/migration_run.html", {"run": run, "page": page, "section": "migration"})
 
@@ -187,7 +187,7 @@ def audit(request):
             moments[key] = _parse_date(query[key], end)
             if moments[key] is None:
                 errors.append(_("日期格式应为 年-月-日"))
-    entries = audit_log.search(login_name=query["account"],
+    entries = audit_selectors.search(login_name=query["account"],
                                event=query["event"] if query["event"] in Event.values else "",
                                since=moments.get("since"), until=moments.get("until"))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
