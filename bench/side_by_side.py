@@ -53,9 +53,9 @@ def node_anchor() -> subprocess.Popen:
     return sso.answering(server, NODE, "oidc-provider")
 
 
-def harness(label: str, url: str, client: tuple[str, str], out: Path, *extra: str) -> None:
+def harness(label: str, url: str, client: tuple[str, str], out: Path, *extra: str, endpoints=ENDPOINTS) -> None:
     seconds = os.environ.get("BENCH_SECONDS", "10")
-    subprocess.run(["bash", str(HERE / "oidc_load.sh"), "-d", seconds, "-c", "8", "-e", ",".join(ENDPOINTS),
+    subprocess.run(["bash", str(HERE / "oidc_load.sh"), "-d", seconds, "-c", "8", "-e", ",".join(endpoints),
                     "-L", label, "-o", str(out), *extra, url, *client], check=True, stdout=subprocess.DEVNULL)
 
 
@@ -101,9 +101,7 @@ def measure_floors(out: Path) -> None:
                                   stdout=subprocess.DEVNULL)
         sso.answering(server, FLOOR, label)
         try:
-            seconds = os.environ.get("BENCH_SECONDS", "10")
-            subprocess.run(["bash", str(HERE / "oidc_load.sh"), "-d", seconds, "-c", "8", "-e", "token_cc",
-                            "-L", label, "-o", str(out), FLOOR, "bench", "x"], check=True, stdout=subprocess.DEVNULL)
+            harness(label, FLOOR, ("bench", "x"), out, endpoints=["token_cc"])
         finally:
             server.terminate()
             server.wait(timeout=10)

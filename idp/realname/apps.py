@@ -14,10 +14,10 @@ class RealnameConfig(AppConfig):
 
         # Asked from accounts (a layer below) through its signals, never by an import of this app.
         signals.registered.connect(
-            lambda account, ip, **_: jobs.enqueue("idp.realname.tasks.check_registration", account.pk, ip),
+            lambda account, ip, **signal: jobs.enqueue("idp.realname.tasks.check_registration", account.pk, ip),
             weak=False, dispatch_uid="realname-check-registration")
         signals.identity_changed.connect(
-            lambda account, actor, ip, **_: services.identity_changed(account=account, actor=actor, ip=ip),
+            lambda account, actor, ip, **signal: services.identity_changed(account=account, actor=actor, ip=ip),
             weak=False, dispatch_uid="realname-identity-changed")
         from idp.realname.models import Submission, SubmissionStatus
 

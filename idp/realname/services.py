@@ -276,7 +276,7 @@ def _already_decided(submission: Submission) -> AlreadyDecided:
 
 
 def _lock_pending(submission_id: int) -> Submission:
-    return review.lock_pending(Submission, submission_id, decided=_already_decided)
+    return review.lock_pending(Submission, submission_id, pending=SubmissionStatus.PENDING, decided=_already_decided)
 
 
 def _not_own(account: Account, reviewer: Account) -> None:

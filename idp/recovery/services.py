@@ -216,7 +216,7 @@ def candidates(appeal: Appeal) -> list[Account]:
 
 
 def _lock_pending(appeal_id: int) -> Appeal:
-    return review.lock_pending(Appeal, appeal_id, decided=lambda appeal: RecoveryError(
+    return review.lock_pending(Appeal, appeal_id, pending=AppealStatus.PENDING, decided=lambda appeal: RecoveryError(
         _("该申诉已处理(%(status)s),无需重复审核") % {"status": appeal.get_status_display()}))
 
 

@@ -14,14 +14,14 @@ from django.utils import timezone
 
 from idp.notify import tasks as deliveries
 
-PENDING = "pending"
 
-
-def lock_pending(model: type[models.Model], pk: int, *, decided: Callable[[models.Model], Exception]):
-    """The item, locked for this transaction; `decided(item)` is raised if it is no longer pending.
-    Only the item's own row is locked (PostgreSQL refuses FOR UPDATE across a nullable join)."""
+def lock_pending(model: type[models.Model], pk: int, *, pending: str,
+                 decided: Callable[[models.Model], Exception]):
+    """The item, locked for this transaction; `decided(item)` is raised unless its status is still
+    `pending`. Only the item's own row is locked (PostgreSQL refuses FOR UPDATE across a nullable
+    join)."""
     item = model.objects.select_for_update().get(pk=pk)
-    if item.status != PENDING:
+    if item.status != pending:
         raise decided(item)
     return item
 

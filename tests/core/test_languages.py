@@ -100,3 +100,22 @@ def test_the_switch_adds_no_field_to_the_pages_own_forms(client):
     assert page.count('name="next"') == 1 and 'action="/i18n/setlang/?next=/login/%3Fnext%3D/online/"' in page
     response = client.post("/i18n/setlang/?next=/login/%3Fnext%3D/online/", {"language": "en"})
     assert response.status_code == 302 and response["Location"] == "/login/?next=/online/"
+
+
+def test_the_bare_unavailable_page_follows_the_language(monkeypatch):
+    """The 503 page is built without templates (the database or Redis just failed), still in the
+    reader's language."""
+    from captcha.models import CaptchaStore
+    from django.db.utils import OperationalError
+    from django.test import Client
+
+    def fail(*args, **kwargs):
+        raise OperationalError("the server closed the connection")
+
+    monkeypatch.setattr(CaptchaStore, "generate_key", fail)
+    client = Client(raise_request_exception=False)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/login/")
+    page = response.content.decode()
+    assert response.status_code == 503 and '<html lang="en">' in page
+    assert "Service temporarily unavailable" in page and "Back to the home page" in page and "服务" not in page
