@@ -1,9 +1,11 @@
+"""The production entry point: granian serves `config.wsgi:application` (make serve)."""
+
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-django_application = get_wsgi_application()
+django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 
@@ -12,7 +14,7 @@ if settings.IDP_PRODUCTION:
 
     refuse_unsafe_start()
 
-from config.fastpath import FastPath  # noqa: E402  (needs the configured apps)
+from config.entry import EntryPoint  # noqa: E402  (needs the configured apps)
 from idp.core.requestlog import RequestLog  # noqa: E402
 
-application = RequestLog(FastPath(django_application))
+application = RequestLog(EntryPoint())

@@ -5,9 +5,11 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_oversized_body_is_refused(client):
+def test_oversized_body_is_refused_with_the_form_again(client):
     response = client.post("/register/natural/", {"name": "x" * (2 * 1024 * 1024)})
-    assert response.status_code == 400
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert 'role="alert"' in page and "过大,未被接收" in page and 'name="login_name"' in page
 
 
 def test_too_many_fields_is_refused(client):

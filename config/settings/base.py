@@ -43,8 +43,10 @@ INSTALLED_APPS = [
     "idp.console",
 ]
 
+# Two middleware lists, one entry point (config/entry.py). Pages people see and the protocol
+# steps their browsers take:
 MIDDLEWARE = [
-    "idp.core.middleware.RequestSizeLimitMiddleware",
+    "idp.core.request_body.BodyLimitMiddleware",
     "idp.core.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,6 +60,20 @@ MIDDLEWARE = [
     "idp.core.middleware.SecurityHeadersMiddleware",
     "idp.core.middleware.MethodNotAllowedPageMiddleware",
     "idp.core.requestlog.AccountForLogMiddleware",
+]
+# The endpoints business systems' back ends and the probes call: no session, cookie, CSRF or
+# template, so none of the middleware that serves them.
+MACHINE_PATHS = [
+    "/.well-known/openid-configuration", "/oidc/jwks", "/oidc/token", "/oidc/introspect", "/oidc/revoke",
+    "/oidc/userinfo", "/cas/validate", "/cas/serviceValidate", "/cas/proxyValidate", "/cas/p3/serviceValidate",
+    "/cas/p3/proxyValidate", "/cas/proxy", "/health/live", "/health/ready", "/metrics",
+]
+MACHINE_MIDDLEWARE = [
+    "idp.core.request_body.MachineBodyLimitMiddleware",
+    "idp.core.middleware.AllowedHostsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "idp.core.middleware.LanguageMiddleware",  # protocol error descriptions are translated
+    "idp.sso.params.ProtocolParametersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,8 +140,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Request bodies larger than this are refused with 400 before any view runs.
+# Request bodies: at most this much of form fields (a larger body is refused before it is read,
+# idp/core/request_body.py), and no file part ever on disk.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["idp.core.request_body.DropFiles"]  # views that take files say so (@accepts_files)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # Chinese is the source language and the default; English is chosen with the header's switch
@@ -178,9 +196,10 @@ IDP_REALNAME_HTTP_RETRIES = int(env.get("IDP_REALNAME_HTTP_RETRIES"))
 # Manual-verification uploads: size limit per file (kept encrypted in the database; only the
 # evidence views read them).
 IDP_UPLOAD_MAX_BYTES = int(env.get("IDP_UPLOAD_MAX_BYTES"))
-# Whole request bodies: the three documents of an upload form and its fields; refused by
-# Content-Length before anything is read (idp/core/middleware.py).
-IDP_MAX_REQUEST_BYTES = 3 * IDP_UPLOAD_MAX_BYTES + 1024 * 1024
+# Whole request bodies of the pages that take documents: read up to this (files over
+# IDP_UPLOAD_MAX_BYTES are read past, and the form says so); refused by Content-Length above it.
+IDP_MAX_UPLOAD_REQUEST_BYTES = 32 * 1024 * 1024
+IDP_ADMIN_UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # a 结果公示 PDF published in 系统管理
 IDP_UPLOAD_MAX_PIXELS = 30_000_000  # width × height of a document image (a 6000×5000 scan)
 # Password recovery: how long an appeal's set-password link stays valid, and the throttles.
 IDP_RESET_LINK_HOURS = int(env.get("IDP_RESET_LINK_HOURS"))

@@ -3,6 +3,8 @@ reference verifier, the SMS outbox, a per-process cache, SQLite, no proxy settin
 checks (idp/core/checks.py): `manage.py check --deploy` fails on them and the WSGI
 application refuses to start."""
 
+import re
+
 from config import env
 from config.settings.base import *  # noqa: F403
 
@@ -17,7 +19,7 @@ SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 
 # Static files: hashed names and compressed copies made by collectstatic (make serve), served by
-# WhiteNoise with far-future caching; health and metrics answer on plain http for the proxy.
+# WhiteNoise with far-future caching.
 MIDDLEWARE = [*MIDDLEWARE]  # noqa: F405
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "whitenoise.middleware.WhiteNoiseMiddleware")
@@ -25,4 +27,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+# The machine endpoints are never redirected to https: a back end's POST would not follow, and its
+# request has already been sent; TLS for them is the proxy's (docs/operators.md).
+SECURE_REDIRECT_EXEMPT = ["^" + re.escape(path.lstrip("/")) + "$" for path in MACHINE_PATHS]  # noqa: F405

@@ -1,7 +1,7 @@
 """Prometheus metrics (CONTRACT.md, Operations: `GET /metrics`).
 
 Counters and histograms live in this module; the apps count through them (the request wrapper
-counts every request, the fast path included; the audit writer counts security events). Gauges
+counts every request, the machine endpoints included; the audit writer counts security events). Gauges
 that are facts of the database (review queues, pending logout deliveries) are read when scraped,
 from the hooks the owning apps register with `on_scrape`. Under several worker processes set
 `PROMETHEUS_MULTIPROC_DIR` to an empty directory: each process writes its counts there and a scrape

@@ -1,13 +1,12 @@
-"""Request-size limit, the page language, the security headers of every page (README,
+"""The host check of the machine endpoints, the page language, the security headers of every page (README,
 "Security"), and the error page for a method a page does not take."""
 
+import ipaddress
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
-from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.utils.translation import gettext as _
 
 from idp.core.views import error_page
 
@@ -22,23 +21,31 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
-class RequestSizeLimitMiddleware:
-    """Refuse a body larger than IDP_MAX_REQUEST_BYTES by its Content-Length, before anything
-    reads it (WSGI never hands over more than Content-Length says, so nothing past the limit
-    is read either)."""
+PROBE_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
+
+
+def _ip_literal(host: str) -> bool:
+    name = host[1:host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0]
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+class AllowedHostsMiddleware:
+    """The Host header must be one of ALLOWED_HOSTS (a DisallowedHost is a 400). The pages'
+    list has it through CommonMiddleware; the machine endpoints' list through this. Probes and
+    scrapers (PROBE_PATHS) may also name the node by its address — a load balancer's health check
+    does — but never by another name."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return HttpResponse(_("Content-Length 无效"), status=400, content_type="text/plain; charset=utf-8")
-        if length > settings.IDP_MAX_REQUEST_BYTES:
-            response = HttpResponse(_("请求内容过大"), status=413, content_type="text/plain; charset=utf-8")
-            response["Connection"] = "close"
-            return response
+        host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+        if not (request.path in PROBE_PATHS and _ip_literal(host)):
+            request.get_host()
         return self.get_response(request)
 
 

@@ -1,8 +1,8 @@
 """One JSON line per request on standard output, and a request id that every log line of the
 request carries (CONTRACT.md, Operations).
 
-`RequestLog` wraps the whole WSGI application (config/wsgi.py), so the protocol fast path is
-logged like every other request. The request id is taken from `X-Request-ID` when the proxy sent
+`RequestLog` wraps the whole WSGI application (config/wsgi.py), so both middleware lists'
+requests are logged alike. The request id is taken from `X-Request-ID` when the proxy sent
 a sane one, made otherwise, and returned in the response. Never logged: query strings and
 bodies (codes, tickets, tokens, passwords travel there) and the secret part of a path.
 """
@@ -61,7 +61,7 @@ class RequestLog:
 
 
 def request_line(environ, request_id: str, status: int, seconds: float) -> str:
-    """The request's JSON line, assembled by hand: on the protocol fast path a generic encoder
+    """The request's JSON line, assembled by hand: on the machine endpoints a generic encoder
     cost as much as the request. Strings from the request are escaped; the request id is sane
     (checked above) and the rest are numbers."""
     account = environ.get(ACCOUNT_KEY)
@@ -83,7 +83,7 @@ def _timestamp(now: float) -> str:
 def write_line(line: str) -> None:
     """One write to standard output per line, unbuffered (a crash loses nothing) and whole (a
     line under the pipe's 4 KiB is never interleaved with another thread's). The request line
-    skips the logging module's records, which cost more than the request on the fast path."""
+    skips the logging module's records, which cost more than a machine endpoint's request."""
     os.write(1, (line + "\n").encode())
 
 

@@ -1,5 +1,6 @@
 import sys
 
+from django.conf import settings
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -55,8 +56,21 @@ ERRORS = {
 }
 
 
+# The machine endpoints (settings.MACHINE_PATHS) answer errors as OAuth-style JSON.
+MACHINE_ERRORS = {400: "invalid_request", 403: "access_denied", 404: "not_found", 405: "invalid_request",
+                  500: "server_error", 503: "temporarily_unavailable"}
+RETRY_AFTER_SECONDS = 2  # a database or Redis that cannot be reached: the one answer, everywhere
+
+
+def _machine_path(path: str) -> bool:
+    return path in settings.MACHINE_PATHS
+
+
 def error_page(request, status: int, text: str = "", *, title: str = ""):
-    """The platform's own error page: what went wrong, in plain words, and 返回首页."""
+    """The platform's own error page: what went wrong, in plain words, and 返回首页 (JSON for
+    the machine endpoints)."""
+    if _machine_path(request.path):
+        return JsonResponse({"error": MACHINE_ERRORS[status]}, status=status)
     default_title, default_text = ERRORS[status]
     return render(request, "core/error.html", {"status": status, "title": title or default_title,
                                                "text": text or default_text}, status=status)
@@ -88,10 +102,14 @@ def server_error(request):
     error = sys.exc_info()[1]
     if isinstance(error, RedisError | OperationalError | InterfaceError):
         metrics.DEPENDENCY_ERRORS.labels("redis" if isinstance(error, RedisError) else "database").inc()
-        page = _bare_page(_("服务暂时不可用"), _("系统正在恢复,请稍后再试。"))
-        response = HttpResponse(page, status=503)
-        response["Retry-After"] = "5"
+        if _machine_path(request.path):
+            response = JsonResponse({"error": MACHINE_ERRORS[503]}, status=503)
+        else:
+            response = HttpResponse(_bare_page(_("服务暂时不可用"), _("系统正在恢复,请稍后再试。")), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+    if _machine_path(request.path):
+        return JsonResponse({"error": MACHINE_ERRORS[500]}, status=500)
     try:
         return error_page(request, 500)
     except Exception:  # the page itself failed: the bare one

@@ -70,10 +70,11 @@ class Family:
 
 
 def _rows(sql: str, params: list, *, fetch: bool = True) -> list:
+    connection.close_if_health_check_failed()  # CONN_HEALTH_CHECKS, as Django's own cursors do
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         # Django's wrapper turns psycopg's errors into its own and marks the connection, so that a
-        # connection broken by a database restart is closed and replaced (config/fastpath.py).
+        # connection broken by a database restart is closed and replaced at the request's end.
         with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params, prepare=True, binary=True)  # prepared once; binary rows parse faster
             return cursor.fetchall() if fetch else []

@@ -1,13 +1,12 @@
 """Operators publish 通知通告 and choose 热点服务 here (console → 系统管理)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from idp.portal.models import Attachment, HotService, Notice, Publication, Question
-
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 class AttachmentForm(forms.ModelForm):
@@ -30,9 +29,10 @@ class AttachmentForm(forms.ModelForm):
             if not self.instance.pk:
                 raise forms.ValidationError(_("请选择 PDF 文件"))
             return data
-        content = upload.read(MAX_ATTACHMENT_BYTES + 1)
-        if len(content) > MAX_ATTACHMENT_BYTES:
-            raise forms.ValidationError(_("附件不能超过 10 MB"))
+        limit = settings.IDP_ADMIN_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(_("附件不能超过 %(size)s MB") % {"size": limit // (1024 * 1024)})
+        content = upload.read()
         if not content.startswith(b"%PDF-") or b"%%EOF" not in content[-2048:]:
             raise forms.ValidationError(_("附件须为完整的 PDF 文件"))
         self.instance.content, self.instance.size = content, len(content)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core.http import client_ip
+from idp.core.request_body import accepts_files
 from idp.realname import services, uploads
 from idp.realname.models import EvidenceFile, Slot, Submission
 
@@ -26,6 +27,7 @@ def _latest_submission(account) -> Submission | None:
             .order_by("-submitted_at", "-id").first())
 
 
+@accepts_files
 @login_required
 def upload(request):
     """上传自然人信息 / 上传法人信息: one row per slot (样式, 上传, 预览) and one 提交."""

@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from idp.accounts import devices
 from idp.accounts.models import Account, Organisation
 from idp.core.http import client_ip
+from idp.core.request_body import accepts_files
 from idp.identifiers import validators
 from idp.notify import otp
 from idp.realname import uploads
@@ -119,6 +120,7 @@ def _file_appeal(request, form, kind, code_id=None):
     return redirect("appeal-waiting")
 
 
+@accepts_files
 @never_cache
 def person_appeal(request):
     """自然人申诉找回密码: documents and an SMS code to the phone that will get the answer."""
@@ -170,6 +172,7 @@ def org_search(request):
                   {"form": form, "error": error, "steps": _steps(ORG_APPEAL_STEPS, 0)})
 
 
+@accepts_files
 @never_cache
 def org_appeal(request):
     org = Organisation.objects.filter(pk=request.session.get("appeal_org")).first()

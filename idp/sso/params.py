@@ -3,8 +3,8 @@
 A NUL byte makes PostgreSQL refuse the query (a 500), and a library may choke on characters a
 specification never allows. OAuth 2.0 / OpenID Connect parameters are printable ASCII
 (RFC 6749 Appendix A, VSCHAR); CAS parameters are URLs and tickets, which never hold control
-characters. One check, used by the middleware (browser endpoints) and the fast path (back-
-channel endpoints), so a malformed request is a 400 `invalid_request` wherever it arrives.
+characters. One check, in both middleware lists (config/entry.py), so a malformed request is a 400
+`invalid_request` wherever it arrives.
 """
 
 import base64

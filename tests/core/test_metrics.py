@@ -11,7 +11,7 @@ from idp.notify import otp
 from idp.realname.models import Submission
 from tests import factories
 from tests.sso import helpers
-from tests.sso.test_fastpath import call
+from tests.wsgi import call
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def value(samples, name, **labels) -> float:
 def test_the_counts_move_with_requests_tokens_logins_sms_and_the_review_queue(client):
     before = scrape()
     rp = helpers.oidc_client()
-    for _ in range(3):  # the protocol fast path is counted
+    for _ in range(3):  # the machine endpoints are counted
         call("POST", "/oidc/token", b"grant_type=client_credentials", Authorization=helpers.basic(rp))
     call("POST", "/oidc/token", b"grant_type=client_credentials")  # no client: 401
     account = factories.natural_account(name="张三")

@@ -9,7 +9,7 @@ import pytest
 from idp.core.requestlog import JsonFormatter
 from tests import factories
 from tests.sso import helpers
-from tests.sso.test_fastpath import call
+from tests.wsgi import call
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
 """Issue 11, item 11: a bounded fuzz run over the protocol and JSON endpoints, through the
-WSGI application production serves (config.wsgi: the fast path and Django), asserting that
+WSGI application production serves (config.wsgi), asserting that
 no request gets a 5xx. Deterministic (fixed seed); IDP_FUZZ_CASES sets the count."""
 
 import base64
@@ -12,7 +12,7 @@ import pytest
 
 from tests import factories
 from tests.sso import helpers
-from tests.sso.test_fastpath import call
+from tests.wsgi import call
 
 pytestmark = pytest.mark.django_db
 

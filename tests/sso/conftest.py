@@ -74,3 +74,11 @@ def https_receiver(tmp_path):
     r.url = r.url.replace("http://", "https://")
     yield r
     r.close()
+
+
+@pytest.fixture
+def client():
+    """Protocol tests go through config.wsgi.application, the entry point production serves."""
+    from tests.wsgi import ProductionClient
+
+    return ProductionClient()
