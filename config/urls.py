@@ -30,7 +30,7 @@ urlpatterns = [
     path("cas/", include("idp.cas.urls")),
     path("console/", include("idp.console.urls")),
     path("api/", include("idp.notify.urls")),
-    path("captcha/", include("captcha.urls")),
+    path("captcha/", include("idp.core.captcha_urls")),
     # /admin/ signs in through the platform's login, with its second factor, never its own form.
     path("admin/login/", accounts_views.admin_login),
     path("admin/", admin.site.urls),

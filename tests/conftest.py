@@ -74,9 +74,14 @@ class Queue:
     """The job queue as production has it — rows of the queue table — and a worker's pass."""
 
     def jobs(self) -> list[dict]:
+        """The queued jobs as {"job": dotted path, "args": [...]}: every task calls core.jobs.run."""
         from django_q.models import OrmQ
 
-        return [row.task for row in OrmQ.objects.order_by("id")]
+        from idp.core.jobs import RUNNER
+
+        tasks = [row.task for row in OrmQ.objects.order_by("id")]
+        assert all(task["func"] == RUNNER for task in tasks), tasks
+        return [{"job": task["args"][0], "args": list(task["args"][1:])} for task in tasks]
 
     def run(self) -> int:
         """Run every queued job, as a worker would, until none is left; returns how many ran."""

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 # steps their browsers take:
 MIDDLEWARE = [
     "idp.core.request_body.BodyLimitMiddleware",
+    "idp.core.middleware.StorableTextMiddleware",
     "idp.core.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -232,7 +233,7 @@ Q_CLUSTER = {
     "max_attempts": 3,
     "ack_failures": False,
     "catch_up": False,
-    "save_limit": 200,
+    "save_limit": -1,  # a finished job keeps nothing (its arguments may name a client address)
     "poll": 0.2,
     "label": "后台任务",
 }
@@ -261,6 +262,9 @@ IDP_OTP_DAILY_PER_PHONE = 10
 IDP_OTP_DAILY_PER_IP = 30
 IDP_CHECK_API_PER_MINUTE = 60
 IDP_MIGRATION_LOOKUPS_PER_MINUTE = 30  # 账号检索 per IP
+IDP_SEARCHES_PER_MINUTE = 30  # 站内搜索 and the catalogue's search, per IP
+IDP_QUESTIONS_PER_HOUR = 10  # 办事咨询 questions per account
+IDP_CAPTCHAS_PER_MINUTE = 60  # captcha images, sounds and refreshes per IP
 IDP_LEGACY_ORIGINS = env.get_list("IDP_LEGACY_ORIGINS")  # the legacy transfer page's origins (CORS)
 # Single sign-on lifetimes (README, "Single sign-on"). Refresh tokens also end with the SSO session.
 IDP_ACCESS_TOKEN_SECONDS = 600

@@ -55,18 +55,19 @@ def _finish(request, account: Account, state: dict, response=None):
     return response
 
 
+def _too_many(request):
+    request.session.pop(PENDING, None)
+    messages.error(request, _("两步验证失败次数过多,请稍后重新登录"))
+    return redirect("login")
+
+
 def _failed(request, account: Account, state: dict):
-    """A wrong code: after MAX_TRIES the password must be given again, and after
-    MAX_FAILURES_PER_HOUR for the account (whatever the browser) the second step pauses."""
+    """A wrong code (its failure was counted before the comparison): after MAX_TRIES the
+    password must be given again."""
     state["tries"] += 1
     request.session[PENDING] = state
     record(Event.LOGIN_FAILED, account=account, ip=client_ip(request), reason="second_factor")
-    failures = ratelimit.hit("mfa-fail", str(account.pk), window=3600)
-    if state["tries"] >= MAX_TRIES or failures >= MAX_FAILURES_PER_HOUR:
-        request.session.pop(PENDING, None)
-        messages.error(request, _("两步验证失败次数过多,请稍后重新登录"))
-        return redirect("login")
-    return None
+    return _too_many(request) if state["tries"] >= MAX_TRIES else None
 
 
 @never_cache
@@ -77,12 +78,16 @@ def verify(request):
     if not mfa.enrolled(account):
         return redirect("login-enrol")
     if ratelimit.count("mfa-fail", str(account.pk)) >= MAX_FAILURES_PER_HOUR:
-        request.session.pop(PENDING, None)
-        messages.error(request, _("两步验证失败次数过多,请稍后重新登录"))
-        return redirect("login")
+        return _too_many(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # The failure is counted before the comparison and given back on success, so parallel
+        # guesses can never compare more codes than MAX_FAILURES_PER_HOUR (for the account,
+        # whatever the browser).
+        if ratelimit.hit("mfa-fail", str(account.pk), window=3600) > MAX_FAILURES_PER_HOUR:
+            return _too_many(request)
         if mfa.verify(account, form.cleaned_data["code"]):
+            ratelimit.give_back("mfa-fail", str(account.pk))
             return _finish(request, account, state)
         if refused := _failed(request, account, state):
             return refused

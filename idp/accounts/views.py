@@ -5,7 +5,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -16,7 +16,7 @@ from idp.accounts.models import Account, AccountKind
 from idp.accounts.signals import password_changed
 from idp.audit.log import record
 from idp.audit.models import Event
-from idp.core.http import client_ip
+from idp.core.http import client_ip, local_next
 from idp.identifiers import validators
 from idp.notify import otp
 
@@ -117,9 +117,7 @@ def login_view(request):
     tab = request.POST.get("kind") or request.GET.get("tab") or AccountKind.NATURAL
     if tab not in AccountKind.values:
         tab = AccountKind.NATURAL
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = ""
+    next_url = local_next(request, request.POST.get("next") or request.GET.get("next"))
     error, locked = None, False
     if request.method == "POST":
         form = forms.LoginForm(request.POST)
@@ -151,9 +149,7 @@ def login_view(request):
 
 def admin_login(request):
     """Django's admin login form would skip the second factor: use the platform's login."""
-    next_url = request.GET.get("next", "/admin/")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "/admin/"
+    next_url = local_next(request, request.GET.get("next"), "/admin/")
     return redirect(f"{reverse('login')}?{urlencode({'next': next_url})}")
 
 

@@ -2,7 +2,6 @@
 format=JSON; login and logout are browser pages."""
 
 import json
-import time
 from xml.sax.saxutils import escape
 
 from django.contrib import messages
@@ -20,7 +19,6 @@ from idp.cas import tickets
 from idp.core.http import client_ip
 from idp.sso import claims, clients, sessions, steps
 
-FRESH_SECONDS = 120  # a password typed for this service's login request counts as new this long
 NS = 'xmlns:cas="http://www.yale.edu/tp/cas"'
 
 
@@ -109,23 +107,8 @@ def proxy(request):
 
 # --- browser side ---
 
-ASKED_KEY = "cas_login_asked"  # {service: when this server sent the browser to type its password}
-
-
-def _ask_for_credentials(request, system, service):
-    asked = request.session.get(ASKED_KEY, {})
-    asked[service] = time.time()
-    request.session[ASKED_KEY] = asked
-    return steps.login_redirect(system, request.get_full_path())
-
-
-def _new_login(request, service) -> bool:
-    """Whether the password was typed in answer to this service's login request, moments ago
-    (CAS 3.0 §2.1.1 renew, and the isFromNewLogin attribute). An earlier login — through
-    another system, or at the platform — is single sign-on, not a new login."""
-    asked = request.session.get(ASKED_KEY, {}).get(service)
-    typed = request.session.get(sessions.FRESH_LOGIN_KEY)
-    return asked is not None and typed is not None and typed >= asked and time.time() - typed <= FRESH_SECONDS
+def _key(service: str) -> str:
+    return "cas:" + service
 
 
 def login(request):
@@ -136,21 +119,25 @@ def login(request):
     if client is None:
         return render(request, "sso/error.html", {"error": "UNAUTHORIZED_SERVICE",
                                                   "description": _("该服务地址未在平台登记")}, status=400)
-    system, gateway, renew = client.system, _true(request.GET.get("gateway")), _true(request.GET.get("renew"))
+    system, renew = client.system, _true(request.GET.get("renew"))
+    gateway = _true(request.GET.get("gateway")) and not renew  # CAS 3.0 §2.1.1: renew wins over gateway
     if not request.user.is_authenticated:
         if gateway:
             return redirect(service)
-        return _ask_for_credentials(request, system, service)
-    new_login = _new_login(request, service)
+        return steps.ask_for_password(request, system, _key(service), request.get_full_path())
+    new_login = steps.password_typed_for(request, _key(service))
     if renew and not new_login:
-        return redirect(service) if gateway else _ask_for_credentials(request, system, service)
+        return steps.ask_for_password(request, system, _key(service), request.get_full_path())
+    if gateway:  # no page at all: enter silently, or go back without a ticket
+        why_not, acting_for = steps.silent_identity(request, system)
+        if why_not:
+            return redirect(service)
+    else:
+        step, acting_for = steps.whom(request, system)
+        if step is not None:
+            return step  # the chooser's POST comes back here, still within the new login's moment
+    steps.spend_new_login(request, _key(service))  # one ticket per new login
     account = request.user
-    step, acting_for = steps.whom(request, system)
-    if step is not None:
-        return step  # the chooser's POST comes back here, still within the new login's moment
-    asked = request.session.get(ASKED_KEY, {})
-    if asked.pop(service, None) is not None:  # one ticket per new login
-        request.session[ASKED_KEY] = asked
     session = sessions.current(request)
     identity = claims.identity_claims(account, acting_for)
     ticket = tickets.issue_service_ticket(service=service, client=client, session=session, identity=identity,

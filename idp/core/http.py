@@ -1,4 +1,6 @@
-"""The client's address, also behind reverse proxies (README, "Security": trusted proxies).
+"""Request helpers: the client's address, and text made storable.
+
+The client's address, also behind reverse proxies (README, "Security": trusted proxies).
 
 Behind a proxy REMOTE_ADDR is the proxy, so every user would share one address and its
 throttles and locks. When the peer is one of IDP_TRUSTED_PROXIES, the address comes from the
@@ -8,9 +10,11 @@ client — the left part of the header is written by the client and is never bel
 """
 
 import ipaddress
+import re
 from functools import lru_cache
 
 from django.conf import settings
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 @lru_cache(maxsize=8)
@@ -49,3 +53,27 @@ def client_ip(request) -> str:
         if not _trusted(address, networks):
             return client
     return client
+
+
+# What no database stores as text: NUL (PostgreSQL refuses it) and lone surrogates (not UTF-8).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` with NUL and lone surrogates replaced by U+FFFD, as Django already replaces request
+    bytes that are not UTF-8: a field that cannot take it says so; none can reach the database."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def unstorable(text: str) -> bool:
+    return _UNSTORABLE.search(text) is not None
+
+
+def local_next(request, value: str | None, default: str = "") -> str:
+    """Where to go back to after a step (login, a choice): a path on this site — never another
+    site, a scheme, or a bare word Django would take for a view name. Anything else is `default`."""
+    value = value or ""
+    if (not value.startswith("/") or value.startswith(("//", "/\\")) or len(value) > 4000 or unstorable(value)
+            or not url_has_allowed_host_and_scheme(value, {request.get_host()}, require_https=request.is_secure())):
+        return default
+    return value

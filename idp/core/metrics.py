@@ -26,6 +26,7 @@ EVENTS = Counter("idp_audit_events", "Security events written to the audit log (
                  ["event"])
 SMS = Counter("idp_sms_codes", "One-time codes: sent, or refused with the reason", ["outcome"])
 TOKENS = Counter("idp_token_grants", "Tokens issued by the token endpoint, by grant type", ["grant_type"])
+JOBS_REFUSED = Counter("idp_jobs_refused", "Queued tasks refused because they name no job of the platform")
 DEPENDENCY_ERRORS = Counter("idp_dependency_errors", "Errors talking to the database or Redis", ["dependency"])
 
 # Endpoint groups by path prefix, the most specific first.

@@ -5,9 +5,11 @@ import ipaddress
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.http import QueryDict
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
+from idp.core.http import storable, unstorable
 from idp.core.views import error_page
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -47,6 +49,33 @@ class AllowedHostsMiddleware:
         if not (request.path in PROBE_PATHS and _ip_literal(host)):
             request.get_host()
         return self.get_response(request)
+
+
+class StorableTextMiddleware:
+    """No request text reaches a view with a character the database cannot store: in query and
+    form values NUL and lone surrogates become U+FFFD (so the field that receives one says it is
+    invalid, keeping what else was typed); a path with one is a 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if unstorable(request.path_info):
+            return error_page(request, 400)
+        request.GET = _storable(request.GET)
+        if request.method == "POST":
+            request.POST = _storable(request.POST)
+        return self.get_response(request)
+
+
+def _storable(values: QueryDict) -> QueryDict:
+    if not any(unstorable(key) or any(unstorable(v) for v in items) for key, items in values.lists()):
+        return values
+    clean = QueryDict(mutable=True)
+    for key, items in values.lists():
+        clean.setlist(storable(key), [storable(v) for v in items])
+    clean._mutable = False
+    return clean
 
 
 class SecurityHeadersMiddleware:

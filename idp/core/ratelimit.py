@@ -21,6 +21,15 @@ def hit(scope: str, ident: str, *, window: int) -> int:
         return 1
 
 
+def give_back(scope: str, ident: str) -> None:
+    """Undo one hit() (an attempt counted in advance that turned out to be no failure)."""
+    try:
+        if cache.decr(_key(scope, ident)) < 0:
+            cache.delete(_key(scope, ident))
+    except ValueError:  # the window ended meanwhile
+        pass
+
+
 def count(scope: str, ident: str) -> int:
     """The count of the current window, without counting an event."""
     return cache.get(_key(scope, ident)) or 0
@@ -52,3 +61,12 @@ def remaining_many(pairs: list[tuple[str, str]]) -> list[int]:
     found = cache.get_many(keys)
     now = time.time()
     return [max(0, int(found[k] - now + 0.999)) if found.get(k) else 0 for k in keys]
+
+
+def search_allowed(request) -> bool:
+    """站内搜索 and the catalogue's search: IDP_SEARCHES_PER_MINUTE per client address."""
+    from django.conf import settings
+
+    from idp.core.http import client_ip
+
+    return allow("search", client_ip(request), limit=settings.IDP_SEARCHES_PER_MINUTE, window=60)

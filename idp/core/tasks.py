@@ -10,7 +10,7 @@ from django_q.models import Task
 
 from idp.core.jobs import delete_in_batches
 
-QUEUE_HISTORY_DAYS = 30
+QUEUE_HISTORY_DAYS = 7  # failed jobs, for the operator to look into
 
 
 def purge() -> dict:

@@ -2,13 +2,13 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idp.accounts.models import AccountKind
 from idp.catalog.models import Follow, ServiceItem, SystemVisit
-from idp.core.http import client_ip
+from idp.core import ratelimit
+from idp.core.http import client_ip, local_next
 from idp.entrance import services
 from idp.sso import access
 
@@ -24,13 +24,17 @@ def catalogue(request):
     if kind not in AccountKind.values:
         kind = request.user.kind if request.user.is_authenticated else AccountKind.LEGAL
     query = request.GET.get("q", "").strip()[:100]
+    status = 200
+    if query and not ratelimit.search_allowed(request):
+        messages.error(request, _("搜索过于频繁,请稍后再试"))
+        query, status = "", 429
     followed = set()
     if request.user.is_authenticated:
         followed = set(Follow.objects.filter(account=request.user).values_list("item_id", flat=True))
     return render(request, "entrance/catalogue.html", {
         "kind": kind, "query": query, "items": services.catalogue(kind=kind, query=query),
         "followed": followed, "kinds": services.KIND_LABELS,
-    })
+    }, status=status)
 
 
 def item_detail(request, pk):
@@ -63,9 +67,7 @@ def enter(request, pk):
 @require_POST
 def switch_account(request):
     """退出并前往…登录: a wrong-kind user leaves this session to log in at the other window."""
-    target = request.POST.get("next", "/login/")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "/login/"
+    target = local_next(request, request.POST.get("next"), "/login/")
     logout(request)
     return redirect(target)
 
@@ -77,8 +79,7 @@ def follow(request, pk):
     wanted = request.POST.get("follow") == "1"
     services.set_follow(account=request.user, item=item, follow=wanted)
     messages.success(request, _("已关注该事项") if wanted else _("已取消关注"))
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+    if back := local_next(request, request.POST.get("next")):
         return redirect(back)
     return redirect("service-item", pk=item.pk)
 

@@ -5,7 +5,7 @@ from captcha.helpers import captcha_image_url
 from captcha.models import CaptchaStore
 from django import forms
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, RawPostDataException
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from idp.core import ratelimit
 from idp.core.captcha import PlatformCaptchaField
-from idp.core.http import client_ip
+from idp.core.captcha_urls import throttled
+from idp.core.http import client_ip, storable
 from idp.identifiers import validators
 from idp.legacy import lookup
 
@@ -87,6 +88,7 @@ def legacy_cors(view):
 
 @legacy_cors
 @require_GET
+@throttled
 def captcha_api(request):
     """GET /api/migration/captcha: a new captcha for a page on another origin — its key and
     the address of its image (the answer goes to the lookup as captcha_0 / captcha_1)."""
@@ -102,11 +104,12 @@ def lookup_api(request):
         body = json.loads(request.body or b"{}")
         if not isinstance(body, dict):
             raise ValueError
-    except ValueError:
+    except (ValueError, RawPostDataException):  # not JSON (a form body was read as a form)
         return JsonResponse({"error": "invalid_request", "message": _("请求体应为 JSON 对象")}, status=400)
     if not _allowed(request):
         return JsonResponse({"error": "too_many_requests", "message": _("查询过于频繁,请稍后再试")}, status=429)
-    form = LookupForm({key: str(value) for key, value in body.items() if isinstance(value, str | int)})
+    form = LookupForm({storable(key): storable(str(value)) for key, value in body.items()
+                       if isinstance(value, str | int)})
     if not form.is_valid():
         return JsonResponse({"error": "invalid_request",
                              "fields": {name: errors[0] for name, errors in form.errors.items()}}, status=400,

@@ -10,4 +10,5 @@ class NotifyConfig(AppConfig):
     def ready(self):
         from idp.core import jobs
 
+        jobs.register("idp.notify.tasks.deliver")
         jobs.every(60, "idp.notify.tasks.purge")

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from authlib.oauth2 import AuthorizationServer as _AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, InvalidRequestError, OAuth2Request, grants
+from authlib.oauth2.rfc6749 import (
+    ClientMixin,
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuth2Request,
+    grants,
+)
 from authlib.oauth2.rfc6749.models import AuthorizationCodeMixin, TokenMixin
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -231,7 +238,14 @@ class RefreshGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        spent = tokens.use_refresh_token(refresh_token, self.request.client.model.pk)
+        client_pk = self.request.client.model.pk
+        if requested := self.request.payload.scope:
+            # A refusal must not change state (RFC 6749 §5.2): the scope is checked before the
+            # token is spent (a look-up only when a scope is asked for, which is rare).
+            granted = tokens.refresh_token_scope(refresh_token, client_pk)
+            if granted is not None and not set(requested.split()) <= set(granted.split()):
+                raise InvalidScopeError()
+        spent = tokens.use_refresh_token(refresh_token, client_pk)
         return RefreshCredential(*spent) if spent else None
 
     def authenticate_user(self, credential: RefreshCredential):
@@ -247,6 +261,11 @@ class RefreshGrant(grants.RefreshTokenGrant):
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH
+
+    def validate_requested_scope(self):
+        """RFC 6749 §5.2: a scope the platform does not know is refused, not silently dropped."""
+        if not set((self.request.payload.scope or "").split()) <= set(SCOPES):
+            raise InvalidScopeError()
 
 
 class IdToken(OpenIDCode):
@@ -358,6 +377,8 @@ class Server(_AuthorizationServer):
             else payload
         response = HttpResponse(body, status=status_code)
         for name, value in headers:
+            if name == "WWW-Authenticate" and value.startswith("Basic ") and "realm=" not in value:
+                value = f'Basic realm="{settings.IDP_ISSUER}", {value[6:]}'  # RFC 7617 §2: realm is required
             response[name] = value
         return response
 

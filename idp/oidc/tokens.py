@@ -111,6 +111,15 @@ def use_refresh_token(token: str, client_pk: int) -> tuple[families.Family, str]
     return family, successor
 
 
+def refresh_token_scope(token: str, client_pk: int) -> str | None:
+    """The scope of an unspent refresh token of this client's live family, without spending it."""
+    if not token or len(token) > 200:
+        return None
+    return (RefreshToken.objects.filter(digest=digest(token), used_at__isnull=True, authorization__client_id=client_pk,
+                                        authorization__revoked_at__isnull=True)
+            .values_list("authorization__scope", flat=True).first())
+
+
 def active_refresh_token(token: str) -> RefreshToken | None:
     """For introspection and revocation: the unspent, unexpired token of a live family."""
     if not token or len(token) > 200:

@@ -1,6 +1,7 @@
 """Thin views over the Authlib server (server.py). Back-channel endpoints answer JSON only,
 errors included, and are exempt from CSRF (INTEROP.md)."""
 
+import hashlib
 import json
 from functools import wraps
 
@@ -23,17 +24,18 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core.http import client_ip
 from idp.core.metrics import TOKENS
-from idp.oidc import families, tokens
+from idp.oidc import families, hints, tokens
 from idp.oidc.server import SCOPES, Principal, server
-from idp.sso import access, claims, keys, sessions, steps
+from idp.sso import access, claims, clients, keys, sessions, steps
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
@@ -46,18 +48,40 @@ def _json(data, status=200, headers=None) -> HttpResponse:
     return response
 
 
-def json_endpoint(*methods):
-    """CSRF-exempt, JSON-only; a wrong method is a JSON 405, not an HTML page."""
+def json_endpoint(*methods, cors: bool = False):
+    """CSRF-exempt, JSON-only; a wrong method is a JSON 405, not an HTML page. With `cors`, the
+    browser apps of public clients (their redirect URIs' origins) may call it: the preflight is
+    answered and the answer carries Access-Control-Allow-Origin (no cookies are involved)."""
     def decorate(view):
         @csrf_exempt
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method not in methods:
-                return _json({"error": "invalid_request", "error_description": "method not allowed"}, 405,
-                             {"Allow": ", ".join(methods)})
-            return view(request, *args, **kwargs)
+            origin = request.headers.get("Origin", "") if cors else ""
+            allowed = bool(origin) and origin in clients.public_origins()
+            if cors and request.method == "OPTIONS":
+                response = HttpResponse(status=204)
+                if allowed:
+                    response["Access-Control-Allow-Methods"] = ", ".join(methods)
+                    response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+                    response["Access-Control-Max-Age"] = "600"
+            elif request.method not in methods:
+                response = _json({"error": "invalid_request", "error_description": "method not allowed"}, 405,
+                                 {"Allow": ", ".join(methods)})
+            else:
+                response = view(request, *args, **kwargs)
+            if allowed:
+                response["Access-Control-Allow-Origin"] = origin
+                response["Access-Control-Expose-Headers"] = "WWW-Authenticate"
+            if cors:
+                patch_vary_headers(response, ["Origin"])
+            return response
         return wrapper
     return decorate
+
+
+def _repeated(request) -> str | None:
+    """RFC 6749 §3.2: a parameter sent more than once is refused."""
+    return next((name for name, values in request.POST.lists() if len(values) > 1), None)
 
 
 def url(name: str) -> str:
@@ -88,8 +112,8 @@ def discovery_document() -> bytes:
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "code_challenge_methods_supported": ["S256"],
-            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "name",
-                                 "account_type", "realname_status", "realname_verified", "org_name", "uscc",
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr",
+                                 "name", "account_type", "realname_status", "realname_verified", "org_name", "uscc",
                                  "legal_type", "act"],
             "prompt_values_supported": ["none", "login"],
             "ui_locales_supported": ["zh-CN", "en"],  # the login pages follow ui_locales (core/middleware.py)
@@ -121,8 +145,12 @@ def jwks(request):
     return response
 
 
-@json_endpoint("POST")
+@json_endpoint("POST", cors=True)
 def token(request):
+    if not request.POST.get("grant_type"):
+        return _json({"error": "invalid_request", "error_description": "grant_type is required"}, 400)
+    if repeated := _repeated(request):
+        return _json({"error": "invalid_request", "error_description": f"{repeated} is repeated"}, 400)
     # No request-wide transaction: each grant's writes are one statement (families.py).
     response = server.create_token_response(request)
     if response.status_code == 200:
@@ -133,29 +161,50 @@ def token(request):
 
 @json_endpoint("POST")
 def introspect(request):
+    if repeated := _repeated(request):
+        return _json({"error": "invalid_request", "error_description": f"{repeated} is repeated"}, 400)
     return server.create_endpoint_response("introspection", request)
 
 
-@json_endpoint("POST")
+@json_endpoint("POST", cors=True)
 def revoke(request):
+    if repeated := _repeated(request):
+        return _json({"error": "invalid_request", "error_description": f"{repeated} is repeated"}, 400)
     return server.create_endpoint_response("revocation", request)
 
 
+class _TwoTokens(Exception):
+    pass
+
+
 def _bearer(request) -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer":
-        return value.strip()
-    return request.POST.get("access_token", "") if request.method == "POST" else ""
+    """The access token, from the Authorization header or a form body (RFC 6750 §2.1, §2.2) —
+    one way only: both at once is a malformed request."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    in_header = value.strip() if scheme.lower() == "bearer" else ""
+    in_body = request.POST.get("access_token", "") if request.method == "POST" else ""
+    if in_header and in_body:
+        raise _TwoTokens
+    return in_header or in_body
 
 
-def _unauthorized(error="invalid_token", status=401):
-    return _json({"error": error}, status, {"WWW-Authenticate": f'Bearer error="{error}"'})
+def _unauthorized(error: str | None = "invalid_token", status=401):
+    """RFC 6750 §3: a request without any token gets the challenge without an error code."""
+    if error is None:
+        return _json({}, status, {"WWW-Authenticate": f'Bearer realm="{settings.IDP_ISSUER}"'})
+    return _json({"error": error}, status,
+                 {"WWW-Authenticate": f'Bearer realm="{settings.IDP_ISSUER}", error="{error}"'})
 
 
-@json_endpoint("GET", "POST")
+@json_endpoint("GET", "POST", cors=True)
 def userinfo(request):
-    access_claims = tokens.read_access_token(_bearer(request))
+    try:
+        token = _bearer(request)
+    except _TwoTokens:
+        return _unauthorized("invalid_request", 400)
+    if not token:
+        return _unauthorized(None)
+    access_claims = tokens.read_access_token(token)
     if access_claims is None or "gid" not in access_claims:
         return _unauthorized()
     if "openid" not in access_claims.get("scope", "").split():
@@ -172,9 +221,18 @@ def _protocol_error_page(request, error: OAuth2Error):
     return render(request, "sso/error.html", {"error": error.error, "description": error.description}, status=400)
 
 
-def _without(request, *params) -> str:
+ANSWERS = ("csrfmiddlewaretoken", "acting_for", "consent")  # the person's answers on our pages, not protocol
+
+
+def _request_url(request, *without) -> str:
+    """The authorization request as a GET address, whether it came by GET or as a form POST
+    (OIDC Core §3.1.2.1): where the login page and our own pages send the browser back."""
     query = request.GET.copy()
-    for name in params:
+    if request.method == "POST":
+        for name, values in request.POST.lists():
+            if name not in ANSWERS:
+                query.setlist(name, values)
+    for name in without:
         query.pop(name, None)
     return f"{request.path}?{query.urlencode()}"
 
@@ -192,36 +250,32 @@ def _error_to_client(request, grant, error_class, description=None):
     return _with_iss(server.handle_error_response(grant.request, error))
 
 
-def _unsupported(request) -> tuple[type, str] | None:
+def _unsupported(grant) -> tuple[type, str | None] | None:
     """Request objects and response modes discovery does not offer are refused, not ignored."""
-    if "request" in request.GET:
+    data = grant.request.payload.data
+    if "request" in data:
         return RequestNotSupportedError, None
-    if "request_uri" in request.GET:
+    if "request_uri" in data:
         return RequestURINotSupportedError, None
-    if request.GET.get("response_mode", "query") != "query":
+    if data.get("response_mode", "query") != "query":
         return InvalidRequestError, "only response_mode=query is supported"
     return None
 
 
-def _silently(request, grant, system, session):
-    """prompt=none (OIDC Core §3.1.2.1): no page may be shown. (error class, None) when one
-    would be needed, else (None, whom the user acts for)."""
-    if _too_old(request, session):
-        return LoginRequiredError, None
-    decision = access.decide(request.user, system)
-    if decision.needs_realname:
-        return InteractionRequiredError, None
-    if not decision.allowed:
-        return LoginRequiredError, None
-    decided, acting_for = access.chosen_identity(request, system, decision)
-    if not decided:
-        return AccountSelectionRequiredError, None
-    if not grant.client.model.first_party:
-        return ConsentRequiredError, None
-    return None, acting_for
+SILENT_REFUSALS = {steps.NEEDS_LOGIN: LoginRequiredError, steps.NEEDS_INTERACTION: InteractionRequiredError,
+                   steps.NEEDS_CHOICE: AccountSelectionRequiredError}
 
 
+@csrf_exempt  # a protocol request may come as a form POST from any site; the person's answers are checked below
 def authorize(request):
+    if request.method == "POST" and any(name in request.POST for name in ANSWERS):
+        return csrf_protect(_authorize)(request)  # a person answered one of our pages
+    if request.method not in ("GET", "POST"):
+        return _protocol_error_page(request, InvalidRequestError("GET or POST"))
+    return _authorize(request)
+
+
+def _authorize(request):
     account = request.user if request.user.is_authenticated else None
     try:
         grant = server.get_consent_grant(request, end_user=account)
@@ -229,20 +283,40 @@ def authorize(request):
         if error.redirect_uri:
             return _with_iss(server.handle_error_response(server.create_oauth2_request(request), error))
         return _protocol_error_page(request, error)
-    if unsupported := _unsupported(request):
+    data = grant.request.payload.data
+    if "openid" in (grant.request.scope or "").split() and not data.get("redirect_uri"):
+        # OIDC Core §3.1.2.1: required of an OpenID request, whatever is registered.
+        return _protocol_error_page(request, InvalidRequestError("redirect_uri is required"))
+    if unsupported := _unsupported(grant):
         return _error_to_client(request, grant, *unsupported)
+    hint = hints.identity_token(data.get("id_token_hint"), grant.client.client_id)
+    if hint is hints.BROKEN:
+        return _error_to_client(request, grant, InvalidRequestError, "id_token_hint is not valid")
     system = grant.client.model.system
-    if account is None:
-        return steps.login_redirect(system, request.get_full_path())
+    if account is None:  # (prompt=none was answered login_required by Authlib)
+        return steps.login_redirect(system, _request_url(request))
+    hinted = access.NOT_HINTED
+    if hint is not None:
+        hinted = hints.identity_of(hint, account, access.decide(account, system))
+        if hinted is hints.SOMEONE_ELSE:  # the hint names another person (or an identity not theirs here)
+            return _error_to_client(request, grant, LoginRequiredError)
     session = sessions.current(request)
-    if grant.request.payload.data.get("prompt") == "none":
-        refused, acting_for = _silently(request, grant, system, session)
-        if refused:
-            return _error_to_client(request, grant, refused)
-        return _issue_code(request, grant, account, acting_for, session)
-    if getattr(grant, "prompt", None) == "login" or _too_old(request, session):
-        return steps.login_redirect(system, _without(request, "prompt", "max_age"))
-    step, acting_for = steps.whom(request, system)
+    key = "oidc:" + hashlib.sha256(_request_url(request).encode()).hexdigest()[:32]
+    if data.get("prompt") == "none":
+        if _too_old(data, session):
+            return _error_to_client(request, grant, LoginRequiredError)
+        why_not, acting_for = steps.silent_identity(request, system, hinted=hinted)
+        if why_not:
+            return _error_to_client(request, grant, SILENT_REFUSALS[why_not])
+        if not grant.client.model.first_party:
+            return _error_to_client(request, grant, ConsentRequiredError)
+        return _issue_code(request, grant, account, acting_for, session, key)
+    wants_new_login = getattr(grant, "prompt", None) == "login" or _too_old(data, session)
+    if wants_new_login and not steps.password_typed_for(request, key):
+        # The same request comes back after the login (prompt and max_age kept): only a password
+        # typed after this redirect lets it through, not the link opened again.
+        return steps.ask_for_password(request, system, key, _request_url(request))
+    step, acting_for = steps.whom(request, system, hinted=hinted)
     if step is not None:
         return step
     if not grant.client.model.first_party:
@@ -252,15 +326,16 @@ def authorize(request):
             return _with_iss(server.create_authorization_response(request, grant_user=None, grant=grant))
         if answer != "allow":
             return render(request, "sso/consent.html", {"system": system, "acting_for": acting_for,
-                                                        "action": request.get_full_path()})
-    return _issue_code(request, grant, account, acting_for, session)
+                                                        "action": _request_url(request)})
+    return _issue_code(request, grant, account, acting_for, session, key)
 
 
-def _issue_code(request, grant, account, acting_for, session):
+def _issue_code(request, grant, account, acting_for, session, key):
     system = grant.client.model.system
     principal = Principal(account, acting_for, session, int(session.auth_time.timestamp()))
     response = server.create_authorization_response(request, grant_user=principal, grant=grant)
     if response.status_code == 302 and "code=" in response.get("Location", ""):
+        steps.spend_new_login(request, key)
         with transaction.atomic():
             sessions.join(session, grant.client.model, subject=claims.subject(acting_for or account))
             record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
@@ -268,8 +343,8 @@ def _issue_code(request, grant, account, acting_for, session):
     return _with_iss(response)
 
 
-def _too_old(request, session) -> bool:
-    max_age = request.GET.get("max_age", "")
+def _too_old(data, session) -> bool:
+    max_age = data.get("max_age", "")
     if not max_age.isdigit():
         return False
     return (timezone.now() - session.auth_time).total_seconds() > int(max_age)
@@ -280,7 +355,7 @@ class EndSession(EndSessionEndpoint):
         return keys.public_keys()
 
     def get_algorithms(self):
-        return ["RS256", "ES256"]
+        return keys.ID_TOKEN_ALGS
 
     def resolve_client_from_id_token_claims(self, id_token_claims):
         aud = id_token_claims.get("aud")

@@ -1,10 +1,12 @@
 """办事咨询: asking, answering and publishing."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from idp.catalog.models import ServiceItem
+from idp.core import ratelimit
 from idp.portal.models import Question
 
 
@@ -22,6 +24,8 @@ def ask(*, account, item_id, body: str) -> Question:
         raise ConsultError(_("请填写咨询内容"), "body")
     if len(body) > 1000:
         raise ConsultError(_("咨询内容不能超过 1000 字"), "body")
+    if not ratelimit.allow("question", str(account.pk), limit=settings.IDP_QUESTIONS_PER_HOUR, window=3600):
+        raise ConsultError(_("提问过于频繁,请一小时后再提交"), "body")
     item = None
     if item_id:
         item = ServiceItem.objects.filter(pk=int(item_id), is_active=True).first() if str(item_id).isdigit() else None

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from idp.catalog.models import ServiceItem
+from idp.core import ratelimit
 from idp.core.permissions import staff_required
 from idp.portal import consulting
 from idp.portal.models import Attachment, HotService, Notice, Publication, Question
@@ -97,6 +98,9 @@ def attachment(request, pk):
 
 def search(request):
     query = request.GET.get("q", "").strip()[:QUERY_LENGTH]
+    if query and not ratelimit.search_allowed(request):
+        messages.error(request, _("搜索过于频繁,请稍后再试"))
+        return render(request, "portal/search.html", {"query": query, "found": {}, "total": 0}, status=429)
     found = site_search(query)
     return render(request, "portal/search.html", {"query": query, "found": found,
                                                   "total": sum(len(hits) for hits in found.values())})

@@ -12,6 +12,7 @@ class RealnameConfig(AppConfig):
         from idp.core import jobs, metrics
         from idp.realname import services
 
+        jobs.register("idp.realname.tasks.check_registration")
         # Asked from accounts (a layer below) through its signals, never by an import of this app.
         signals.registered.connect(
             lambda account, ip, **signal: jobs.enqueue("idp.realname.tasks.check_registration", account.pk, ip),

@@ -15,6 +15,7 @@ from idp.catalog.models import BusinessSystem
 from idp.delegation.policy import ORGANISATIONS_UNVERIFIED, Refusal, who_may_enter
 
 PRESELECT_KEY = "sso_acting_for"  # {system code: "self" | organisation pk}, set by 办理入口
+NOT_HINTED = object()  # the business system named no identity (else: None = oneself, or an organisation)
 
 
 @dataclass
@@ -65,10 +66,14 @@ def preselect(request, system: BusinessSystem, acting_for: Account | None) -> No
     request.session[PRESELECT_KEY] = chosen
 
 
-def chosen_identity(request, system: BusinessSystem, access: Access):
-    """(True, identity) when the user chose (now, by form, or before, at 办理入口); else (False, None).
-    Someone who may only act as themselves is not asked."""
+def chosen_identity(request, system: BusinessSystem, access: Access, *, hinted=NOT_HINTED):
+    """(True, identity) when the user chose (now, by form, or before, at 办理入口) or the business
+    system named one of the user's identities (`hinted`); else (False, None). Someone who may only
+    act as themselves is not asked."""
     options = {("self" if who is None else str(who.pk)): who for who in access.identities}
+    if hinted is not NOT_HINTED:
+        key = "self" if hinted is None else str(hinted.pk)
+        return (True, options[key]) if key in options else (False, None)
     if list(options) == ["self"]:
         return True, None
     posted = request.POST.get("acting_for") if request.method == "POST" else None

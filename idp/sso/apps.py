@@ -24,6 +24,7 @@ class SsoConfig(AppConfig):
             return {"pending": waiting.filter(failed_at__isnull=True).count(),
                     "failed": waiting.filter(failed_at__isnull=False).count()}
 
+        jobs.register("idp.sso.logout.deliver")
         jobs.every(1, "idp.sso.logout.deliver_due")
         jobs.every(60, "idp.sso.logout.purge_finished")
         jobs.every(10, "idp.sso.store.purge_expired")

@@ -68,9 +68,15 @@ def check_service_pattern(pattern: str) -> None:
         raise RegistrationError("服务地址必须是 http(s) 地址,或以 ^ 开头、$ 结尾的正则表达式")
 
 
+_DOT_SEGMENT = re.compile(r"(^|/)(\.|%2e){1,2}(/|$)", re.IGNORECASE)
+
+
 def service_matches(client: Client, service: str) -> bool:
+    """Whether `service` is one of the client's: the exact URL, or a full match of its pattern.
+    A path with dot segments (`/../`, `/./`, also percent-encoded) never matches — a pattern
+    like ^https://app/.*$ must not admit https://app/../other/."""
     pattern = client.service_pattern
-    if not pattern or not service:
+    if not pattern or not service or _DOT_SEGMENT.search(urlsplit(service).path):
         return False
     if pattern.startswith("^"):
         return re.fullmatch(pattern, service) is not None
@@ -174,6 +180,19 @@ def by_pk(pk: int) -> Client | None:
 def cas_clients() -> list[Client]:
     return _cached(("cas",), lambda: list(Client.objects.select_related("system").filter(
         system__is_active=True, system__protocol=Protocol.CAS).exclude(service_pattern="")))
+
+
+def _origin(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def public_origins() -> frozenset[str]:
+    """The origins of public clients' redirect URIs: browser apps that may call the token,
+    userinfo and revocation endpoints (CORS)."""
+    return _cached(("public-origins",), lambda: frozenset(
+        _origin(uri) for client in Client.objects.filter(system__is_active=True, secret_digest="")
+        for uri in client.redirect_uri_list()))
 
 
 def for_service(service: str) -> Client | None:

@@ -24,6 +24,7 @@ from idp.core import broadcast
 from idp.sso.models import IdTokenAlg, SigningKey
 
 RELOAD_SECONDS = 60
+ID_TOKEN_ALGS = list(IdTokenAlg.values)  # what a token we signed may carry as its alg
 TOPIC = "keys"  # announced when the key rows change
 
 

@@ -204,6 +204,15 @@ def test_next_is_followed_only_when_local(client):
     assert login(client, "leo", next="https://evil.example/").url == "/online/"
 
 
+@pytest.mark.parametrize("next_url", ["x", "online", "%zz", "//evil.example/", "/\\evil.example", "javascript:x"])
+def test_a_next_that_is_not_a_local_path_is_ignored_and_the_login_kept(client, next_url):
+    """Issue 25 N4: `next=x` was a 500 after a correct password — the login lost."""
+    factories.natural_account("nina")
+    response = login(client, "nina", next=next_url)
+    assert response.status_code == 302 and response.url == "/online/"
+    assert client.get("/online/").status_code == 200
+
+
 def test_login_form_needs_csrf():
     from django.test import Client
 

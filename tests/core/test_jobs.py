@@ -45,7 +45,7 @@ def test_registration_leaves_the_registry_check_to_a_worker(client, queued, monk
     assert response.status_code == 302
     account = Account.objects.get(login_name=data["login_name"])
     assert account.realname_status == RealNameStatus.UNVERIFIED and asked == []
-    assert [job["func"] for job in queued.jobs()] == ["idp.realname.tasks.check_registration"]
+    assert [job["job"] for job in queued.jobs()] == ["idp.realname.tasks.check_registration"]
     queued.run()
     account.refresh_from_db()
     assert len(asked) == 1 and account.realname_status == RealNameStatus.REGISTRY_PASSED
@@ -53,12 +53,12 @@ def test_registration_leaves_the_registry_check_to_a_worker(client, queued, monk
 
 @pytest.mark.django_db
 def test_every_periodic_job_has_its_schedule_after_migrate():
-    schedules = {s.name: s for s in Schedule.objects.filter(name__startswith="idp.")}
+    schedules = {s.name: s for s in Schedule.objects.all()}
     assert set(schedules) == set(jobs._periodic) >= {
         "idp.core.tasks.purge", "idp.notify.tasks.purge", "idp.sso.logout.deliver_due",
         "idp.sso.logout.purge_finished", "idp.sso.store.purge_expired", "idp.oidc.tasks.purge"}
     assert schedules["idp.sso.logout.deliver_due"].minutes == 1
-    assert all(s.func == name and s.repeats == -1 for name, s in schedules.items())
+    assert all(s.func == jobs.RUNNER and s.args == repr((name,)) and s.repeats == -1 for name, s in schedules.items())
 
 
 @pytest.mark.django_db
@@ -156,3 +156,58 @@ def test_two_real_clusters_deliver_each_logout_once(transactional_db, receiver, 
     assert LogoutDelivery.objects.filter(delivered_at__isnull=False, attempts=1).count() == 20
     sids = [jwt.decode(post[1]["logout_token"], keys.public_keys()).claims["sid"] for post in receiver.posts]
     assert sorted(sids) == sorted(f"sid-{n}" for n in range(20))  # each once
+
+
+@pytest.mark.django_db
+def test_a_schedule_written_into_the_database_runs_nothing_but_the_platforms_jobs(queued, tmp_path):
+    """Issue 25 N2: a Schedule naming `shutil.copyfile` ran it on the worker within seconds."""
+    from multiprocessing import Queue, Value
+
+    from django_q.brokers import get_broker
+    from django_q.scheduler import scheduler
+    from django_q.signing import SignedPackage
+    from django_q.worker import worker
+
+    target = tmp_path / "copied"
+    Schedule.objects.create(name="innocent", func="shutil.copyfile", args=repr((__file__, str(target))),
+                            hook="shutil.rmtree", schedule_type=Schedule.ONCE,
+                            next_run=timezone.now() - timedelta(minutes=1))
+    Schedule.objects.exclude(name="innocent").delete()  # the platform's own, due now too
+    scheduler(get_broker())
+    (job,) = queued.jobs()
+    assert job == {"job": "shutil.copyfile", "args": [__file__, str(target)]}
+    from django_q.models import OrmQ
+
+    task = SignedPackage.loads(OrmQ.objects.get().payload)
+    assert "hook" not in task
+    tasks, results = Queue(), Queue()
+    tasks.put(task)
+    tasks.put("STOP")
+    worker(tasks, results, Value("f", -1))  # django-q2's own worker loop, as the cluster runs it
+    result = results.get(timeout=10)
+    assert result["success"] is False and "UnknownJob" in result["result"]
+    assert not target.exists()
+
+
+@pytest.mark.django_db
+def test_the_queue_is_read_only_in_the_admin(client):
+    operator = factories.natural_account("queue_operator")
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    client.force_login(operator)
+    assert client.get("/admin/django_q/schedule/").status_code == 200
+    assert client.get("/admin/django_q/schedule/add/").status_code == 403
+    schedule = Schedule.objects.first()
+    page = client.get(f"/admin/django_q/schedule/{schedule.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    response = client.post(f"/admin/django_q/schedule/{schedule.pk}/change/",
+                           {"func": "shutil.copyfile", "name": schedule.name})
+    assert response.status_code == 403
+    assert Schedule.objects.get(pk=schedule.pk).func == jobs.RUNNER
+
+
+def test_only_registered_jobs_can_be_queued():
+    with pytest.raises(jobs.UnknownJob):
+        jobs.enqueue("shutil.rmtree", "/")
+    with pytest.raises(jobs.UnknownJob):
+        jobs.run("os.system", "true")

@@ -146,7 +146,7 @@ def test_undelivered_code_does_not_count(monkeypatch, queued):
 def test_the_queued_message_holds_neither_the_phone_nor_the_code_in_clear(queued):
     send()
     (job,) = queued.jobs()
-    assert job["func"] == "idp.notify.tasks.deliver"
+    assert job["job"] == "idp.notify.tasks.deliver"
     assert PHONE not in str(job["args"]) and "验证码" not in str(job["args"])
     assert not outbox_messages()
     queued.run()

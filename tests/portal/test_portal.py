@@ -156,3 +156,29 @@ def test_on_postgresql_every_search_is_answered_from_a_trigram_index():
         assert "_trgm" in plan and "Seq Scan" not in plan, plan
     assert search.site_search("遗传资源采集")["结果公示"][0][0] == "人类遗传资源采集审批结果公示"
     assert search.site_search("ABC")["结果公示"] == []
+
+
+def test_searches_and_questions_are_throttled(client, settings):
+    """Issue 25: 办事咨询 questions and both searches had no limit."""
+    settings.IDP_SEARCHES_PER_MINUTE = 3
+    settings.IDP_QUESTIONS_PER_HOUR = 2
+    for _ in range(3):
+        assert client.get("/search/", {"q": "高企"}).status_code == 200
+    refused = client.get("/search/", {"q": "高企"})
+    assert refused.status_code == 429 and "搜索过于频繁" in refused.content.decode()
+    assert client.get("/services/", {"q": "认定"}).status_code == 429  # the catalogue's search counts too
+    client.force_login(factories.natural_account())
+    for n in range(2):
+        assert client.post("/online/questions/", {"body": f"问题 {n}"}).status_code == 302
+    third = client.post("/online/questions/", {"body": "问题 3"})
+    assert third.status_code == 200 and "提问过于频繁" in third.content.decode() and "问题 3" in third.content.decode()
+
+
+def test_captcha_images_and_sounds_are_throttled_per_address(client, settings):
+    from captcha.models import CaptchaStore
+
+    settings.IDP_CAPTCHAS_PER_MINUTE = 2
+    key = CaptchaStore.generate_key()
+    assert [client.get(f"/captcha/image/{key}/").status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/captcha/refresh/", HTTP_X_REQUESTED_WITH="XMLHttpRequest").status_code == 429
+    assert client.get("/api/migration/captcha").status_code == 429

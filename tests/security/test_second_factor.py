@@ -56,6 +56,16 @@ def test_staff_enrol_at_the_first_login_then_need_a_code_every_time(staff):
     assert later.get("/console/").status_code == 200
 
 
+def test_a_next_that_is_not_a_path_does_not_spend_the_code_for_nothing(staff):
+    """Issue 25 N4: after a correct TOTP code, `next=x` was a 500 and the code was spent."""
+    secret, _, used = enrol_at_first_login(Client())
+    later = Client()
+    assert login(later, "mfa_staff", next="x").url == "/login/verify/"
+    answer = later.post("/login/verify/", {"code": pyotp.TOTP(secret).at(time.time() + 30)})
+    assert answer.status_code == 302 and answer.url == "/online/"
+    assert later.get("/console/").status_code == 200
+
+
 def test_a_recovery_code_works_once(staff):
     _, codes, _ = enrol_at_first_login(Client())
     one = Client()
@@ -130,3 +140,31 @@ def test_the_browser_that_enrolled_is_trusted_for_the_name(staff):
     client = Client()
     enrol_at_first_login(client)
     assert "idp_device" in client.cookies
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_never_compare_more_codes_than_the_hourly_limit(monkeypatch):
+    """Issue 25: under parallel requests 12 codes were compared for a limit of 10."""
+    from idp.accounts import mfa, mfa_views
+    from tests.concurrency import run_together
+
+    account = factories.staff("mfa_racer")
+    secret = mfa.new_secret()
+    mfa.enrol(account, secret, pyotp.TOTP(secret).now())
+    clients = []
+    for _ in range(20):
+        client = Client()
+        assert login(client, "mfa_racer").url == "/login/verify/"
+        clients.append(client)
+    compared = []
+    real = mfa.verify
+
+    def slow_verify(*args):
+        compared.append(1)
+        time.sleep(0.05)  # widens the window between the check and the count
+        return real(*args)
+
+    monkeypatch.setattr(mfa, "verify", slow_verify)
+    run_together(*[(lambda c=c: c.post("/login/verify/", {"code": "00000x"})) for c in clients])
+    assert 0 < len(compared) <= mfa_views.MAX_FAILURES_PER_HOUR

@@ -97,12 +97,21 @@ def test_userinfo_gives_the_same_facts(client, rp, person):
     assert info == claims.identity_claims(person)
 
 
-@pytest.mark.parametrize("header", ["", "Bearer nonsense", "Bearer a.b.c", "Basic Zm9vOmJhcg=="])
-def test_userinfo_without_a_valid_token_is_401_invalid_token(client, header):
+@pytest.mark.parametrize("header", ["Bearer nonsense", "Bearer a.b.c"])
+def test_userinfo_with_a_token_that_is_not_valid_is_401_invalid_token(client, header):
     response = client.get("/oidc/userinfo", HTTP_AUTHORIZATION=header)
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    assert response["WWW-Authenticate"] == 'Bearer realm="http://127.0.0.1:8000", error="invalid_token"'
     assert response.json() == {"error": "invalid_token"}
+
+
+@pytest.mark.parametrize("header", ["", "Basic Zm9vOmJhcg=="])
+def test_userinfo_without_any_token_is_401_without_an_error_code(client, header):
+    """Issue 25 D12 (RFC 6750 §3.1): a request with no token gets the bare challenge."""
+    response = client.get("/oidc/userinfo", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="http://127.0.0.1:8000"'
+    assert "error" not in response.json()
 
 
 def test_unregistered_redirect_uri_is_never_redirected_to(client, rp, person):
@@ -258,11 +267,33 @@ def test_not_logged_in_goes_to_the_login_page_and_back(client, rp):
     assert "%2Foidc%2Fauthorize%3F" in response["Location"]
 
 
-def test_prompt_login_asks_for_the_password_again(client, rp, person):
-    _, challenge = helpers.pkce_pair()
-    response = helpers.authorize(client, rp, challenge=challenge, prompt="login")
+def _auth_time(client, rp, location, verifier) -> int:
+    code = helpers.query_of(location)["code"]
+    id_token = _exchange(client, rp, code, verifier).json()["id_token"]
+    return jwt.decode(id_token, keys.public_keys(), algorithms=["RS256"]).claims["auth_time"]
+
+
+@pytest.mark.parametrize("asked", [{"prompt": "login"}, {"max_age": "0"}])
+def test_a_new_login_asked_for_cannot_be_skipped_by_opening_the_login_pages_link(client, rp, person, asked):
+    """Issue 25 N5: prompt=login and max_age were bypassed by opening the login page's `next`
+    link directly: the code came with the old auth_time."""
+    from tests.accounts.test_login import login
+
+    verifier, challenge = helpers.pkce_pair()
+    response = helpers.authorize(client, rp, challenge=challenge, **asked)
     assert response["Location"].startswith("/login/?")
-    assert "prompt" not in helpers.query_of(response["Location"])["next"]
+    next_url = helpers.query_of(response["Location"])["next"]
+    assert list(asked.items())[0] in helpers.query_of(next_url).items()  # the request comes back as it was
+    time.sleep(1.1)  # auth_time has whole seconds
+    opened = client.get(next_url)
+    assert opened["Location"].startswith("/login/?")  # the link alone: asked again, no code
+    typed_at = int(time.time())
+    answer = login(client, person.login_name, next=next_url)
+    assert answer.url == next_url
+    back = client.get(next_url)
+    assert _auth_time(client, rp, back["Location"], verifier) >= typed_at
+    if "prompt" in asked:  # one code per password typed: the same request asks again
+        assert client.get(next_url)["Location"].startswith("/login/?")
 
 
 def test_systems_needing_verification_send_unverified_users_to_my_profile(client, person):

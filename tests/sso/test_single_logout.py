@@ -168,7 +168,7 @@ def test_the_jobs_queued_with_the_logout_deliver_once(client, two_systems, recei
     client.force_login(factories.natural_account())
     _sign_on_both(client, oidc, cas, receiver)
     client.post("/logout/")
-    assert [job["func"] for job in queued.jobs()] == ["idp.sso.logout.deliver"] * 2
+    assert [job["job"] for job in queued.jobs()] == ["idp.sso.logout.deliver"] * 2
     assert queued.run() == 2 and len(receiver.posts) == 2
     assert LogoutDelivery.objects.filter(delivered_at__isnull=False, attempts=1).count() == 2
     assert logout.deliver(LogoutDelivery.objects.first().pk) is False  # offered again: not sent twice

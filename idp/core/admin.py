@@ -1,0 +1,27 @@
+"""系统管理 shows the job queue read-only: schedules are written by code (core/jobs.py), and a
+job is never added, changed, resubmitted or deleted from a page — a schedule row naming any
+importable function was a way to run it on the workers."""
+
+from django.contrib import admin
+from django_q import admin as queue_admin
+from django_q.models import Failure, OrmQ, Schedule, Success
+
+
+class ReadOnly:
+    actions = None
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+for model, shown_by in [(Schedule, queue_admin.ScheduleAdmin), (Success, queue_admin.TaskAdmin),
+                        (Failure, queue_admin.FailAdmin), (OrmQ, queue_admin.QueueAdmin)]:
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    admin.site.register(model, type(shown_by.__name__, (ReadOnly, shown_by), {}))
