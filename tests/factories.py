@@ -161,3 +161,15 @@ def demo_systems():
 
     demo.load()
     return {system.code: system for system in BusinessSystem.objects.all()}
+
+
+def sign_in(client, account) -> None:
+    """A signed-in session as the login leaves it: for staff, with its second factor passed
+    (core/permissions.py) — force_login alone is a session from before the account was staff."""
+    from idp.core.permissions import SECOND_FACTOR_KEY
+
+    client.force_login(account)
+    if account.is_staff:
+        session = client.session
+        session[SECOND_FACTOR_KEY] = 1.0
+        session.save()

@@ -32,6 +32,7 @@ def test_fixed_captcha_refused_without_test_hooks():
 SAFE_PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "IDP_ISSUER": "https://id.example.cn",
+    "IDP_ALLOWED_HOSTS": "id.example.cn",
     "IDP_SECRET_KEY": "k7Vq2-pLr9sT0wXy3zAbCdEfGhIjKlMnOpQrStUvWxYz012345",
     "IDP_DATA_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     "IDP_DATABASE_URL": "postgresql://idp@127.0.0.1:5432/idp",
@@ -69,6 +70,13 @@ def test_check_deploy_passes_on_a_correct_production_configuration():
     ({"IDP_DATABASE_URL": None}, "idp.E008"),
     ({"IDP_TRUSTED_PROXIES": None}, "idp.E009"),
     ({"IDP_TRUSTED_PROXIES": "10.0.0.5,proxy.local"}, "idp.E010"),
+    ({"IDP_ALLOWED_HOSTS": "*"}, "idp.E014"),
+    ({"IDP_ALLOWED_HOSTS": ".example.cn"}, "idp.E014"),
+    ({"IDP_TRUSTED_PROXIES": "0.0.0.0/0"}, "idp.E015"),
+    ({"IDP_TRUSTED_PROXIES": "::/0"}, "idp.E015"),
+    ({"IDP_SMS_HTTP_URL": "http://sms.example.cn"}, "idp.E016"),
+    ({"IDP_REALNAME_HTTP_URL": "http://registry.example.cn"}, "idp.E016"),
+    ({"IDP_ALLOWED_HOSTS": "other.example.cn"}, "idp.E017"),
 ])
 def test_check_deploy_fails_on_each_unsafe_setting(unsafe, error):
     environ = {**SAFE_PRODUCTION, **unsafe}

@@ -37,11 +37,9 @@ def _uscc(value, request):
 
 
 def _org_name(value, request):
-    name = value.strip(" \u3000")
+    name = validators.display_name(value)
     if not name:
         raise validators.InvalidIdentifier(_("请输入单位名称"))
-    if any(ord(ch) < 32 for ch in name):
-        raise validators.InvalidIdentifier(_("单位名称含有不可见的控制字符"))
     if len(name) > 200:
         raise validators.InvalidIdentifier(_("单位名称不能超过 200 个字符"))
     if selectors.org_name_exists(name):

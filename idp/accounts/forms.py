@@ -201,7 +201,7 @@ class LoginForm(forms.Form):
 
 
 class PasswordChangeForm(PasswordPairMixin, forms.Form):
-    old_password = forms.CharField(label=_("原密码"), widget=forms.PasswordInput,
+    old_password = forms.CharField(label=_("原密码"), widget=forms.PasswordInput, max_length=128,
                                    error_messages={"required": _("请输入原密码")})
     password = forms.CharField(label=_("新密码"), widget=password_widget(),
                                error_messages={"required": _("请输入新密码")})

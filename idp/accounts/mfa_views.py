@@ -16,7 +16,7 @@ from idp.accounts import devices, mfa
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.audit.models import Event
-from idp.core import ratelimit
+from idp.core import permissions, ratelimit
 from idp.core.http import client_ip
 
 PENDING = "mfa_pending"  # {"account", "next", "since", "tries"}: the password was right
@@ -50,6 +50,7 @@ def _finish(request, account: Account, state: dict, response=None):
     """Both factors passed: sign in, and trust this browser for the name from now on."""
     request.session.pop(PENDING, None)
     login(request, account, backend=BACKEND)
+    permissions.mark_second_factor(request)
     response = response or redirect(state["next"] or "online")
     devices.remember(request, response, account.login_name)
     return response

@@ -1,5 +1,5 @@
 """The password rule (SPEC 2, OWASP ASVS 2.1.7, NIST SP 800-63B §5.1.1.2): at least 8
-characters and 3 of the 4 character classes; not a common or breached password; not built
+characters (at most 128) and 3 of the 4 character classes; not a common or breached password; not built
 from the account's own login name, name, phone or e-mail. Checked offline at registration,
 change, reset and the appeal's set-password link.
 
@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 RULE = _("密码至少 8 位,且至少包含大写字母、小写字母、数字、特殊符号中的 3 种")
 COMMON = _("该密码过于常见或已在数据泄露事件中出现,请换一个不易猜到的密码")
 PERSONAL = _("密码不能包含或近似于登录名、姓名、手机号或电子邮箱")
+MAX_LENGTH = 128  # longer is no safer, and would cost every hash and comparison (OWASP ASVS 2.1.2)
+TOO_LONG = _("密码不能超过 128 位")
 
 
 def character_classes(password: str) -> int:
@@ -57,6 +59,8 @@ def _resembles(password: str, value: str) -> bool:
 
 def check_password_rule(password: str, *, personal=()) -> None:
     """`personal`: what the account is known by (login name, name, phone, e-mail)."""
+    if len(password) > MAX_LENGTH:
+        raise ValidationError(TOO_LONG, code="password_too_long")
     if len(password) < 8 or character_classes(password) < 3:
         raise ValidationError(RULE, code="password_rule")
     if any(_resembles(password, value) for value in personal if value):

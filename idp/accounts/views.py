@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,6 +17,7 @@ from idp.accounts.models import Account, AccountKind
 from idp.accounts.signals import password_changed
 from idp.audit.log import record
 from idp.audit.models import Event
+from idp.core import permissions
 from idp.core.http import client_ip, local_next
 from idp.identifiers import validators
 from idp.notify import otp
@@ -148,8 +150,13 @@ def login_view(request):
 
 
 def admin_login(request):
-    """Django's admin login form would skip the second factor: use the platform's login."""
+    """Django's admin login form would skip the second factor: use the platform's login. A
+    signed-in person without the right is told so, not shown a login form."""
+    if request.user.is_authenticated and not request.user.is_staff:
+        raise PermissionDenied(permissions.STAFF_ONLY)
     next_url = local_next(request, request.GET.get("next"), "/admin/")
+    if request.user.is_authenticated:  # staff, but this session has no second factor yet
+        messages.info(request, _("请重新登录并完成两步验证"))
     return redirect(f"{reverse('login')}?{urlencode({'next': next_url})}")
 
 
@@ -203,7 +210,7 @@ def profile_edit(request):
 def profile_history(request):
     """信息更新记录: every change to the organisation's data, newest first."""
     if not request.user.is_legal:
-        raise Http404
+        raise PermissionDenied(_("信息更新记录只对法人用户开放"))
     changes = request.user.organisation.changes.select_related("actor")[:200]
     return render(request, "accounts/profile_history.html", {"section": "profile", "changes": changes})
 

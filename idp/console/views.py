@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from idp import review as review_workflow
 from idp.accounts.models import AccountKind
 from idp.audit import selectors as audit_selectors
 from idp.audit.log import record
@@ -67,9 +68,10 @@ def review(request, pk):
     submission = _found(realname_selectors.submission(pk))
     account = submission.account
     history = realname_selectors.earlier_submissions(submission)
+    mine = services.open_for_review(submission, request.user)
     return render(request, "console/review.html", {
-        "submission": submission, "account": account, "profile": account.profile,
-        "files": submission.files.all(), "history": history,
+        "submission": submission, "account": account, "profile": account.profile, "mine": mine,
+        "files": submission.files.all() if mine else [], "history": history,
         "registry_answer": services.last_registry_answer(account), "holder": services.document_holder(account),
     })
 
@@ -112,8 +114,10 @@ def appeals(request, kind):
 @staff_required
 def appeal(request, pk):
     item = _found(recovery_selectors.appeal(pk))
+    mine = recovery.open_for_review(item, request.user)
     return render(request, "console/appeal.html", {
-        "appeal": item, "files": item.files.all(), "candidates": recovery.candidates(item),
+        "appeal": item, "files": item.files.all() if mine else [], "mine": mine,
+        "candidates": recovery.candidates(item),
         "kind_title": APPEAL_QUEUES[item.kind]})
 
 
@@ -144,8 +148,11 @@ def appeal_decide(request, pk):
 
 @staff_required
 def appeal_file(request, file_id):
-    """An appeal's document image: reviewers only (appellants are not logged in)."""
+    """An appeal's document image: for the reviewer who has the appeal open or decided it
+    (appellants are not logged in); every view is in the audit log."""
     item = _found(recovery_selectors.appeal_file(file_id))
+    if not review_workflow.may_see_documents(item.appeal, request.user):
+        raise Http404
     record(Event.EVIDENCE_VIEWED, actor=request.user, ip=client_ip(request), appeal=item.appeal.reference,
            side=item.side)
     return uploads.private_file_response(item.storage_name, item.content_type)

@@ -1,10 +1,20 @@
-"""系统管理 shows the job queue read-only: schedules are written by code (core/jobs.py), and a
+"""系统管理: who may open it, and the job queue shown read-only: schedules are written by code (core/jobs.py), and a
 job is never added, changed, resubmitted or deleted from a page — a schedule row naming any
 importable function was a way to run it on the workers."""
 
 from django.contrib import admin
 from django_q import admin as queue_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
+
+from idp.core.permissions import second_factor_passed
+
+
+def _staff_with_second_factor(request) -> bool:
+    """系统管理 wants what the console wants: a staff account whose login passed the second factor."""
+    return request.user.is_active and request.user.is_staff and second_factor_passed(request)
+
+
+admin.site.has_permission = _staff_with_second_factor
 
 
 class ReadOnly:

@@ -9,6 +9,7 @@ passwords.
 import base64
 import binascii
 import ipaddress
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
@@ -90,7 +91,44 @@ def production_settings(app_configs=None, **kwargs):
                              "connect directly."))
     if settings.DEBUG:
         errors.append(_error(11, "IDP_DEBUG is on.", "Unset IDP_DEBUG."))
+    errors += _exposure_problems()
     return errors
+
+
+def _exposure_problems() -> list:
+    """Settings that pass the syntax check but open the platform to everyone."""
+    errors = []
+    if not settings.ALLOWED_HOSTS or any(host == "*" or host.startswith(".") for host in settings.ALLOWED_HOSTS):
+        errors.append(_error(14, f"IDP_ALLOWED_HOSTS={','.join(settings.ALLOWED_HOSTS)!r} is empty or a wildcard: "
+                                 "any Host header would be believed (links in messages, the issuer's pages).",
+                             "List the platform's host names, e.g. IDP_ALLOWED_HOSTS=id.example.gov.cn."))
+    issuer_host = urlsplit(settings.IDP_ISSUER).hostname or ""
+    if issuer_host and issuer_host not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
+        errors.append(_error(17, f"IDP_ALLOWED_HOSTS does not name the issuer's host {issuer_host!r}: every "
+                                 "request to the platform would be refused.",
+                             f"Add it: IDP_ALLOWED_HOSTS={issuer_host}"))
+    for proxy in settings.IDP_TRUSTED_PROXIES:
+        try:
+            network = ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            continue  # idp.E010
+        if network.prefixlen < (8 if network.version == 4 else 32):
+            errors.append(_error(15, f"IDP_TRUSTED_PROXIES: {proxy!r} trusts a large part of the internet: any "
+                                     "client could choose its address (and escape its throttles and locks).",
+                                 "Name only the reverse proxies' addresses or their small subnets."))
+    for name in ("IDP_SMS_HTTP_URL", "IDP_REALNAME_HTTP_URL"):
+        url = getattr(settings, name)
+        if url and not url.startswith("https://") and not _loopback(url):
+            errors.append(_error(16, f"{name} is not https: codes and identity numbers would travel in clear.",
+                                 f"Use the gateway's https:// address for {name}."))
+    return errors
+
+
+def _loopback(url: str) -> bool:
+    try:
+        return ipaddress.ip_address(urlsplit(url).hostname or "").is_loopback
+    except ValueError:
+        return urlsplit(url).hostname == "localhost"
 
 
 @checks.register(checks.Tags.database, deploy=True)

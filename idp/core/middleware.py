@@ -79,8 +79,9 @@ def _storable(values: QueryDict) -> QueryDict:
 
 
 class SecurityHeadersMiddleware:
-    """A strict Content-Security-Policy on every HTML page; pages for a signed-in user (their
-    data, the console) are never stored by browsers or proxies."""
+    """A strict Content-Security-Policy on every HTML page, and no HTML page is ever stored by
+    browsers or proxies: nearly every page may carry someone's data — a signed-in person's, a
+    form sent back with what was typed (passwords included), an appeal's reference."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -89,9 +90,7 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if response.get("Content-Type", "").startswith("text/html"):
             response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-            user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated:
-                add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
         return response
 
 

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from idp.delegation.forms import ExpiryForm, GrantForm
 
 def _legal_only(request):
     if not request.user.is_legal:
-        raise Http404
+        raise PermissionDenied(_("用户授权管理只对法人用户开放:由单位为自然人授权代办。"))
 
 
 @login_required

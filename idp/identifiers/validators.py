@@ -242,8 +242,9 @@ _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}
 
 
 def display_name(value: str) -> str:
-    """A person's or organisation's name: trimmed, without invisible or reordering characters."""
+    """A person's or organisation's name: trimmed, without invisible or reordering characters
+    (nor U+FFFD, what a byte that was not text became)."""
     name = value.strip(_TRIM) if isinstance(value, str) else ""
-    if any(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in name):
+    if any(unicodedata.category(char) in _INVISIBLE_CATEGORIES or char == "\ufffd" for char in name):
         raise InvalidIdentifier(_("名称中不能包含控制字符或不可见的格式字符,请重新输入"))
     return name

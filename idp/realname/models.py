@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from idp.core.fields import EncryptedTextField
+from idp.review import Claimable
 
 
 class Slot(models.TextChoices):
@@ -29,7 +30,7 @@ class SubmissionStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("信息已修改,需重新上传")
 
 
-class Submission(models.Model):
+class Submission(Claimable):
     """One 提交 of manual-verification documents, and the reviewer's decision on it."""
 
     account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,

@@ -275,13 +275,24 @@ def _already_decided(submission: Submission) -> AlreadyDecided:
                           % {"status": submission.get_status_display(), "who": who})
 
 
-def _lock_pending(submission_id: int) -> Submission:
-    return review.lock_pending(Submission, submission_id, pending=SubmissionStatus.PENDING, decided=_already_decided)
+def open_for_review(submission: Submission, reviewer: Account) -> bool:
+    """A reviewer opens a case: it is theirs for a while (review.claim) unless a colleague has it
+    open. True when this reviewer may see its documents (theirs now, or they decided it)."""
+    if submission.status == SubmissionStatus.PENDING and not review.reviewers_own(reviewer, account=submission.account):
+        review.claim(Submission, submission.pk, reviewer, pending=SubmissionStatus.PENDING)
+        submission.refresh_from_db(fields=["claimed_by", "claimed_at"])
+    return review.may_see_documents(submission, reviewer)
+
+
+def _lock_pending(submission_id: int, reviewer: Account) -> Submission:
+    return review.lock_pending(Submission, submission_id, pending=SubmissionStatus.PENDING, decided=_already_decided,
+                               reviewer=reviewer, taken=lambda item: VerificationError(review.taken_message(item)))
 
 
 def _not_own(account: Account, reviewer: Account) -> None:
-    """Four eyes: a reviewer never decides on their own account."""
-    if account.pk == reviewer.pk:
+    """Four eyes: a reviewer never decides on their own account, nor on one with their phone or
+    their identity document."""
+    if review.reviewers_own(reviewer, account=account):
         raise VerificationError(_("不能审核本人的认证申请,请由其他审核员处理"))
 
 
@@ -289,7 +300,7 @@ def approve(*, submission_id: int, reviewer: Account, ip: str = "") -> Submissio
     """待人工审核 → 已审核认证. Two reviewers cannot both decide: the row is locked and the
     status compared before the change."""
     with transaction.atomic():
-        submission = _lock_pending(submission_id)
+        submission = _lock_pending(submission_id, reviewer)
         account = Account.objects.select_for_update().get(pk=submission.account_id)
         _not_own(account, reviewer)
         _claim_document(account)  # DocumentTaken: the reviewer must reject instead
@@ -306,7 +317,7 @@ def reject(*, submission_id: int, reviewer: Account, reason: str, ip: str = "") 
     """待人工审核 → 审核未通过, with a reason the user sees on 我的信息 and by SMS."""
     reason = review.reason_given(reason, missing=lambda: VerificationError(_("请填写不通过的原因")))
     with transaction.atomic():
-        submission = _lock_pending(submission_id)
+        submission = _lock_pending(submission_id, reviewer)
         account = Account.objects.select_for_update().get(pk=submission.account_id)
         _not_own(account, reviewer)
         review.decide(submission, SubmissionStatus.REJECTED, reviewer, reason=reason)

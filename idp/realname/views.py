@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from idp import review
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core.http import client_ip
@@ -80,14 +81,14 @@ def check_again(request):
 
 @login_required
 def evidence(request, file_id):
-    """An uploaded document, for its owner and for reviewers only; 404 for everyone else so
-    the address tells nothing."""
+    """An uploaded document, for its owner and for the reviewer who has the case open or decided
+    it (each such view audited); 404 for everyone else so the address tells nothing."""
     try:
         item = EvidenceFile.objects.select_related("submission").get(pk=file_id)
     except EvidenceFile.DoesNotExist:
         raise Http404 from None
     owner = item.submission.account_id == request.user.pk
-    if not (owner or request.user.is_staff):
+    if not (owner or request.user.is_staff and review.may_see_documents(item.submission, request.user)):
         raise Http404
     if not owner:
         record(Event.EVIDENCE_VIEWED, account=item.submission.account, actor=request.user,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from idp.accounts.models import identity_fields
 from idp.identifiers.masking import mask_id_number
+from idp.review import Claimable
 
 
 class AppealKind(models.TextChoices):
@@ -19,7 +20,7 @@ class AppealStatus(models.TextChoices):
     REJECTED = "rejected", _("审核未通过")
 
 
-class Appeal(models.Model):
+class Appeal(Claimable):
     """申诉找回密码 (SPEC 5.2, 5.3): what the appellant claims, for a reviewer to decide.
 
     For a natural person the identity is the appellant's own; for an organisation it is the

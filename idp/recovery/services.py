@@ -215,9 +215,20 @@ def candidates(appeal: Appeal) -> list[Account]:
     return [org.account for org in Organisation.objects.filter(uscc=appeal.uscc).select_related("account")]
 
 
-def _lock_pending(appeal_id: int) -> Appeal:
+def open_for_review(appeal: Appeal, reviewer: Account) -> bool:
+    """As realname.services.open_for_review: the appeal is this reviewer's for a while."""
+    own = review.reviewers_own(reviewer, phones=[appeal.phone], documents=[appeal.id_index])
+    first = appeal.first_approved_by_id == reviewer.pk  # a second reviewer's turn
+    if appeal.status == AppealStatus.PENDING and not (own or first):
+        review.claim(Appeal, appeal.pk, reviewer, pending=AppealStatus.PENDING)
+        appeal.refresh_from_db(fields=["claimed_by", "claimed_at"])
+    return review.may_see_documents(appeal, reviewer)
+
+
+def _lock_pending(appeal_id: int, reviewer: Account) -> Appeal:
     return review.lock_pending(Appeal, appeal_id, pending=AppealStatus.PENDING, decided=lambda appeal: RecoveryError(
-        _("该申诉已处理(%(status)s),无需重复审核") % {"status": appeal.get_status_display()}))
+        _("该申诉已处理(%(status)s),无需重复审核") % {"status": appeal.get_status_display()}),
+        reviewer=reviewer, taken=lambda appeal: RecoveryError(review.taken_message(appeal)))
 
 
 def _issue_link(account: Account, appeal: Appeal) -> str:
@@ -255,9 +266,7 @@ def _replace_main_agent(account: Account, appeal: Appeal, reviewer: Account) -> 
 def _not_own(appeal: Appeal, reviewer: Account, account: Account | None = None) -> None:
     """Four eyes: a reviewer never decides an appeal for their own account, nor one they filed
     (their own phone or identity document)."""
-    own_document = (reviewer.is_natural and hasattr(reviewer, "person") and appeal.id_index
-                    and reviewer.person.id_index == appeal.id_index)
-    if (account is not None and account.pk == reviewer.pk) or appeal.phone == reviewer.phone or own_document:
+    if review.reviewers_own(reviewer, account=account, phones=[appeal.phone], documents=[appeal.id_index]):
         raise RecoveryError(_("不能审核与本人有关的申诉,请由其他审核员处理"))
 
 
@@ -282,7 +291,7 @@ def approve_appeal(*, appeal_id: int, account_id: int, reviewer: Account, ip: st
     phone, the first approval only records itself (the appeal stays pending) and a second
     reviewer's approval applies it."""
     with transaction.atomic():
-        appeal = _lock_pending(appeal_id)
+        appeal = _lock_pending(appeal_id, reviewer)
         account = next((a for a in candidates(appeal) if a.pk == account_id), None)
         if account is None:
             raise RecoveryError(_("请选择与申诉信息匹配的账号;没有匹配的账号时只能驳回"))
@@ -292,6 +301,7 @@ def approve_appeal(*, appeal_id: int, account_id: int, reviewer: Account, ip: st
             appeal.first_approved_by, appeal.first_approved_account = reviewer, account
             appeal.first_approved_at = timezone.now()
             appeal.save(update_fields=["first_approved_by", "first_approved_account", "first_approved_at"])
+            review.release(appeal)  # the second reviewer opens it next
             record(Event.APPEAL_FIRST_APPROVED, account=account, actor=reviewer, ip=ip, reference=appeal.reference)
             return appeal
         if appeal.kind == AppealKind.LEGAL:
@@ -313,7 +323,7 @@ def approve_appeal(*, appeal_id: int, account_id: int, reviewer: Account, ip: st
 def reject_appeal(*, appeal_id: int, reason: str, reviewer: Account, ip: str = "") -> Appeal:
     reason = review.reason_given(reason, missing=lambda: RecoveryError(_("请填写不通过的原因")))
     with transaction.atomic():
-        appeal = _lock_pending(appeal_id)
+        appeal = _lock_pending(appeal_id, reviewer)
         _not_own(appeal, reviewer)
         review.decide(appeal, AppealStatus.REJECTED, reviewer, reason=reason)
         record(Event.APPEAL_REJECTED, actor=reviewer, ip=ip, reference=appeal.reference, reason=reason[:200])

@@ -44,4 +44,4 @@ def test_saving_without_changes_records_nothing(client):
 
 def test_history_is_for_organisations_and_only_their_own(client):
     client.force_login(factories.natural_account())
-    assert client.get("/online/profile/history/").status_code == 404
+    assert client.get("/online/profile/history/").status_code == 403  # 无权限 (CONTRACT), not a missing page

@@ -151,10 +151,10 @@ def test_change_password_errors(person_client, data, field, message):
 
 
 def test_online_sections(person_client):
-    """我的评价 is a real page now; 用户授权管理 is for legal persons only; unknown sections 404."""
+    """我的评价 is a real page now; 用户授权管理 is for legal persons only (无权限 for others); unknown sections 404."""
     page = person_client.get("/online/ratings/").content.decode()
     assert "<h1>我的评价</h1>" in page and "建设中" not in page
-    assert person_client.get("/online/delegation/").status_code == 404
+    assert person_client.get("/online/delegation/").status_code == 403
     assert "用户授权管理" not in person_client.get("/online/").content.decode()
     assert person_client.get("/online/nonsense/").status_code == 404
 
@@ -177,7 +177,7 @@ def test_admin_lists_accounts_for_staff(client):
     staff = factories.natural_account("staffer", mobile="13800001111")
     staff.is_staff = staff.is_superuser = True
     staff.save()
-    client.force_login(staff)
+    factories.sign_in(client, staff)
     page = client.get("/admin/accounts/account/").content.decode()
     assert "staffer" in page and "13*****111" in page and "13800001111" not in page
     change = client.get(f"/admin/accounts/account/{staff.pk}/change/").content.decode()

@@ -170,7 +170,7 @@ def test_operator_registers_a_business_system_in_admin(client, systems):
     operator = factories.natural_account("operator")
     operator.is_staff = operator.is_superuser = True
     operator.save()
-    client.force_login(operator)
+    factories.sign_in(client, operator)
     assert client.get("/admin/catalog/businesssystem/").status_code == 200
     response = client.post("/admin/catalog/businesssystem/add/", {
         "name": "科技成果登记", "code": "kjcgdj", "protocol": "oidc", "requires_realname": "on",

@@ -21,7 +21,7 @@ def reviewer(client):
     staff = factories.natural_account("reviewer_1")
     staff.is_staff = True
     staff.save()
-    client.force_login(staff)
+    factories.sign_in(client, staff)
     client.account = staff
     return client
 
@@ -199,3 +199,25 @@ def test_earlier_decisions_are_shown_before_the_decision(reviewer):
     second = submit(person)
     page = reviewer.get(f"/console/review/{second.pk}/").content.decode()
     assert page.index("此前的提交") < page.index("审核通过") and "照片不清晰" in page
+
+
+def test_an_open_case_is_one_reviewers_until_decided_or_left(reviewer):
+    """Issue 25: any reviewer could open any evidence file. A case is the reviewer's who opened it:
+    a colleague sees neither its documents nor its decision buttons, and cannot decide it, until
+    the first reviewer decides or leaves it for CLAIM_MINUTES."""
+    from idp import review
+
+    submission = submit(factories.natural_account())
+    assert 'name="decision"' in reviewer.get(f"/console/review/{submission.pk}/").content.decode()
+    colleague = Client()
+    factories.sign_in(colleague, factories.staff("reviewer_2"))
+    page = colleague.get(f"/console/review/{submission.pk}/").content.decode()
+    assert "正由审核员 reviewer_1 处理" in page and 'name="decision"' not in page
+    refused = colleague.post(f"/console/review/{submission.pk}/decide/", {"decision": "approve"}, follow=True)
+    assert "正由审核员 reviewer_1 处理" in refused.content.decode()
+    assert Submission.objects.get(pk=submission.pk).status == SubmissionStatus.PENDING
+    Submission.objects.filter(pk=submission.pk).update(
+        claimed_at=timezone.now() - timedelta(minutes=review.CLAIM_MINUTES + 1))
+    assert 'name="decision"' in colleague.get(f"/console/review/{submission.pk}/").content.decode()
+    colleague.post(f"/console/review/{submission.pk}/decide/", {"decision": "approve"})
+    assert Submission.objects.get(pk=submission.pk).status == SubmissionStatus.APPROVED

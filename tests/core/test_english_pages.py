@@ -83,7 +83,7 @@ def data(settings):
 def english(client, account=None):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     if account is not None:
-        client.force_login(account)
+        factories.sign_in(client, account)
     return client
 
 

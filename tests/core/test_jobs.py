@@ -194,7 +194,7 @@ def test_the_queue_is_read_only_in_the_admin(client):
     operator = factories.natural_account("queue_operator")
     operator.is_staff = operator.is_superuser = True
     operator.save()
-    client.force_login(operator)
+    factories.sign_in(client, operator)
     assert client.get("/admin/django_q/schedule/").status_code == 200
     assert client.get("/admin/django_q/schedule/add/").status_code == 403
     schedule = Schedule.objects.first()

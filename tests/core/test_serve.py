@@ -52,7 +52,7 @@ def served(tmp_path, transactional_db):
     env_file = tmp_path / "idp.env"
     env_file.write_text("\n".join([
         "# the example file's variables, for this machine",
-        "IDP_ISSUER=https://id.example.test",
+        "IDP_ISSUER=https://id.example.test", "IDP_ALLOWED_HOSTS=id.example.test,127.0.0.1",
         "IDP_SECRET_KEY=" + "k8-Vq2zLm" * 7,
         "IDP_DATA_KEY=q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
         f"IDP_DATABASE_URL={database_url()}",

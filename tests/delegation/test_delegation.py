@@ -181,7 +181,7 @@ def test_one_organisation_can_neither_see_nor_change_anothers_grants(org, person
     stranger = Client()
     stranger.force_login(factories.natural_account("stranger"))
     assert stranger.post(f"/online/grants/{foreign.pk}/decline/").status_code == 404
-    assert stranger.get("/online/delegation/").status_code == 404
+    assert stranger.get("/online/delegation/").status_code == 403
 
 
 def test_selector_honours_expiry_and_revocation(person, systems):
@@ -215,5 +215,5 @@ def test_migration_may_authorise_an_unverified_person(systems):
 
 def test_natural_persons_have_no_delegation_page(client):
     client.force_login(factories.natural_account())
-    assert client.get("/online/delegation/").status_code == 404
-    assert client.post("/online/delegation/1/revoke/").status_code == 404
+    assert client.get("/online/delegation/").status_code == 403
+    assert client.post("/online/delegation/1/revoke/").status_code == 403

@@ -99,7 +99,7 @@ def test_legacy_hashes_are_never_shown(client, tmp_path):
     staff = factories.natural_account("ops")
     staff.is_staff = staff.is_superuser = True
     staff.save()
-    client.force_login(staff)
+    factories.sign_in(client, staff)
     account = Account.objects.get(login_name=u)
     assert digest not in client.get(f"/admin/accounts/account/{account.pk}/change/").content.decode()
     assert digest not in client.get("/console/migration/", {"q": u}).content.decode()

@@ -116,7 +116,7 @@ def test_console_shows_runs_and_finds_accounts(client, imported):
     staff = factories.natural_account("ops_user")
     staff.is_staff = True
     staff.save()
-    client.force_login(staff)
+    factories.sign_in(client, staff)
     page = client.get("/console/migration/").content.decode()
     assert "1 / 1 / 1 / 1" in page  # the run's totals per case
     found = client.get("/console/migration/", {"q": E["R3"]}).content.decode()

@@ -69,7 +69,7 @@ def test_a_question_is_asked_answered_published_and_read(client):
 
     operator = Client()
     staff = factories.staff("consultant")
-    operator.force_login(staff)
+    factories.sign_in(operator, staff)
     queue = operator.get("/console/questions/").content.decode()
     assert "待答复(1)" in queue and "申报材料需要盖章吗?" in queue
     from idp.portal.models import Question

@@ -28,7 +28,7 @@ def handled(client):
 def operator():
     staff = factories.staff("operator_1")
     browser = Client()
-    browser.force_login(staff)
+    factories.sign_in(browser, staff)
     browser.account = staff
     return browser
 

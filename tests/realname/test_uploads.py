@@ -164,9 +164,18 @@ def test_evidence_is_served_to_owner_and_reviewer_only(person):
     staff = factories.natural_account("reviewer_x")
     staff.is_staff = True
     staff.save()
-    reviewer.force_login(staff)
+    factories.sign_in(reviewer, staff)
+    assert reviewer.get(url).status_code == 404  # only once the case is open (issue 25)
+    submission = item.submission
+    assert reviewer.get(f"/console/review/{submission.pk}/").status_code == 200
     assert reviewer.get(url).status_code == 200
     assert AuditEntry.objects.filter(event=Event.EVIDENCE_VIEWED, actor=staff).count() == 1
+
+    colleague = Client()
+    factories.sign_in(colleague, factories.staff("reviewer_y"))
+    page = colleague.get(f"/console/review/{submission.pk}/").content.decode()
+    assert "正由审核员 reviewer_x 处理" in page and url not in page
+    assert colleague.get(url).status_code == 404
 
 
 def test_documents_are_kept_encrypted_in_the_database(person):

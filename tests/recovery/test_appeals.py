@@ -48,7 +48,7 @@ def reviewer():
     staff.is_staff = True
     staff.save()
     client = Client()
-    client.force_login(staff)
+    factories.sign_in(client, staff)
     client.account = staff
     return client
 

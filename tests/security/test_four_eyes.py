@@ -23,7 +23,7 @@ def staff_client(login_name, **account_fields):
     staff.is_staff = True
     staff.save()
     client = Client()
-    client.force_login(staff)
+    factories.sign_in(client, staff)
     client.account = staff
     return client
 
@@ -92,3 +92,26 @@ def _production_setting(**environ) -> str:
 def test_production_turns_the_second_reviewer_on_by_default():
     assert _production_setting() == "True"
     assert _production_setting(IDP_APPEAL_SECOND_REVIEWER="0") == "False"
+
+
+@pytest.mark.parametrize("tie", ["phone", "document"])
+def test_a_reviewer_cannot_approve_another_account_of_their_own(tie):
+    """Issue 25 N6: a reviewer approved the verification of a second account he registered with
+    his own phone — four eyes compared the account only."""
+    reviewer = staff_client("two_accounts_reviewer")
+    own_number = reviewer.account.person.id_number
+    second = factories.natural_account("second_of_reviewer",
+                                       **({"mobile": reviewer.account.phone} if tie == "phone" else
+                                          {"id_number": own_number}))
+    applicant = Client()
+    applicant.force_login(second)
+    applicant.post("/online/verification/", {"id_front": factories.upload("f.png"), "id_back": factories.upload("b.png")})
+    submission = Submission.objects.get(account=second)
+    page = reviewer.post(f"/console/review/{submission.pk}/decide/", {"decision": "approve"}, follow=True)
+    assert "不能审核本人的认证申请" in page.content.decode()
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.PENDING
+    colleague = staff_client("independent_colleague")
+    colleague.post(f"/console/review/{submission.pk}/decide/", {"decision": "reject", "reason": "材料不清晰"})
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.REJECTED

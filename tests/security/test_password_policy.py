@@ -50,3 +50,19 @@ def test_reset_refuses_a_common_password(client):
     assert response.context["form"].errors["password"] == [passwords.COMMON]
     account.refresh_from_db()
     assert account.check_password(factories.PASSWORD)
+
+
+@pytest.mark.parametrize("path", ["/register/natural/", "/register/legal/", "/password/appeal/waiting/", "/login/"])
+def test_pages_that_send_back_what_was_typed_are_never_stored(client, path):
+    """Issue 25 N8: registration pages sent the typed password back without no-store."""
+    response = client.post(path, {"password": "Typed-0nce!", "password_confirm": "Typed-0nce!x"})
+    assert "no-store" in response.get("Cache-Control", ""), path
+    assert "no-store" in client.get(path).get("Cache-Control", ""), path
+
+
+def test_a_password_over_128_characters_is_refused_before_anything_is_hashed():
+    """Issue 25: no maximum length (argon2 over a 1 MB password)."""
+    with pytest.raises(Exception) as refused:
+        passwords.check_password_rule("Aa1!" * 250_000)
+    assert "128" in str(refused.value)
+    passwords.check_password_rule("Aa1!x" + "yZ9#" * 30)  # 125 characters: fine

@@ -168,3 +168,24 @@ def test_parallel_guesses_never_compare_more_codes_than_the_hourly_limit(monkeyp
     monkeypatch.setattr(mfa, "verify", slow_verify)
     run_together(*[(lambda c=c: c.post("/login/verify/", {"code": "00000x"})) for c in clients])
     assert 0 < len(compared) <= mfa_views.MAX_FAILURES_PER_HOUR
+
+
+def test_a_session_from_before_the_account_became_staff_must_log_in_again(client):
+    """Issue 25 N7: a session already signed in when its account became staff opened the console
+    without the second factor."""
+    account = factories.natural_account("promoted_later")
+    client.force_login(account)  # a citizen's login: no second factor
+    assert client.get("/console/").status_code == 403
+    account.is_staff = account.is_superuser = True
+    account.save()
+    for path in ("/console/", "/admin/", "/admin/sso/client/"):
+        response = client.get(path, follow=True)
+        assert response.redirect_chain and response.redirect_chain[-1][0].startswith("/login/"), path
+        assert "请重新登录并完成两步验证" in response.content.decode()
+
+
+def test_a_signed_in_person_without_the_right_is_told_so_at_the_admin(client):
+    """Issue 25: /admin/ showed a signed-in citizen a login form instead of 无权限 (CONTRACT)."""
+    client.force_login(factories.natural_account("just_a_citizen"))
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403 and "无权限" in response.content.decode()

@@ -53,7 +53,7 @@ def test_pages_carry_a_strict_csp_and_personal_pages_are_not_stored(client):
     staff = factories.natural_account("staff_headers")
     staff.is_staff = True
     staff.save()
-    client.force_login(staff)
+    factories.sign_in(client, staff)
     assert "no-store" in client.get("/console/")["Cache-Control"]
 
 

@@ -15,7 +15,7 @@ def operator(client):
     account = factories.natural_account("operator")
     account.is_staff = account.is_superuser = True
     account.save()
-    client.force_login(account)
+    factories.sign_in(client, account)
     return account
 
 

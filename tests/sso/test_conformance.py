@@ -238,7 +238,7 @@ def test_the_console_refuses_it_too(client):
     operator = factories.natural_account("bc_operator")
     operator.is_staff = operator.is_superuser = True
     operator.save()
-    client.force_login(operator)
+    factories.sign_in(client, operator)
     system = factories.demo_systems()["hgrag"]
     response = client.post("/admin/sso/client/add/", {
         "system": system.pk, "client_id": "bc-bad", "redirect_uris": helpers.REDIRECT, "post_logout_redirect_uris": "",
