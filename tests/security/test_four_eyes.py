@@ -105,7 +105,8 @@ def test_a_reviewer_cannot_approve_another_account_of_their_own(tie):
                                           {"id_number": own_number}))
     applicant = Client()
     applicant.force_login(second)
-    applicant.post("/online/verification/", {"id_front": factories.upload("f.png"), "id_back": factories.upload("b.png")})
+    applicant.post("/online/verification/",
+                   {"id_front": factories.upload("f.png"), "id_back": factories.upload("b.png")})
     submission = Submission.objects.get(account=second)
     page = reviewer.post(f"/console/review/{submission.pk}/decide/", {"decision": "approve"}, follow=True)
     assert "不能审核本人的认证申请" in page.content.decode()
