@@ -26,14 +26,18 @@ locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# The two demo business systems listen on the two ports after PORT (8001 and 8002 by default).
+DEMO_URLS = IDP_DEMO_OIDC_URL=$${IDP_DEMO_OIDC_URL:-http://127.0.0.1:$$(($(PORT) + 1))} \
+            IDP_DEMO_CAS_URL=$${IDP_DEMO_CAS_URL:-http://127.0.0.1:$$(($(PORT) + 2))}
+
 demo: export IDP_ISSUER ?= http://127.0.0.1:$(PORT)
 demo: migrate
-	$(BIN)/python manage.py load_demo
+	$(DEMO_URLS) $(BIN)/python manage.py load_demo
 
 # The platform, the single-logout worker and the two demo business systems (README, "Run").
 run: export IDP_ISSUER ?= http://127.0.0.1:$(PORT)
 run: demo
-	$(BIN)/python scripts/run_platform.py $(PORT)
+	$(DEMO_URLS) $(BIN)/python scripts/run_platform.py $(PORT)
 
 # The production server: granian and the background-job cluster, with production settings and
 # the variables of .env (.env.example; README, "Running it in production").

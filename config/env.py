@@ -44,6 +44,7 @@ DEFAULTS = {
     "IDP_SUPPORT_PHONE": "010-88659000",
     # The footer's 主办单位 and ICP 备案号 (the 备案号 is left out while empty).
     "IDP_SITE_OWNER": "政务服务平台",
+    "IDP_SITE_OWNER_EN": "",  # the owner's name on English pages (default: the default owner's, translated)
     "IDP_ICP_NUMBER": "",
     "IDP_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
     "IDP_EMAIL_HOST": "localhost",

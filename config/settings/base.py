@@ -181,6 +181,7 @@ LOGGING = {
 IDP_ISSUER = env.get("IDP_ISSUER").rstrip("/")
 IDP_SUPPORT_PHONE = env.get("IDP_SUPPORT_PHONE")
 IDP_SITE_OWNER = env.get("IDP_SITE_OWNER")
+IDP_SITE_OWNER_EN = env.get("IDP_SITE_OWNER_EN")
 IDP_ICP_NUMBER = env.get("IDP_ICP_NUMBER")
 IDP_DATA_KEY = env.get("IDP_DATA_KEY")
 IDP_ENCRYPTION_KEYS = env.get("IDP_ENCRYPTION_KEYS")  # newer encryption keys, `2:<base64>,…` (core/crypto.py)

@@ -1,12 +1,17 @@
 """GET /api/check/<what>?value=… (CONTRACT.md): validity and existence, for the
-registration pages' 检索 buttons. Always 200 for a well-formed question; rate-limited."""
+registration pages' 检索 buttons. Always 200 for a well-formed question; rate-limited.
+
+POST /api/check/password (a password never travels in an address): whether a new password
+passes the whole rule, common and breached passwords included — what the strength meter asks
+before it says 强."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from idp.accounts import selectors
+from idp.accounts import passwords, selectors
 from idp.core import ratelimit
 from idp.core.http import client_ip
 from idp.identifiers import validators
@@ -79,3 +84,15 @@ def check(request, what):
                             json_dumps_params={"ensure_ascii": False})
     return JsonResponse({"valid": True, "exists": exists, "message": message},
                         json_dumps_params={"ensure_ascii": False})
+
+
+@require_POST
+def check_password(request):
+    if not ratelimit.allow("check-api", client_ip(request), limit=settings.IDP_CHECK_API_PER_MINUTE, window=60):
+        return JsonResponse({"valid": False, "message": _("查询过于频繁,请稍后再试")}, status=429)
+    personal = [request.POST.get(name, "") for name in ("login_name", "name", "phone", "email")]
+    try:
+        passwords.check_password_rule(request.POST.get("password", ""), personal=personal)
+    except ValidationError as refused:
+        return JsonResponse({"valid": False, "message": refused.messages[0]}, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse({"valid": True, "message": ""})

@@ -191,7 +191,7 @@ class LoginForm(forms.Form):
     kind = forms.ChoiceField(choices=AccountKind.choices, widget=forms.HiddenInput)
     login_name = forms.CharField(label=_("登录名"), max_length=64,
                                  error_messages={"required": _("请输入登录名")},
-                                 widget=forms.TextInput(attrs={"autocomplete": "username",
+                                 widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True,
                                                                "placeholder": _("请输入登录名")}))
     password = forms.CharField(label=_("密码"), max_length=128,
                                error_messages={"required": _("请输入密码")},

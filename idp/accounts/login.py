@@ -50,6 +50,15 @@ def check_not_locked(*, login_name: str, ip: str, device: str | None = None) -> 
         raise LoginRefused(gettext("登录尝试过于频繁,请 %(seconds)s 秒后再试") % {"seconds": cooldown})
 
 
+def lift_lock(login_name: str) -> None:
+    """The owner proved who they are (a password reset): the name's lock, cool-down and failure
+    count end now — the lock message sends people to the reset, which must let them in. Locks
+    of an address and of other browsers stay."""
+    ident = _name_key(login_name)
+    for scope in ("login-name-lock", "login-name-cooldown", "login-name-fail"):
+        ratelimit.reset(scope, ident)
+
+
 def record_failure(*, login_name: str, ip: str, device: str | None = None) -> bool:
     """Count a failure; True when it locked the name (or trusted device) or the IP."""
     scope, ident = _counted(login_name, device)

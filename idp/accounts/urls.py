@@ -17,5 +17,6 @@ urlpatterns = [
     path("online/profile/edit/", views.profile_edit, name="profile-edit"),
     path("online/profile/history/", views.profile_history, name="profile-history"),
     path("online/password/", views.password_change, name="password-change"),
+    path("api/check/password", api.check_password, name="api-check-password"),
     path("api/check/<str:what>", api.check, name="api-check"),
 ]

@@ -143,7 +143,7 @@ def login(request):
     ticket = tickets.issue_service_ticket(service=service, client=client, session=session, identity=identity,
                                           attributes=claims.cas_attributes(identity), renewed=new_login)
     with transaction.atomic():
-        sessions.join(session, client, service=service, ticket=ticket)
+        sessions.join(session, client, service=service, ticket=ticket, acting_for=acting_for)
         record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
                protocol="cas", acting_for=acting_for.login_name if acting_for else "")
     return redirect(tickets.with_ticket(service, ticket))

@@ -16,10 +16,12 @@ def register_demo_clients(oidc_url: str = catalogue.DEMO_OIDC_URL, cas_url: str 
     oidc_url, cas_url = oidc_url.rstrip("/"), cas_url.rstrip("/")
     gqrd = BusinessSystem.objects.get(code=catalogue.HIGH_TECH)
     kxqpj = BusinessSystem.objects.get(code=catalogue.TECH_SME)
-    oidc = clients.register(name=gqrd.name, protocol="oidc", code=gqrd.code,
+    # The demos' addresses follow PORT (Makefile): their entrance moves with them.
+    oidc = clients.register(name=gqrd.name, protocol="oidc", code=gqrd.code, entrance_url=oidc_url,
                             redirect_uris=[oidc_url + "/callback"], post_logout_redirect_uris=[oidc_url + "/"],
                             backchannel_logout_uri=oidc_url + "/backchannel-logout")
-    cas = clients.register(name=kxqpj.name, protocol="cas", code=kxqpj.code, service_pattern=cas_url + "/callback")
+    cas = clients.register(name=kxqpj.name, protocol="cas", code=kxqpj.code, entrance_url=cas_url,
+                           service_pattern=cas_url + "/callback")
     registered = {
         "issuer": settings.IDP_ISSUER,
         "oidc": {"base_url": oidc_url, "client_id": oidc.client.client_id, "client_secret": oidc.secret},

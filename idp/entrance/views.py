@@ -54,12 +54,12 @@ def enter(request, pk):
         identities = {("self" if who is None else str(who.pk)): who for who in decision.identities}
         if choice in identities:
             acting_for = identities[choice]
+            if not item.system.entrance_url:  # a dead end: nothing was handled, nothing is recorded
+                return render(request, "entrance/entered.html", {"item": item, "acting_for": acting_for})
             services.enter(account=request.user, item=item, acting_for=acting_for, ip=client_ip(request))
-            if item.system.entrance_url:
-                # Single sign-on will not ask again whom the user acts for.
-                access.preselect(request, item.system, acting_for)
-                return redirect(item.system.entrance_url.rstrip("/") + item.entrance_path)
-            return render(request, "entrance/entered.html", {"item": item, "acting_for": acting_for})
+            # Single sign-on will not ask again whom the user acts for.
+            access.preselect(request, item.system, acting_for)
+            return redirect(item.system.entrance_url.rstrip("/") + item.entrance_path)
         messages.error(request, _("请选择办理身份"))
     return render(request, "entrance/enter.html", {"item": item, "decision": decision})
 

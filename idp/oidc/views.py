@@ -337,7 +337,8 @@ def _issue_code(request, grant, account, acting_for, session, key):
     if response.status_code == 302 and "code=" in response.get("Location", ""):
         steps.spend_new_login(request, key)
         with transaction.atomic():
-            sessions.join(session, grant.client.model, subject=claims.subject(acting_for or account))
+            sessions.join(session, grant.client.model, subject=claims.subject(acting_for or account),
+                          acting_for=acting_for)
             record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
                    protocol="oidc", acting_for=acting_for.login_name if acting_for else "")
     return _with_iss(response)

@@ -225,7 +225,7 @@ def submit_documents(*, account: Account, files: dict, actor: Account, ip: str =
     """人工认证: store the documents of every slot and queue them for a reviewer.
 
     `files` maps slot → Django UploadedFile. Raises VerificationError, or
-    uploads.InvalidUpload naming the slot (as `.slot`), with nothing stored.
+    uploads.InvalidUploads naming every slot that is wrong, with nothing stored.
     """
     if account.is_realname_verified:
         raise VerificationError(_("账号已实名认证,无需再上传材料"))
@@ -234,20 +234,8 @@ def submit_documents(*, account: Account, files: dict, actor: Account, ip: str =
     if holder := document_holder(account):  # a review could not approve it: say so now
         raise DocumentTaken(taken_message(holder))
     slots, required = slots_for(account)
-    checked = {}
-    for slot in slots:
-        uploaded = files.get(slot)
-        if uploaded is None:
-            if slot in required:
-                error = uploads.InvalidUpload(_("请上传%(document)s") % {"document": Slot(slot).label})
-                error.slot = slot
-                raise error
-            continue
-        try:
-            checked[slot] = (*uploads.check_upload(slot, uploaded), uploaded.name)
-        except uploads.InvalidUpload as error:
-            error.slot = slot
-            raise
+    given = {slot: (files.get(slot), Slot(slot).label) for slot in slots if slot in required or files.get(slot)}
+    checked = uploads.check_all(given)
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.is_realname_verified:

@@ -22,6 +22,32 @@ class InvalidUpload(Exception):
     """str() names what is wrong with the file."""
 
 
+class InvalidUploads(Exception):
+    """What is wrong with each file of a form, all at once: `errors` maps the field (slot or
+    side) to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def check_all(files: dict, slot_of=lambda field: field) -> dict:
+    """check_upload() of every given file: {field: (bytes, content type, original name)}, or
+    InvalidUploads naming every file that is wrong. A missing file (None) is named as missing."""
+    checked, errors = {}, {}
+    for field, (uploaded, label) in files.items():
+        if uploaded is None:
+            errors[field] = _("请上传%(document)s") % {"document": label}
+            continue
+        try:
+            checked[field] = (*check_upload(slot_of(field), uploaded), uploaded.name)
+        except InvalidUpload as error:
+            errors[field] = str(error)
+    if errors:
+        raise InvalidUploads(errors)
+    return checked
+
+
 def allowed_types(slot: str) -> str:
     return _("JPG、PNG 图片或 PDF 文件") if slot in PDF_SLOTS else _("JPG、PNG 图片")
 

@@ -39,8 +39,8 @@ def upload(request):
         try:
             services.submit_documents(account=account, files=request.FILES, actor=account,
                                       ip=client_ip(request))
-        except uploads.InvalidUpload as error:
-            errors[error.slot] = str(error)
+        except uploads.InvalidUploads as refused:
+            errors = refused.errors
         except services.DocumentTaken:
             pass  # the page says why (below)
         except services.VerificationError as error:
@@ -61,7 +61,7 @@ def upload(request):
              "stored": stored.get(slot), "error": errors.get(slot)} for slot in slots]
     return render(request, "realname/upload.html", {
         "section": "profile", "rows": rows, "read_only": read_only, "latest": latest, "taken": taken,
-        "max_mb": f"{settings.IDP_UPLOAD_MAX_BYTES / (1024 * 1024):g}",
+        "max_mb": f"{settings.IDP_UPLOAD_MAX_BYTES / (1024 * 1024):g}", "max_bytes": settings.IDP_UPLOAD_MAX_BYTES,
     })
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -79,7 +80,8 @@ class SetPasswordForm(PasswordPairMixin, forms.Form):
 
 def image_field(label: str):
     return forms.FileField(label=label, error_messages={"required": format_lazy(_("请上传{document}"), document=label)},
-                           widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png"}))
+                           widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png",
+                                                                  "data-max-bytes": settings.IDP_UPLOAD_MAX_BYTES}))
 
 
 class PersonAppealForm(forms.Form):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from idp import review
+from idp.accounts import login
 from idp.accounts.models import Account, NaturalPerson, Organisation, OrganisationChange, set_document
 from idp.accounts.services import change_entry
 from idp.accounts.signals import credentials_reset
@@ -37,11 +38,12 @@ NO_SUCH_LINK = gettext_lazy("该链接无效或已过期,请重新申请找回�
 
 
 class RecoveryError(Exception):
-    """str() is the message; `field` the form field it belongs to, if any."""
+    """str() is the message; `field` the form field it belongs to, if any; `wait` the seconds
+    before the same request may be made again, if that is why."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, *, wait: int = 0):
         super().__init__(message)
-        self.field = field
+        self.field, self.wait = field, wait
 
 
 # --- 5.1 登录名重置密码 ---------------------------------------------------------------------
@@ -83,6 +85,11 @@ def send_reset_code(*, account: Account, method: str, destination: str, ip: str,
     in the answer, its status or its timing.
     """
     _check_throttle(account, ip, device)
+    if wait := ratelimit.remaining("reset-send-pause", _whose(account, device)):
+        # Every press waits, right destination or wrong: the pause tells nothing, and a press
+        # that the code's own resend pause would drop is not answered 已发送.
+        raise RecoveryError(_("请 %(seconds)s 秒后再获取验证码") % {"seconds": wait}, wait=wait)
+    ratelimit.set_until("reset-send-pause", _whose(account, device), settings.IDP_OTP_RESEND_SECONDS)
     within = [
         ratelimit.allow("reset-send", _whose(account, device), limit=settings.IDP_RESET_SENDS_PER_ACCOUNT, window=3600),
         ratelimit.allow("reset-send-ip", ip, limit=settings.IDP_RESET_SENDS_PER_IP, window=3600)]
@@ -146,6 +153,7 @@ def reset_password(*, account: Account, method: str, destination: str, destinati
 def _set_password(account: Account, new_password: str, *, ip: str, **detail) -> None:
     account.set_password(new_password)
     account.save(update_fields=["password"])
+    login.lift_lock(account.login_name)
     record(Event.RESET_DONE, account=account, actor=account, ip=ip, **detail)
     # The changed password hash ends every platform session (Django's session hash check);
     # receivers end what lives elsewhere (refresh tokens, SSO sessions).
@@ -169,21 +177,16 @@ def _new_reference() -> str:
 
 def file_appeal(*, kind: str, data: dict, front, back, ip: str) -> Appeal:
     """Store an appeal with its two document images, whatever it matches (the reviewer sees
-    whether it matches anything). Raises uploads.InvalidUpload with `.side` set."""
-    checked = {}
-    for side, uploaded in (("front", front), ("back", back)):
-        try:
-            checked[side] = uploads.check_upload("id_front", uploaded)  # images only, size limit
-        except uploads.InvalidUpload as error:
-            error.side = side
-            raise
+    whether it matches anything). Raises uploads.InvalidUploads naming each side that is wrong."""
+    checked = uploads.check_all({"front": (front, _("证件正面")), "back": (back, _("证件反面"))},
+                                slot_of=lambda side: "id_front")  # images only, the size limit
     with transaction.atomic():
         appeal = Appeal(kind=kind, ip=ip, name=data["name"], phone=data["phone"],
                         email=data.get("email", ""), org_name=data.get("org_name", ""),
                         legal_type=data.get("legal_type", ""), uscc=data.get("uscc", "") or "")
         set_document(appeal, "", identity_type=data["identity_type"], id_type=data["id_type"],
                      id_number=data["id_number"])
-        for _ in range(5):
+        for _attempt in range(5):
             appeal.reference = _new_reference()
             try:
                 with transaction.atomic():
@@ -191,7 +194,7 @@ def file_appeal(*, kind: str, data: dict, front, back, ip: str) -> Appeal:
                 break
             except IntegrityError:
                 continue
-        for side, (data_bytes, content_type) in checked.items():
+        for side, (data_bytes, content_type, _name) in checked.items():
             AppealFile.objects.create(appeal=appeal, side=side, storage_name=uploads.store(data_bytes),
                                       content_type=content_type, size=len(data_bytes))
         record(Event.APPEAL_FILED, ip=ip, reference=appeal.reference, kind=kind)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -71,10 +72,10 @@ def reset_verify(request):
                 services.send_reset_code(account=account, method=method,
                                          destination=request.POST.get(method, ""), ip=ip, device=device)
             except services.RecoveryError as error:
-                notice = {"ok": False, "text": str(error)}
+                notice = {"ok": False, "text": str(error), "wait": error.wait}
             else:
                 what = _("电子邮箱") if method == "email" else _("手机号")
-                notice = {"ok": True,
+                notice = {"ok": True, "wait": settings.IDP_OTP_RESEND_SECONDS,
                           "text": _("如填写的%(what)s与预留信息一致,验证码已发送,5 分钟内有效") % {"what": what}}
     else:
         form = forms.ResetForm(request.POST or None, account=account)
@@ -111,8 +112,9 @@ def _file_appeal(request, form, kind, code_id=None):
     try:
         appeal = services.file_appeal(kind=kind, data=data, front=data["front"], back=data["back"],
                                       ip=client_ip(request))
-    except uploads.InvalidUpload as error:
-        form.add_error(error.side, str(error))
+    except uploads.InvalidUploads as refused:
+        for side, message in refused.errors.items():
+            form.add_error(side, message)
         return None
     if code_id is not None:
         otp.consume_code(code_id)

@@ -68,12 +68,13 @@ def saml_logout_request(ticket: str) -> str:
     )
 
 
-def queue_for(session: SsoSession) -> int:
+def queue_for(session: SsoSession, participants=None) -> int:
     """Queue one notification per CAS ticket, and per OIDC client and subject it was given, of
-    the session. What is stored is what the message is made from when it is sent."""
+    the session (or of the given participants of it). What is stored is what the message is made
+    from when it is sent."""
     now = timezone.now()
     rows, seen = [], set()
-    for part in session.participants.select_related("client"):
+    for part in (participants if participants is not None else session.participants).select_related("client"):
         client = part.client
         if part.ticket:
             rows.append(LogoutDelivery(kind=LogoutDelivery.Kind.CAS, client=client, url=part.service,

@@ -113,6 +113,9 @@ class Participant(models.Model):
     # OIDC: the `sub` the system was given in this session — the organisation's when the person
     # acted for one. The logout token names the same subject (Back-Channel Logout §2.4).
     subject = models.CharField(max_length=64, blank=True)
+    # The organisation the person acted for, if any: revoking that grant logs this system out.
+    acting_for = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from idp.accounts.models import Account
 from idp.accounts.signals import credentials_reset, password_changed
+from idp.delegation.signals import grant_ended
 from idp.sso import sessions
 from idp.sso.models import SsoSession
 
@@ -36,6 +37,11 @@ def _reset(sender, account, **kwargs):
 @receiver(password_changed)
 def _password_changed(sender, account, request, **kwargs):
     sessions.end_for_account(account, reason="password_changed", keep_sid=sessions.current_sid(request))
+
+
+@receiver(grant_ended)
+def _grant_ended(sender, grant, **kwargs):
+    sessions.leave_for_grant(grant)
 
 
 @receiver(post_save, sender=Account)

@@ -52,11 +52,13 @@ def current(request) -> SsoSession | None:
                       auth_time=datetime.fromtimestamp(known["auth_time"], tz=UTC))
 
 
-def join(session: SsoSession, client: Client, *, service: str = "", ticket: str = "", subject: str = "") -> None:
-    """`subject`: the OIDC `sub` the system was given (one row per subject it saw)."""
+def join(session: SsoSession, client: Client, *, service: str = "", ticket: str = "", subject: str = "",
+         acting_for=None) -> None:
+    """`subject`: the OIDC `sub` the system was given (one row per subject it saw); `acting_for`:
+    the organisation the person entered for (its grant's end logs the system out)."""
     # One INSERT … ON CONFLICT DO NOTHING (the unique constraint), not a look-up and a savepoint.
     Participant.objects.bulk_create([Participant(session=session, client=client, service=service, ticket=ticket,
-                                                 subject=subject)], ignore_conflicts=True)
+                                                 subject=subject, acting_for=acting_for)], ignore_conflicts=True)
 
 
 def end(session: SsoSession, *, reason: str) -> bool:
@@ -71,6 +73,20 @@ def end(session: SsoSession, *, reason: str) -> bool:
         logout.queue_for(session)
     session_ended.send(sender=SsoSession, session=session)
     return True
+
+
+def leave_for_grant(grant) -> int:
+    """A grant ended: the business system of the grant is logged out of every open session in
+    which the person entered it for the organisation (their other systems stay signed in)."""
+    from idp.sso import logout
+
+    acting = Participant.objects.filter(session__account_id=grant.person_id, session__ended_at__isnull=True,
+                                        client__system_id=grant.system_id, acting_for_id=grant.organisation_id)
+    with transaction.atomic():
+        queued = sum(logout.queue_for(session, participants=acting.filter(session=session))
+                     for session in SsoSession.objects.filter(pk__in=acting.values("session_id")))
+        acting.delete()
+    return queued
 
 
 def end_for_account(account, *, reason: str, keep_sid: str | None = None) -> int:

@@ -81,3 +81,14 @@ def test_rate_limited(client, settings):
         check(client, "login-name", "abc")
     response = client.get("/api/check/login-name", {"value": "abc"})
     assert response.status_code == 429 and response.json()["message"]
+
+
+def test_the_password_check_knows_what_the_server_refuses(client):
+    """Issue 25: the strength meter said 强 for Password123!, which the server refuses. The meter
+    asks this before it says 中 or 强."""
+    common = client.post("/api/check/password", {"password": "Password123!"}).json()
+    assert common["valid"] is False and "常见" in common["message"]
+    personal = client.post("/api/check/password", {"password": "Zhangwei-2026!", "login_name": "zhangwei"}).json()
+    assert personal["valid"] is False
+    assert client.post("/api/check/password", {"password": "Kq7#vLm2pX9!"}).json() == {"valid": True, "message": ""}
+    assert client.get("/api/check/password", {"value": "Kq7#vLm2pX9!"}).status_code == 405  # never in an address

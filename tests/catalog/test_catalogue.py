@@ -96,7 +96,18 @@ def test_entering_a_system_that_needs_no_verification(client, systems):
     system.save()
     client.force_login(factories.natural_account())
     response = client.post(f"/services/{item('项目任务书填报').pk}/enter/", {"acting_for": "self"})
-    assert "尚未登记访问地址" in response.content.decode()
+    page = response.content.decode()
+    assert "尚未登记访问地址" in page and "notice-warning" in page  # a dead end, not a success
+
+
+def test_an_item_without_an_address_is_not_counted_as_handled(client, systems):
+    """Issue 25: items with no business-system address appeared in 我的事项 and could be rated."""
+    systems["kjjhsb"].requires_realname = False
+    systems["kjjhsb"].save()
+    client.force_login(factories.natural_account())
+    client.post(f"/services/{item('项目任务书填报').pk}/enter/", {"acting_for": "self"})
+    assert not SystemVisit.objects.exists()
+    assert "项目任务书填报" not in client.get("/online/matters/").content.decode()
 
 
 def test_authorised_person_chooses_whom_to_act_for(client, systems):

@@ -182,3 +182,32 @@ def test_captcha_images_and_sounds_are_throttled_per_address(client, settings):
     assert [client.get(f"/captcha/image/{key}/").status_code for _ in range(3)] == [200, 200, 429]
     assert client.get("/captcha/refresh/", HTTP_X_REQUESTED_WITH="XMLHttpRequest").status_code == 429
     assert client.get("/api/migration/captcha").status_code == 429
+
+
+def test_a_fresh_install_shows_an_example_portal(client, tmp_path, monkeypatch):
+    """Issue 25: a fresh `make run` showed an empty portal; load_demo now seeds example notices,
+    hot services, answers and a result — once."""
+    from django.core.management import call_command
+
+    from config import env
+
+    monkeypatch.setattr(env, "VAR_DIR", tmp_path)  # demo-clients.json goes there
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    home = client.get("/").content.decode()
+    assert "关于开展2026年度高新技术企业认定工作的通知" in home and "高新技术企业认定申报" in home
+    assert Notice.objects.count() == 3 and HotService.objects.count() == 4
+    assert "忘记了登录名怎么办" in client.get("/consult/").content.decode()
+
+
+def test_the_demo_systems_follow_the_port_they_are_served_on(tmp_path, monkeypatch):
+    """Issue 25: PORT= did not move the demo systems (make run passes their addresses on)."""
+    from config import env
+    from idp.catalog.models import BusinessSystem
+    from idp.demo import catalogue, clients
+
+    monkeypatch.setattr(env, "VAR_DIR", tmp_path)
+    catalogue.load()
+    clients.register_demo_clients("http://127.0.0.1:9101", "http://127.0.0.1:9102")
+    assert BusinessSystem.objects.get(code=catalogue.HIGH_TECH).entrance_url == "http://127.0.0.1:9101"
+    assert BusinessSystem.objects.get(code=catalogue.TECH_SME).entrance_url == "http://127.0.0.1:9102"

@@ -246,3 +246,22 @@ def test_candidates_prefer_the_verified_holder():
     appeal = Appeal(kind="natural", id_type="resident_id")
     appeal.id_index = first.person.id_index
     assert services.candidates(appeal) == [second, first]
+
+
+def test_a_phone_photo_over_the_limit_is_named_and_everything_typed_is_kept(client):
+    """Issue 25: a normal 4.3 MB phone photo was a server error (runserver) or a bare 请求内容过大
+    (granian), and everything typed was lost. Now the body is read (file parts past the limit
+    are dropped, never stored), the photo is named, and both files' problems show at once."""
+    from tests.wsgi import ProductionClient
+
+    browser = ProductionClient()
+    number = factories.resident_id(seq="431")
+    photo = upload("IMG_2041.jpg", image_bytes("JPEG") + b"\0" * int(4.3 * 1024 * 1024), "image/jpeg")
+    broken = upload("back.png", b"not an image at all", "image/png")
+    data = person_appeal_data(browser, number, front=photo, back=broken)
+    response = browser.post("/password/appeal/person/", data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "文件大小不能超过 1 MB" in page and "文件类型不符或文件已损坏" in page  # both, at once
+    assert 'value="申诉人"' in page and f'value="{number}"' in page  # what was typed is kept
+    assert not Appeal.objects.exists()

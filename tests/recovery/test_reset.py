@@ -90,7 +90,8 @@ def test_verify_needs_the_lookup_first(client):
     assert client.get("/password/reset/verify/").url == "/password/reset/"
 
 
-def test_code_goes_only_to_the_reserved_phone(client, person):
+def test_code_goes_only_to_the_reserved_phone(client, person, settings):
+    settings.IDP_OTP_RESEND_SECONDS = 0  # presses in quick succession (the pause has its own test)
     lookup(client, "forgetful")
     wrong = send_code(client, person, destination="13900000000").content.decode()
     right = send_code(client, person).content.decode()
@@ -238,6 +239,7 @@ def test_a_wrong_phone_and_the_right_one_answer_alike_every_time(client, person,
     answers, queries = {}, {}
     for label, phone in (("wrong", "13955556650"), ("right", person.phone)):
         for attempt in (1, 2, 3):
+            _pause_over(person)
             with CaptureQueriesContext(connection) as captured:
                 response = send_code(client, person, destination=phone)
             answers[label, attempt] = _normalised(response, phone)
@@ -264,6 +266,7 @@ def test_each_send_needs_a_fresh_captcha(client, person, settings):
 
 
 def test_every_send_counts_against_the_account_and_ip_limits(client, person, settings):
+    settings.IDP_OTP_RESEND_SECONDS = 0  # presses in quick succession (the pause has its own test)
     settings.IDP_RESET_SENDS_PER_ACCOUNT = 3
     lookup(client, "forgetful")
     for candidate in ("13955556650", "13955556651", "13955556652"):
@@ -278,6 +281,13 @@ def test_every_send_counts_against_the_account_and_ip_limits(client, person, set
     assert "获取验证码过于频繁" in send_code(client, other).content.decode()  # 5th from this IP
 
 
+def _pause_over(account):
+    """The page's own pause between presses has passed (the code's resend pause has not)."""
+    from idp.core import ratelimit
+
+    ratelimit.reset("reset-send-pause", str(account.pk))
+
+
 def test_the_email_route_answers_alike_too(client, monkeypatch):
     account = factories.natural_account("mail_probe")
     account.email = "probe@example.cn"
@@ -285,9 +295,40 @@ def test_the_email_route_answers_alike_too(client, monkeypatch):
     lookup(client, "mail_probe")
     wrong = _normalised(send_code(client, account, destination="nobody@example.cn", method="email"),
                         "nobody@example.cn")
+    _pause_over(account)
     right = _normalised(send_code(client, account, destination="probe@example.cn", method="email"),
                         "probe@example.cn")
+    _pause_over(account)
     again = _normalised(send_code(client, account, destination="probe@example.cn", method="email"),
                         "probe@example.cn")
     assert wrong == right == again
     assert len(mail.outbox) == 1
+
+
+def test_a_successful_reset_lifts_the_login_lock(client, person, settings):
+    """Issue 25: the lock message sends people to reset the password, but after the reset the
+    account stayed locked until the 15 minutes passed."""
+    from tests.accounts.test_login import login
+
+    settings.IDP_LOGIN_SLOWDOWN_AFTER = 100  # straight to the lock
+    locked_out = Client()
+    for _ in range(settings.IDP_LOGIN_LOCK_FAILURES):
+        login(locked_out, "forgetful", password="wrong-Passw0rd")
+    refused = login(locked_out, "forgetful", password=NEW).content.decode()
+    assert "已暂时锁定" in refused
+    lookup(client, "forgetful")
+    send_code(client, person)
+    client.post("/password/reset/verify/", reset_data(person, code=last_code(person.phone, "reset_password")))
+    assert login(Client(), "forgetful", password=NEW).status_code == 302
+
+
+def test_a_second_press_within_the_pause_says_so_and_counts_down(client, person):
+    """Issue 25: a second 获取短信验证码 within 60 s said 已发送 but sent nothing, with no countdown."""
+    lookup(client, "forgetful")
+    first = send_code(client, person).content.decode()
+    assert "验证码已发送" in first and 'data-countdown="60"' in first
+    second = send_code(client, person).content.decode()
+    assert "秒后再获取验证码" in second and "验证码已发送" not in second and "data-countdown=" in second
+    wrong = send_code(client, person, destination="13900000000").content.decode()
+    assert "秒后再获取验证码" in wrong  # the same answer whatever was typed: it tells nothing
+    assert len([m for m in outbox_messages() if m["phone"] == person.phone]) == 1

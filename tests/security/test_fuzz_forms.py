@@ -88,8 +88,10 @@ def _crawl(client) -> tuple[list[tuple[str, dict]], list[str]]:
         assert response.status_code < 500, (url, response.status_code)
         if "text/html" not in response.get("Content-Type", ""):
             continue
+        html = response.content.decode("utf-8", "replace")
+        assert "{#" not in html and "#}" not in html, f"a template comment shows on {url}"  # issue 25
         page = _Page()
-        page.feed(response.content.decode("utf-8", "replace"))
+        page.feed(html)
         for form in page.forms:
             action = urljoin(url, form["action"] or url)
             if not urlsplit(action).netloc and not urlsplit(action).path.startswith(NOT_CRAWLED):

@@ -263,3 +263,40 @@ def test_register_business_system_refuses_bad_input_by_name():
                  "--redirect-uri", "https://gqrd.example/cb")
     gqrd.refresh_from_db()
     assert gqrd.allow_natural is False and gqrd.delegable is True  # re-keying keeps the settings
+
+
+def test_revoking_a_grant_logs_the_person_out_of_the_systems_entered_under_it(client, receiver):
+    """Issue 25: the confirmation promises it, yet 75 s after the revocation the demo still showed
+    the person acting for the organisation. The systems entered for the organisation are told at
+    once (back-channel logout naming the organisation's subject, CAS LogoutRequest); the person's
+    own session, and the systems entered as themselves, stay."""
+    from idp.delegation.models import Grant
+    from idp.delegation.services import create_grants, revoke_grant
+
+    oidc = helpers.oidc_client("grant-oidc", delegable=True, backchannel_logout_uri=receiver.url + "/backchannel")
+    cas = helpers.cas_client("grant-cas", delegable=True, service=receiver.url + "/cas-app/")
+    own = helpers.oidc_client("own-oidc", backchannel_logout_uri=receiver.url + "/own")
+    person = factories.verified(factories.natural_account(name="代办人"))
+    org = factories.verified(factories.legal_account(name="撤销科技有限公司"))
+    create_grants(organisation=org, person=person, systems=[oidc.system, cas.system], expires_on=None, actor=org)
+    client.force_login(person)
+    _, challenge = helpers.pkce_pair()
+    chooser = helpers.authorize(client, oidc, challenge=challenge)
+    assert "code=" in client.post(chooser.wsgi_request.get_full_path(), {"acting_for": str(org.pk)})["Location"]
+    chooser = client.get("/cas/login", {"service": receiver.url + "/cas-app/"})
+    ticket = helpers.query_of(client.post(chooser.wsgi_request.get_full_path(),
+                                          {"acting_for": str(org.pk)})["Location"])["ticket"]
+    assert "code=" in helpers.authorize(client, own, challenge=challenge)["Location"]
+
+    for grant in Grant.objects.filter(person=person):
+        revoke_grant(organisation=org, grant_id=grant.pk, actor=org)
+    assert logout.deliver_due() == 2
+    posts = dict(receiver.posts)
+    assert set(posts) == {"/backchannel", "/cas-app/"}  # not the system entered as themselves
+    token = jwt.decode(posts["/backchannel"]["logout_token"], keys.public_keys(), algorithms=["RS256"]).claims
+    assert token["sub"] == claims.subject(org)
+    assert ticket in posts["/cas-app/"]["logoutRequest"]
+    session = SsoSession.objects.get(account=person)
+    assert session.ended_at is None and client.get("/online/").status_code == 200
+    client.post("/logout/")  # later, the person's own logout tells only what is left
+    assert logout.deliver_due() == 1 and receiver.posts[-1][0] == "/own"

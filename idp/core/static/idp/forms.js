@@ -37,6 +37,21 @@
     });
   });
 
+  // A send button the server asked to wait (data-countdown seconds): disabled, counting down.
+  function countDown(button, left, showNow) {
+    var label = button.textContent;
+    button.disabled = true;
+    if (showNow) button.textContent = text("resendIn").replace("{seconds}", left);
+    var timer = setInterval(function () {
+      left -= 1;
+      button.textContent = text("resendIn").replace("{seconds}", left);
+      if (left <= 0) { clearInterval(timer); button.textContent = label; button.disabled = false; }
+    }, 1000);
+  }
+  document.querySelectorAll("button[data-countdown]").forEach(function (button) {
+    countDown(button, parseInt(button.dataset.countdown, 10), true);
+  });
+
   // 获取验证码: POST /api/sms/send, then a 60-second countdown on the button.
   document.querySelectorAll("[data-sms-purpose]").forEach(function (button) {
     button.addEventListener("click", function (event) {
@@ -53,12 +68,7 @@
         .then(function (data) {
           showResult(phone.name, data.sent, data.message);
           if (!data.sent) { button.disabled = false; return; }
-          var left = 60, label = button.textContent;
-          var timer = setInterval(function () {
-            left -= 1;
-            button.textContent = text("resendIn").replace("{seconds}", left);
-            if (left <= 0) { clearInterval(timer); button.textContent = label; button.disabled = false; }
-          }, 1000);
+          countDown(button, 60);
         })
         .catch(function () { showResult(phone.name, false, text("sendFailed")); button.disabled = false; });
     });
@@ -72,15 +82,37 @@
     if (pw.length >= 8 && classes >= 3) return 2;
     return 1;
   }
+  // Only the server knows the common and breached passwords: 中 or 强 is said once it agrees.
   document.querySelectorAll(".strength[data-for]").forEach(function (meter) {
     var input = document.getElementById(meter.dataset.for);
     var said = meter.querySelector(".strength-text");
-    function update() {
-      var level = strength(input.value);
+    var asked = 0, pending = null;
+    function show(level) {
       meter.dataset.level = String(level);
       // what a screen reader announces, in the page's words (the template translates them)
       said.textContent = level ? meter.querySelector(".strength-label").textContent +
         meter.querySelector("span[data-level='" + level + "']").textContent : "";
+    }
+    function update() {
+      var level = strength(input.value), mine = ++asked;
+      show(Math.min(level, 1));
+      clearTimeout(pending);
+      if (level < 2) return;
+      pending = setTimeout(function () {
+        var form = input.form, body = new URLSearchParams({ password: input.value });
+        ["login_name", "name", "phone", "email"].forEach(function (name) {
+          if (form.elements[name] && form.elements[name].value) body.append(name, form.elements[name].value);
+        });
+        fetch("/api/check/password", { method: "POST", credentials: "same-origin", body: body,
+                                       headers: { "X-CSRFToken": csrfToken(form) } })
+          .then(function (r) { return r.json(); })
+          .then(function (data) {
+            if (mine !== asked) return;  // the password changed meanwhile
+            show(data.valid ? level : 1);
+            showResult(input.name, data.valid, data.message);
+          })
+          .catch(function () {});
+      }, 400);
     }
     input.addEventListener("input", update);
     update();
@@ -123,6 +155,87 @@
   // 选择文件 / 未选择文件: one file control in every browser and language. The native input stays
   // the control (labelled, focusable, what the form sends), only drawn over by the same words in
   // every browser; without scripts it shows as it is.
+  //
+  // A chosen photo larger than the limit (data-max-bytes) is made smaller here, before anything
+  // is sent (JPEG, at most 2,400 px a side, less quality and size until it fits); a file that is
+  // still too large, or of a type the field does not take, is named at once and the form is not
+  // sent — so nothing chosen or typed is lost to a refused upload. The server checks it all again.
+  var MAX_SIDE = 2400;
+
+  function megabytes(bytes) { return (bytes / 1048576).toFixed(1); }
+
+  function shrink(file, limit) {
+    return createImageBitmap(file).then(function (bitmap) {
+      function attempt(scale, quality) {
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+        canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+        var context = canvas.getContext("2d");
+        context.fillStyle = "#fff";  // a transparent PNG becomes white, not black
+        context.fillRect(0, 0, canvas.width, canvas.height);
+        context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+        return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", quality); })
+          .then(function (blob) {
+            if (blob.size <= limit || scale < 0.15) return blob;
+            return attempt(scale * 0.8, Math.max(0.6, quality - 0.1));
+          });
+      }
+      return attempt(Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height)), 0.85);
+    });
+  }
+
+  function accepted(input, file) {
+    var types = (input.accept || "").split(",").map(function (t) { return t.trim().toLowerCase(); });
+    var name = file.name.toLowerCase();
+    return !input.accept || types.some(function (t) { return t && name.endsWith(t); });
+  }
+
+  function prepare(input) {
+    var file = input.files && input.files[0];
+    var limit = parseInt(input.dataset.maxBytes || "0", 10);
+    input.removeAttribute("data-refused");
+    if (!file) return Promise.resolve(null);
+    if (!accepted(input, file)) {
+      input.dataset.refused = text("fileType");
+      return Promise.resolve(null);
+    }
+    if (!limit || file.size <= limit) return Promise.resolve(null);
+    if (!/^image\/(jpeg|png)$/.test(file.type) || !window.createImageBitmap || !window.DataTransfer) {
+      input.dataset.refused = text("fileTooLarge").replace("{size}", megabytes(file.size))
+        .replace("{limit}", megabytes(limit));
+      return Promise.resolve(null);
+    }
+    return shrink(file, limit).then(function (blob) {
+      if (blob.size > limit) {
+        input.dataset.refused = text("fileTooLarge").replace("{size}", megabytes(file.size))
+          .replace("{limit}", megabytes(limit));
+        return null;
+      }
+      var smaller = new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" });
+      var list = new DataTransfer();
+      list.items.add(smaller);
+      input.files = list.files;
+      return text("fileShrunk").replace("{from}", megabytes(file.size)).replace("{to}", megabytes(blob.size));
+    }).catch(function () {
+      input.dataset.refused = text("fileUnreadable");
+      return null;
+    });
+  }
+
+  function fileError(input) {
+    var box = document.getElementById("fileerror_" + input.name);
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "fileerror_" + input.name;
+      box.className = "error";
+      box.setAttribute("role", "alert");
+      (input.closest("td, .field") || input.parentNode).appendChild(box);
+    }
+    box.textContent = input.dataset.refused || "";
+    box.hidden = !input.dataset.refused;
+    input.setAttribute("aria-invalid", input.dataset.refused ? "true" : "false");
+  }
+
   document.querySelectorAll("input[type=file]").forEach(function (input) {
     var face = document.createElement("span");
     face.className = "button secondary file-button";
@@ -136,24 +249,41 @@
     input.after(face, chosen);
     face.addEventListener("click", function () { input.click(); });
     input.addEventListener("change", function () {
-      chosen.textContent = input.files && input.files.length ? input.files[0].name : text("noFile");
+      input.dataset.preparing = "1";
+      prepare(input).then(function (note) {
+        delete input.dataset.preparing;
+        var file = input.files && input.files[0];
+        chosen.textContent = file ? file.name + (note ? " · " + note : "") : text("noFile");
+        fileError(input);
+        preview(input);
+      });
     });
   });
 
   // 预览: show a chosen image before 提交.
-  document.querySelectorAll("input[type=file][data-preview]").forEach(function (input) {
-    input.addEventListener("change", function () {
-      var cell = document.getElementById(input.dataset.preview);
-      var file = input.files && input.files[0];
-      if (!cell || !file) return;
-      cell.innerHTML = "";
-      if (/^image\//.test(file.type)) {
-        var img = document.createElement("img");
-        img.alt = text("preview");
-        img.src = URL.createObjectURL(file);
-        cell.appendChild(img);
-      } else {
-        cell.textContent = file.name;
+  function preview(input) {
+    var cell = input.dataset.preview && document.getElementById(input.dataset.preview);
+    var file = input.files && input.files[0];
+    if (!cell || !file || input.dataset.refused) return;
+    cell.innerHTML = "";
+    if (/^image\//.test(file.type)) {
+      var img = document.createElement("img");
+      img.alt = text("preview");
+      img.src = URL.createObjectURL(file);
+      cell.appendChild(img);
+    } else {
+      cell.textContent = file.name;
+    }
+  }
+
+  // A form with a refused file, or a photo still being made smaller, is not sent yet.
+  document.querySelectorAll("form[enctype='multipart/form-data']").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var waiting = form.querySelector("input[type=file][data-preparing]");
+      var refused = form.querySelector("input[type=file][data-refused]");
+      if (waiting || refused) {
+        event.preventDefault();
+        if (refused) refused.focus();
       }
     });
   });
@@ -215,4 +345,10 @@
       }
     });
   });
+
+  // After a refused form the first field in error has the focus (its message is read with it),
+  // not the top of the page.
+  var firstError = document.querySelector(".field.has-error input:not([type=hidden]), .field.has-error select, " +
+                                          ".field.has-error textarea");
+  if (firstError) firstError.focus();
 })();

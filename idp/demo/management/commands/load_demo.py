@@ -1,5 +1,6 @@
 """Demo data for `make run` (README, "Demo accounts"): accounts, business systems and service
-items. Running it again changes nothing."""
+items, and the portal's example notices, hot services, answers and results. Running it again
+changes nothing."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -8,7 +9,7 @@ from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisatio
 from idp.catalog.models import BusinessSystem
 from idp.delegation.selectors import organisations_for
 from idp.delegation.services import create_grants
-from idp.demo import catalogue
+from idp.demo import catalogue, portal
 from idp.demo import clients as demo_clients
 from idp.realname import services as realname
 
@@ -62,6 +63,9 @@ class Command(BaseCommand):
         self.stdout.write("demo business systems: " + (", ".join(systems) if systems else "already present"))
         demo_clients.register_demo_clients()  # new secrets each run, written to var/demo-clients.json
         self._grant_demo_person()
+        shown = portal.load(asker=Account.objects.filter(login_name__lower=PERSON[0]).first(),
+                            operator=Account.objects.filter(login_name__lower=REVIEWER[0]).first())
+        self.stdout.write("demo portal: " + (", ".join(sorted(set(shown))) if shown else "already present"))
         self.stdout.write("demo accounts: " + (", ".join(created) if created else "already present"))
 
     def _grant_demo_person(self):
