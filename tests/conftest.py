@@ -99,6 +99,22 @@ class Queue:
 
 
 @pytest.fixture
+def published(monkeypatch):
+    """The domain events published during the test (core/events.py), in order; they still run."""
+    from idp.core import events
+
+    seen = []
+    publish = events.publish
+
+    def recording(event):
+        seen.append(event)
+        publish(event)
+
+    monkeypatch.setattr(events, "publish", recording)
+    return seen
+
+
+@pytest.fixture
 def queued(monkeypatch):
     """Jobs go to the queue table instead of running at once (core/jobs.py)."""
     from django_q.conf import Conf

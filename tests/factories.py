@@ -164,12 +164,24 @@ def demo_systems():
 
 
 def sign_in(client, account) -> None:
-    """A signed-in session as the login leaves it: for staff, with its second factor passed
-    (core/permissions.py) — force_login alone is a session from before the account was staff."""
+    """A signed-in session as the login leaves it — through accounts.services.log_in, so the
+    SSO session starts as after a real login — and for staff with its second factor passed
+    (core/permissions.py). Django's force_login alone is a session from before single sign-on
+    (started lazily) and, for staff, from before the account was staff."""
+    from importlib import import_module
+
+    from django.conf import settings as django_settings
+    from django.http import HttpRequest
+
+    from idp.accounts import services
     from idp.core.permissions import SECOND_FACTOR_KEY
 
-    client.force_login(account)
+    request = HttpRequest()
+    request.session = client.session if client.session.session_key else \
+        import_module(django_settings.SESSION_ENGINE).SessionStore()
+    request.META["REMOTE_ADDR"] = "127.0.0.1"
+    services.log_in(request, account, backend="idp.accounts.auth.LoginNameBackend")
     if account.is_staff:
-        session = client.session
-        session[SECOND_FACTOR_KEY] = 1.0
-        session.save()
+        request.session[SECOND_FACTOR_KEY] = 1.0
+    request.session.save()
+    client.cookies[django_settings.SESSION_COOKIE_NAME] = request.session.session_key

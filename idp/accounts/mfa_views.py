@@ -5,14 +5,13 @@ import time
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from idp.accounts import devices, mfa
+from idp.accounts import devices, mfa, services
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.audit.models import Event
@@ -49,7 +48,7 @@ def _pending(request):
 def _finish(request, account: Account, state: dict, response=None):
     """Both factors passed: sign in, and trust this browser for the name from now on."""
     request.session.pop(PENDING, None)
-    login(request, account, backend=BACKEND)
+    services.log_in(request, account, backend=BACKEND)
     permissions.mark_second_factor(request)
     response = response or redirect(state["next"] or "online")
     devices.remember(request, response, account.login_name)

@@ -1,14 +1,17 @@
-"""Use cases that change accounts: registration, profile edits, password change.
+"""Use cases that change accounts: registration, profile edits, logging in and out, password
+change, disabling an account.
 
 Each is a keyword-only function running in one transaction; views, the console, the
-migration and tests all call these.
+migration and tests all call these. What higher layers must do in consequence (single
+sign-on, real-name verification) they do on the events published here (accounts/events.py).
 """
 
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from idp.accounts import signals
+from idp.accounts import events as account_events
 from idp.accounts.models import (
     Account,
     AccountKind,
@@ -19,6 +22,7 @@ from idp.accounts.models import (
 )
 from idp.audit.log import record
 from idp.audit.models import Event
+from idp.core import events
 from idp.identifiers.masking import mask_id_number, mask_phone
 from idp.notify import otp
 
@@ -71,7 +75,7 @@ def register_natural_person(*, login_name: str, password: str, name: str, identi
         set_document(person, "", identity_type=identity_type, id_type=id_type, id_number=id_number)
         person.save()
         record(Event.REGISTERED, account=account, actor=account, ip=ip)
-        signals.registered.send(sender=Account, account=account, ip=ip)
+        events.publish(account_events.Registered(account=account, ip=ip))
     return account
 
 
@@ -105,7 +109,7 @@ def register_organisation(*, data: dict, code_id: int, ip: str = "") -> Account:
         except IntegrityError:
             raise UsccTaken() from None
         record(Event.REGISTERED, account=account, actor=account, ip=ip)
-        signals.registered.send(sender=Account, account=account, ip=ip)
+        events.publish(account_events.Registered(account=account, ip=ip))
     return account
 
 
@@ -164,13 +168,56 @@ def update_profile(*, account: Account, profile, email: str, documents: tuple[st
                 OrganisationChange.objects.create(organisation=profile, actor=actor, changes=changes)
             record(Event.PROFILE_UPDATED, account=account, actor=actor, ip=ip, fields=changed)
     if IDENTITY_FIELDS[account.kind] & set(changed):
-        signals.identity_changed.send(sender=Account, account=account, actor=actor, ip=ip)
+        events.publish(account_events.IdentityChanged(account=account, actor=actor, ip=ip))
     return changed
 
 
-def change_password(*, account: Account, new_password: str, ip: str = "") -> None:
-    """Set a new password. Django's session hash check then ends the account's other sessions."""
+def change_password(*, request, account: Account, new_password: str, ip: str = "") -> None:
+    """The holder sets a new password in `request`'s session, which stays signed in; Django's
+    session hash check ends the account's other platform sessions, and single sign-on its
+    other SSO sessions (PasswordChanged)."""
     with transaction.atomic():
         account.set_password(new_password)
         account.save(update_fields=["password"])
+        update_session_auth_hash(request, account)
         record(Event.PASSWORD_CHANGED, account=account, actor=account, ip=ip)
+        events.publish(account_events.PasswordChanged(request=request, account=account))
+
+
+def log_in(request, account: Account, *, backend: str | None = None) -> None:
+    """Begin the platform session of an account whose factors all passed (the login views)."""
+    login(request, account, backend=backend)
+    events.publish(account_events.LoggedIn(request=request, account=account))
+
+
+def log_out(request, *, ip: str = "", via: str = "") -> None:
+    """End the platform session — and with it the SSO session (LoggingOut). `via`: the protocol
+    whose logout asked for it, for the audit log."""
+    if request.user.is_authenticated:
+        detail = {"via": via} if via else {}
+        record(Event.LOGOUT, account=request.user, actor=request.user, ip=ip, **detail)
+        events.publish(account_events.LoggingOut(request=request, account=request.user))
+    logout(request)
+
+
+def set_active(*, account: Account, active: bool, actor: Account, ip: str = "") -> None:
+    """An operator enables or disables an account (系统管理); a disabled one is signed out of
+    everything at once (AccountDisabled)."""
+    if account.is_active == active:
+        return
+    with transaction.atomic():
+        Account.objects.filter(pk=account.pk).update(is_active=active)
+        account.is_active = active
+        record(Event.ACCOUNT_ENABLED if active else Event.ACCOUNT_DISABLED, account=account, actor=actor, ip=ip)
+        if not active:
+            events.publish(account_events.AccountDisabled(account=account))
+
+
+def set_staff(*, account: Account, staff: bool, superuser: bool, actor: Account, ip: str = "") -> None:
+    """An operator gives or takes the console's rights (系统管理), in the audit log."""
+    if (account.is_staff, account.is_superuser) == (staff, superuser):
+        return
+    with transaction.atomic():
+        Account.objects.filter(pk=account.pk).update(is_staff=staff, is_superuser=superuser)
+        account.is_staff, account.is_superuser = staff, superuser
+        record(Event.STAFF_CHANGED, account=account, actor=actor, ip=ip, staff=staff, superuser=superuser)

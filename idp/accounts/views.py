@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,9 +13,6 @@ from django.views.decorators.http import require_POST
 from idp.accounts import devices, forms, hooks, mfa, mfa_views, services
 from idp.accounts.login import LoginRefused, authenticate_at_tab
 from idp.accounts.models import Account, AccountKind
-from idp.accounts.signals import password_changed
-from idp.audit.log import record
-from idp.audit.models import Event
 from idp.core import permissions
 from idp.core.http import client_ip, local_next
 from idp.identifiers import validators
@@ -139,7 +135,7 @@ def login_view(request):
                 else:
                     if mfa.needs_second_factor(account):
                         return mfa_views.begin(request, account, next_url)
-                    login(request, account)
+                    services.log_in(request, account)
                     response = redirect(next_url or "online")
                     devices.remember(request, response, data["login_name"])
                     return response
@@ -162,9 +158,7 @@ def admin_login(request):
 
 @require_POST
 def logout_view(request):
-    if request.user.is_authenticated:
-        record(Event.LOGOUT, account=request.user, actor=request.user, ip=client_ip(request))
-    logout(request)
+    services.log_out(request, ip=client_ip(request))
     messages.info(request, _("您已安全退出登录"))
     return redirect("login")
 
@@ -220,11 +214,8 @@ def password_change(request):
     if request.method == "POST":
         form = forms.PasswordChangeForm(request.user, request.POST)
         if form.is_valid():
-            services.change_password(account=request.user,
-                                     new_password=form.cleaned_data["password"],
-                                     ip=client_ip(request))
-            update_session_auth_hash(request, request.user)
-            password_changed.send(sender=type(request.user), account=request.user, request=request)
+            services.change_password(request=request, account=request.user,
+                                     new_password=form.cleaned_data["password"], ip=client_ip(request))
             messages.success(request, _("密码已修改,其他设备上的登录已失效"))
             return redirect("profile")
     else:

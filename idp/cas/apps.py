@@ -8,6 +8,7 @@ class CasConfig(AppConfig):
 
     def ready(self):
         from idp.cas import tickets
-        from idp.sso.sessions import session_ended
+        from idp.core import events
+        from idp.sso.events import SessionEnded
 
-        session_ended.connect(tickets.forget_session_tickets, dispatch_uid="cas-forget-tickets")
+        events.subscribe(SessionEnded, tickets.forget_session_tickets)

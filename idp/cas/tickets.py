@@ -121,7 +121,7 @@ def issue_proxy_ticket(*, pgt: str, target_service: str) -> str:
     return ticket
 
 
-def forget_session_tickets(sender, session, **kwargs) -> None:
-    """The session ended: its unvalidated service tickets must not start new sessions."""
-    for ticket in session.participants.exclude(ticket="").values_list("ticket", flat=True):
+def forget_session_tickets(event) -> None:
+    """SessionEnded: the session's unvalidated service tickets must not start new sessions."""
+    for ticket in event.session.participants.exclude(ticket="").values_list("ticket", flat=True):
         store.take("cas:" + ticket)

@@ -5,7 +5,6 @@ import json
 from xml.sax.saxutils import escape
 
 from django.contrib import messages
-from django.contrib.auth import logout as platform_logout
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from idp.accounts import services as account_services
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.cas import tickets
@@ -156,9 +156,7 @@ def logout(request):
     confirmation form's POST, which the CSRF check guards."""
     if request.user.is_authenticated and request.method != "POST":
         return render(request, "sso/confirm_logout.html", {"action": request.get_full_path()})
-    if request.user.is_authenticated:
-        record(Event.LOGOUT, account=request.user, actor=request.user, ip=client_ip(request), via="cas")
-    platform_logout(request)
+    account_services.log_out(request, ip=client_ip(request), via="cas")
     service = request.GET.get("service", "")
     if service and clients.for_service(service) is not None:
         return redirect(service)

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from idp.accounts.models import Account, AccountKind
-from idp.audit.log import record
+from idp.audit.log import audit_row, record
 from idp.audit.models import Event
 from idp.catalog.models import BusinessSystem
-from idp.core import ratelimit
+from idp.core import events, ratelimit
+from idp.delegation.events import GrantEnded
 from idp.delegation.models import Grant, GrantSource, GrantStatus
 from idp.delegation.selectors import grants_in_force
-from idp.delegation.signals import grant_ended
 
 # Deliberately one message for every way a look-up can miss, so the form reveals nothing
 # about accounts the organisation does not already know.
@@ -125,6 +125,22 @@ def create_grants(*, organisation: Account, person: Account, systems, expires_on
     return grants
 
 
+def migration_grant_rows(*, organisation: Account, person_id: int, person_login_name: str, systems,
+                         at) -> tuple[list[dict], list[dict]]:
+    """create_grants' bulk form for the legacy import (case R4), which writes a million accounts in
+    batches with COPY: the rows of the grants from `organisation` to a person not yet created
+    (by id) in each of `systems`, and their audit rows on both sides — what create_grants
+    would write for them, without a statement per grant."""
+    grants, audits = [], []
+    for system in systems:
+        grants.append({"organisation_id": organisation.pk, "person_id": person_id, "system_id": system.pk,
+                       "source": GrantSource.MIGRATION, "created_at": at})
+        for side, other in ((organisation.pk, person_login_name), (person_id, organisation.login_name)):
+            audits.append(audit_row(Event.GRANT_CREATED, account_id=side, at=at, system=system.code,
+                                    source=GrantSource.MIGRATION, **{"with": other}))
+    return grants, audits
+
+
 def _own_grant(*, grant_id, **owner) -> Grant:
     """The grant in force with this id belonging to `owner`, locked; GrantNotFound otherwise
     (another organisation's id looks exactly like a missing one)."""
@@ -150,7 +166,7 @@ def change_grant(*, organisation: Account, grant_id, expires_on: date | None, ac
 def _end(grant: Grant, status: str, actor: Account) -> None:
     grant.status, grant.ended_at, grant.ended_by = status, timezone.now(), actor
     grant.save(update_fields=["status", "ended_at", "ended_by"])
-    grant_ended.send(sender=Grant, grant=grant)  # tokens acting under it end now, not at expiry
+    events.publish(GrantEnded(grant=grant))  # what was entered under it ends now, not at expiry
 
 
 def revoke_grant(*, organisation: Account, grant_id, actor: Account, ip: str = "") -> Grant:

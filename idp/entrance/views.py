@@ -1,10 +1,10 @@
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from idp.accounts import services as account_services
 from idp.accounts.models import AccountKind
 from idp.catalog.models import Follow, ServiceItem, SystemVisit
 from idp.core import ratelimit
@@ -68,7 +68,7 @@ def enter(request, pk):
 def switch_account(request):
     """退出并前往…登录: a wrong-kind user leaves this session to log in at the other window."""
     target = local_next(request, request.POST.get("next"), "/login/")
-    logout(request)
+    account_services.log_out(request, ip=client_ip(request))
     return redirect(target)
 
 

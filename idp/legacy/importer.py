@@ -21,12 +21,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from idp.accounts.models import PASSING_STATUSES, Account, AccountKind, NaturalPerson, Organisation
-from idp.audit.log import audit_row, record
+from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
 from idp.catalog.known import HIGH_TECH, TECH_SME
 from idp.catalog.models import BusinessSystem
 from idp.core import crypto
-from idp.delegation.models import Grant, GrantSource
+from idp.delegation import services as delegation
+from idp.delegation.models import Grant
 from idp.identifiers.documents import DOCUMENT_TYPES
 from idp.legacy import bulk, rules
 from idp.legacy.models import LegacyAccount, MigrationError, MigrationRun
@@ -276,12 +277,11 @@ class Importer:
                                       "region_type": "domestic", "legal_type": "enterprise",
                                       "agent_name": row.contact_name})
             if kind == rules.ENTERPRISE and d.case == "R4":
-                for system in self.grant_systems:
-                    grants.append({"organisation_id": d.existing.pk, "person_id": account_id,
-                                   "system_id": system.pk, "source": GrantSource.MIGRATION, "created_at": now})
-                    for side, other in ((d.existing.pk, d.login_name), (account_id, d.existing.login_name)):
-                        audits.append(audit_row(Event.GRANT_CREATED, account_id=side, at=now, system=system.code,
-                                                source="migration", **{"with": other}))
+                rows, audited = delegation.migration_grant_rows(
+                    organisation=d.existing, person_id=account_id, person_login_name=d.login_name,
+                    systems=self.grant_systems, at=now)
+                grants += rows
+                audits += audited
         bulk.insert(Account, accounts)
         bulk.insert(NaturalPerson, people)
         bulk.insert(Organisation, organisations)

@@ -7,11 +7,11 @@ class OidcConfig(AppConfig):
     verbose_name = "OpenID Connect"
 
     def ready(self):
-        from idp.core import jobs
-        from idp.delegation.signals import grant_ended
+        from idp.core import events, jobs
+        from idp.delegation.events import GrantEnded
         from idp.oidc import tokens
-        from idp.sso.sessions import session_ended
+        from idp.sso.events import SessionEnded
 
-        session_ended.connect(tokens.revoke_for_session, dispatch_uid="oidc-revoke-session")
-        grant_ended.connect(tokens.revoke_for_grant, dispatch_uid="oidc-revoke-grant")
+        events.subscribe(SessionEnded, tokens.revoke_for_session)
+        events.subscribe(GrantEnded, tokens.revoke_for_grant)
         jobs.every(60, "idp.oidc.tasks.purge")

@@ -144,16 +144,17 @@ def revoke_family(family_pk: int, *, reason: str) -> None:
         revocation.revoke_gid(family_pk)
 
 
-def revoke_for_session(sender, session, **kwargs) -> None:
-    """The SSO session ended: its tokens end with it."""
+def revoke_for_session(event) -> None:
+    """SessionEnded: the session's tokens end with it."""
     with transaction.atomic():
-        for family_pk in Authorization.objects.filter(session=session, revoked_at__isnull=True).values_list(
+        for family_pk in Authorization.objects.filter(session=event.session, revoked_at__isnull=True).values_list(
                 "pk", flat=True):
             revoke_family(family_pk, reason="session_ended")
 
 
-def revoke_for_grant(sender, grant, **kwargs) -> None:
-    """A delegation grant was revoked or declined: the families acting under it end."""
+def revoke_for_grant(event) -> None:
+    """GrantEnded: the families acting under the grant end."""
+    grant = event.grant
     families = Authorization.objects.filter(account_id=grant.person_id, acting_for_id=grant.organisation_id,
                                             client__system_id=grant.system_id, revoked_at__isnull=True)
     for family_pk in families.values_list("pk", flat=True):

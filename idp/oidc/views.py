@@ -18,7 +18,6 @@ from authlib.oidc.core.errors import (
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +28,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from idp.accounts import services as account_services
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core.http import client_ip
@@ -366,9 +366,7 @@ class EndSession(EndSessionEndpoint):
 
     def end_session(self, end_session_request):
         request = end_session_request.request._request
-        if request.user.is_authenticated:
-            record(Event.LOGOUT, account=request.user, actor=request.user, ip=client_ip(request), via="oidc")
-        logout(request)
+        account_services.log_out(request, ip=client_ip(request), via="oidc")
 
 
 server.register_endpoint(EndSession)

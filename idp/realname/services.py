@@ -27,7 +27,7 @@ from idp.accounts.models import (
 )
 from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
-from idp.core import ratelimit
+from idp.core import jobs, ratelimit
 from idp.identifiers.masking import mask_login_name
 from idp.realname import uploads, verifiers
 from idp.realname.models import LEGAL_SLOTS, NATURAL_SLOTS, EvidenceFile, Slot, Submission, SubmissionStatus
@@ -184,6 +184,15 @@ def record_automatic_result(*, account: Account, result: verifiers.Result, actor
                 _set_status(account, RealNameStatus.REGISTRY_PASSED)
                 record(Event.REALNAME_PASSED, account=account, actor=actor, ip=ip)
     return account.realname_status
+
+
+def on_registered(event) -> None:
+    """Registered: the registry check runs in a worker once the account is committed."""
+    jobs.enqueue("idp.realname.tasks.check_registration", event.account.pk, event.ip)
+
+
+def on_identity_changed(event) -> None:
+    identity_changed(account=event.account, actor=event.actor, ip=event.ip)
 
 
 def identity_changed(*, account: Account, actor: Account | None, ip: str = "") -> str:

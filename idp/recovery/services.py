@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy
 
 from idp import review
 from idp.accounts import login
+from idp.accounts.events import CredentialsReset
 from idp.accounts.models import Account, NaturalPerson, Organisation, OrganisationChange, set_document
 from idp.accounts.services import change_entry
-from idp.accounts.signals import credentials_reset
 from idp.audit.log import record
 from idp.audit.models import Event
-from idp.core import after_response, ratelimit
+from idp.core import after_response, events, ratelimit
 from idp.identifiers.masking import mask_login_name, mask_phone
 from idp.notify import otp
 from idp.realname import uploads
@@ -156,8 +156,8 @@ def _set_password(account: Account, new_password: str, *, ip: str, **detail) -> 
     login.lift_lock(account.login_name)
     record(Event.RESET_DONE, account=account, actor=account, ip=ip, **detail)
     # The changed password hash ends every platform session (Django's session hash check);
-    # receivers end what lives elsewhere (refresh tokens, SSO sessions).
-    transaction.on_commit(lambda: credentials_reset.send(sender=Account, account=account))
+    # single sign-on ends what lives elsewhere (SSO sessions, refresh tokens).
+    events.publish(CredentialsReset(account=account))
 
 
 # --- 5.2 / 5.3 appeals ------------------------------------------------------------------------

@@ -5,6 +5,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from idp.audit.log import record
+from idp.audit.models import Event
+from idp.core.http import client_ip
 from idp.sso import clients
 from idp.sso.models import Client, LogoutDelivery
 
@@ -64,19 +67,19 @@ class ClientAdmin(admin.ModelAdmin):
         return obj.is_public
 
     def save_model(self, request, obj, form, change):
-        secret = None
-        if not change:
-            secret, obj.secret_digest = clients.new_secret()
         super().save_model(request, obj, form, change)
-        if secret:
-            messages.warning(request, f"client_id: {obj.client_id}  client_secret: {secret}"
-                                      "(只显示这一次,请立即交给业务系统)")
+        record(Event.CLIENT_REGISTERED, actor=request.user, ip=client_ip(request), client_id=obj.client_id,
+               changed=sorted(form.changed_data) if change else [])
+        if not change:
+            secret = clients.issue_secret(obj, actor=request.user, ip=client_ip(request))
+            messages.warning(request, _("client_id: %(client_id)s  client_secret: %(secret)s"
+                                        "(只显示这一次,请立即交给业务系统)")
+                             % {"client_id": obj.client_id, "secret": secret})
 
     @admin.action(description=_("重新生成 client_secret(旧密钥立即失效)"))
     def regenerate_secret(self, request, queryset):
         for client in queryset:
-            secret, client.secret_digest = clients.new_secret()
-            client.save(update_fields=["secret_digest"])
+            secret = clients.issue_secret(client, actor=request.user, ip=client_ip(request))
             messages.warning(request, _("%(client_id)s: client_secret: %(secret)s(只显示这一次)")
                              % {"client_id": client.client_id, "secret": secret})
 

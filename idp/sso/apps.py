@@ -10,11 +10,21 @@ class SsoConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from idp.accounts import events as account_events
         from idp.catalog.models import BusinessSystem
-        from idp.core import jobs, metrics
-        from idp.sso import clients, receivers  # noqa: F401  (receivers connects the session signals)
+        from idp.core import events, jobs, metrics
+        from idp.delegation.events import GrantEnded
+        from idp.sso import clients, sessions
         from idp.sso.models import Client, LogoutDelivery
 
+        # What single sign-on does when accounts and grants change (core/events.py).
+        events.subscribe(account_events.LoggedIn, sessions.on_login)
+        events.subscribe(account_events.LoggingOut, sessions.on_logout)
+        events.subscribe(account_events.PasswordChanged, sessions.on_password_changed)
+        events.subscribe(account_events.CredentialsReset, sessions.on_credentials_reset)
+        events.subscribe(account_events.AccountDisabled, sessions.on_account_disabled)
+        events.subscribe(GrantEnded, sessions.on_grant_ended)
+        # Every process's copy of the registered clients follows each change, however it is made.
         for model in (Client, BusinessSystem):
             post_save.connect(clients.changed, sender=model, dispatch_uid=f"clients-changed-{model.__name__}")
             post_delete.connect(clients.changed, sender=model, dispatch_uid=f"clients-deleted-{model.__name__}")

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 
+from idp.audit.log import record
+from idp.audit.models import Event
 from idp.catalog.models import BusinessSystem, Protocol
 from idp.core import broadcast, crypto
 from idp.sso.models import Client
@@ -90,11 +92,21 @@ class Registration:
     secret: str | None
 
 
+def issue_secret(client: Client, *, actor=None, ip: str = "") -> str:
+    """A new client_secret (the old one stops working now), shown once; in the audit log."""
+    secret, client.secret_digest = new_secret()
+    with transaction.atomic():
+        client.save(update_fields=["secret_digest"])
+        record(Event.CLIENT_SECRET_ISSUED, actor=actor, ip=ip, client_id=client.client_id)
+    return secret
+
+
 def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), service_pattern: str = "",
              backchannel_logout_uri: str = "", post_logout_redirect_uris=(), public: bool = False,
              id_token_alg: str = "RS256", first_party: bool | None = None, proxy_targets=(),
-             **system_fields) -> Registration:
-    """Create (or re-key) a business system and its client. Returns the secret once."""
+             actor=None, ip: str = "", **system_fields) -> Registration:
+    """Create (or re-key) a business system and its client. Returns the secret once. `actor`:
+    the operator, in the audit log (None: a management command)."""
     if protocol not in Protocol.values:
         raise RegistrationError(f"protocol 必须是 {' 或 '.join(Protocol.values)}")
     for uri in [*redirect_uris, *post_logout_redirect_uris, *filter(None, [backchannel_logout_uri])]:
@@ -120,6 +132,8 @@ def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), serv
         if first_party is not None:
             client.first_party = first_party
         client.save()
+        record(Event.CLIENT_REGISTERED, actor=actor, ip=ip, client_id=client.client_id, protocol=protocol,
+               public=public)
     return Registration(system, client, secret)
 
 

@@ -1,21 +1,21 @@
 """The SSO session: started by every platform login, joined by each business system that
-receives a code or a ticket, ended by logout, password reset or an account lock — which
-queues a logout notification for every participant (sent by the worker in logout.py)."""
+receives a code or a ticket, ended by logout, a password change or reset, or a disabled account
+— which queues a logout notification for every participant (sent by the worker in logout.py).
+The `on_…` functions are its reactions to the accounts' and delegation's events (SsoConfig)."""
 
 import secrets
+import time
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.dispatch import Signal
 from django.utils import timezone
 
+from idp.core import events
+from idp.sso.events import SessionEnded
 from idp.sso.models import Client, Participant, SsoSession
 
 SESSION_KEY = "sso"  # {"sid", "pk", "account", "auth_time"} of the SSO session, in the platform session
 FRESH_LOGIN_KEY = "fresh_login_at"  # when the password was last typed (CAS renew=true)
-
-# Sent with `session` once it has ended; the OIDC provider revokes the session's tokens.
-session_ended = Signal()
 
 
 def _remember(request, session: SsoSession) -> SsoSession:
@@ -71,7 +71,7 @@ def end(session: SsoSession, *, reason: str) -> bool:
         if not won:
             return False
         logout.queue_for(session)
-    session_ended.send(sender=SsoSession, session=session)
+        events.publish(SessionEnded(session=session))
     return True
 
 
@@ -94,3 +94,34 @@ def end_for_account(account, *, reason: str, keep_sid: str | None = None) -> int
     if keep_sid:
         sessions = sessions.exclude(sid=keep_sid)
     return sum(end(s, reason=reason) for s in sessions)
+
+
+# --- reactions to the accounts' and delegation's events ---
+
+def on_login(event) -> None:
+    start(event.request, event.account)
+    event.request.session[FRESH_LOGIN_KEY] = time.time()
+
+
+def on_logout(event) -> None:
+    sid = current_sid(event.request)
+    session = SsoSession.objects.filter(sid=sid, ended_at__isnull=True).first() if sid else None
+    if session is not None:
+        end(session, reason="logout")
+
+
+def on_password_changed(event) -> None:
+    """The holder's other browsers are signed out of every business system; this one stays."""
+    end_for_account(event.account, reason="password_changed", keep_sid=current_sid(event.request))
+
+
+def on_credentials_reset(event) -> None:
+    end_for_account(event.account, reason="password_reset")
+
+
+def on_account_disabled(event) -> None:
+    end_for_account(event.account, reason="account_locked")
+
+
+def on_grant_ended(event) -> None:
+    leave_for_grant(event.grant)

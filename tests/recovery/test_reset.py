@@ -7,7 +7,7 @@ from captcha.models import CaptchaStore
 from django.core import mail
 from django.test import Client
 
-from idp.accounts.signals import credentials_reset
+from idp.accounts.events import CredentialsReset
 from idp.audit.models import AuditEntry, Event
 from idp.recovery import services
 from tests import factories
@@ -100,26 +100,19 @@ def test_code_goes_only_to_the_reserved_phone(client, person, settings):
     assert [m["phone"] for m in outbox_messages()] == ["13955556656"]
 
 
-def test_reset_succeeds_and_ends_every_session(client, person, django_capture_on_commit_callbacks):
+def test_reset_succeeds_and_ends_every_session(client, person, published):
     elsewhere = Client()
     elsewhere.force_login(person)
-    received = []
-    credentials_reset.connect(lambda sender, account, **kw: received.append(account), weak=False,
-                              dispatch_uid="test-reset")
-    try:
-        lookup(client, "forgetful")
-        send_code(client, person)
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post("/password/reset/verify/",
-                                   reset_data(person, code=last_code(person.phone, "reset_password")))
-    finally:
-        credentials_reset.disconnect(dispatch_uid="test-reset")
+    lookup(client, "forgetful")
+    send_code(client, person)
+    response = client.post("/password/reset/verify/",
+                           reset_data(person, code=last_code(person.phone, "reset_password")))
     assert response.url == "/password/reset/done/"
     assert "重置密码已完成" in client.get("/password/reset/done/").content.decode()
     person.refresh_from_db()
     assert person.check_password(NEW) and not person.check_password(PASSWORD)
     assert elsewhere.get("/online/profile/").status_code == 302  # the other session ended
-    assert received == [person]
+    assert [e.account for e in published if isinstance(e, CredentialsReset)] == [person]
     assert AuditEntry.objects.filter(event=Event.RESET_DONE, account=person).exists()
 
 

@@ -48,3 +48,32 @@ def test_bad_patterns_and_uris_are_refused_by_field(client, operator, field, val
     response = client.post("/admin/sso/client/add/", _form(system, **{field: value}))
     assert response.status_code == 200
     assert field in response.context["adminform"].form.errors
+
+
+def test_every_admin_write_is_in_the_audit_log(client, operator):
+    """Issue 26: registering a client or regenerating its secret in 系统管理 wrote no audit entry,
+    and is_staff / is_active edits landed only in Django's own log."""
+    from idp.accounts.models import Account
+    from idp.audit.models import AuditEntry, Event
+    from idp.sso.models import Client, SsoSession
+
+    system = factories.demo_systems()["hgrag"]
+    client.post("/admin/sso/client/add/", _form(system))
+    registered = Client.objects.get(client_id="kjcg")
+    client.post("/admin/sso/client/", {"action": "regenerate_secret", "_selected_action": [registered.pk]})
+    events = list(AuditEntry.objects.filter(actor=operator).values_list("event", flat=True))
+    assert events.count(Event.CLIENT_REGISTERED) == 1 and events.count(Event.CLIENT_SECRET_ISSUED) == 2
+
+    person = factories.natural_account("admin_edited")
+    from tests.wsgi import ProductionClient
+
+    elsewhere = ProductionClient()
+    factories.sign_in(elsewhere, person)
+    form = {"email": "", "is_active": "", "is_staff": "on", "groups": []}
+    assert client.post(f"/admin/accounts/account/{person.pk}/change/", form).status_code == 302
+    person.refresh_from_db()
+    assert person.is_active is False and person.is_staff is True
+    assert set(AuditEntry.objects.filter(account=person, actor=operator).values_list("event", flat=True)) == {
+        Event.ACCOUNT_DISABLED, Event.STAFF_CHANGED}
+    assert SsoSession.objects.get(account=person).end_reason == "account_locked"
+    assert Account.objects.get(pk=person.pk).is_active is False

@@ -10,7 +10,9 @@ from django.test import Client
 from django.utils import timezone
 from joserfc import jwt
 
-from idp.accounts.signals import credentials_reset
+from idp.accounts import services as account_services
+from idp.accounts.events import CredentialsReset
+from idp.core import events
 from idp.sso import claims, keys, logout, sessions
 from idp.sso.models import LogoutDelivery, SsoSession
 from tests import factories
@@ -91,23 +93,22 @@ def test_password_reset_and_account_lock_end_the_sso_sessions(client, two_system
     person = factories.natural_account()
     client.force_login(person)
     _sign_on_both(client, oidc, cas, receiver)
-    credentials_reset.send(sender=type(person), account=person)
+    events.publish(CredentialsReset(account=person))
     assert SsoSession.objects.get(account=person).end_reason == "password_reset"
     assert logout.deliver_due() == 2
 
-    client.force_login(person)
+    factories.sign_in(client, person)
     _sign_on_both(client, oidc, cas, receiver)
-    person.is_active = False
-    person.save()
+    account_services.set_active(account=person, active=False, actor=factories.staff())
     assert SsoSession.objects.filter(account=person, ended_at__isnull=True).count() == 0
     assert SsoSession.objects.filter(end_reason="account_locked").count() == 1
 
 
 def test_logging_in_again_keeps_the_session(client):
     person = factories.natural_account()
-    client.force_login(person)
+    factories.sign_in(client, person)
     sid = client.session[sessions.SESSION_KEY]["sid"]
-    client.force_login(person)
+    factories.sign_in(client, person)
     assert client.session[sessions.SESSION_KEY]["sid"] == sid
     assert SsoSession.objects.count() == 1
 
@@ -232,7 +233,7 @@ def test_changing_the_password_logs_the_other_browsers_out_of_the_business_syste
     other = Client()
     other.force_login(person)
     _sign_on_both(other, oidc, cas, receiver)
-    client.force_login(person)
+    factories.sign_in(client, person)
     mine = client.session[sessions.SESSION_KEY]["sid"]
     response = client.post("/online/password/", {"old_password": factories.PASSWORD, "password": "Nw7Kq2Lzx9",
                                                  "password_confirm": "Nw7Kq2Lzx9"})
