@@ -14,15 +14,16 @@ from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core import ratelimit
+from idp.core.errors import Refused
 
 GENERIC_ERROR = _("登录名或密码错误")
 
 
-class LoginRefused(Exception):
-    """str() is the message to show; `locked` when a lock (not the password) refused it."""
+class LoginRefused(Refused):
+    """`locked` when a lock (not the password) refused it."""
 
     def __init__(self, message: str, *, locked: bool = False):
-        super().__init__(message)
+        super().__init__(message, code="locked" if locked else "refused")
         self.locked = locked
 
 

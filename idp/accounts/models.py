@@ -18,6 +18,12 @@ class AccountKind(models.TextChoices):
     LEGAL = "legal", gettext_lazy("法人")
 
 
+# The two windows of the login page (SPEC 1), wherever a page sends people to one.
+LOGIN_WINDOWS = {AccountKind.NATURAL: gettext_lazy("自然人登录"), AccountKind.LEGAL: gettext_lazy("法人登录")}
+# Whom a service item serves (服务事项 → 按用户).
+USER_KIND_LABELS = {AccountKind.NATURAL: gettext_lazy("自然人"), AccountKind.LEGAL: gettext_lazy("法人单位")}
+
+
 class RealNameStatus(models.TextChoices):
     """SPEC 3: one state machine for both kinds."""
 

@@ -9,7 +9,6 @@ sign-on, real-name verification) they do on the events published here (accounts/
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from idp.accounts import events as account_events
 from idp.accounts.models import (
@@ -23,6 +22,7 @@ from idp.accounts.models import (
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core import events
+from idp.core.errors import Refused
 from idp.identifiers.masking import mask_id_number, mask_phone
 from idp.notify import otp
 
@@ -33,21 +33,19 @@ IDENTITY_FIELDS = {
 }
 
 
-class Conflict(Exception):
-    """A unique value is already held by another account; `field` names the form field."""
-
-    field = ""
-    message = ""
+class Conflict(Refused):
+    """A unique value is already held by another account."""
 
 
 class LoginNameTaken(Conflict):
-    field = "login_name"
-    message = gettext_lazy("该登录名已注册,请更换登录名")
+    def __init__(self):
+        super().__init__(_("该登录名已注册,请更换登录名"), "login_name", code="login_name_taken")
 
 
 class UsccTaken(Conflict):
-    field = "uscc"
-    message = gettext_lazy("该统一社会信用代码已注册法人账号,如账号被他人占用请通过法人申诉找回")
+    def __init__(self):
+        super().__init__(_("该统一社会信用代码已注册法人账号,如账号被他人占用请通过法人申诉找回"), "uscc",
+                         code="uscc_taken")
 
 
 def _create_account(*, login_name: str, password: str, kind: str, phone: str, code_id: int) -> Account:

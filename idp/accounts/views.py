@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from idp.accounts import devices, forms, hooks, mfa, mfa_views, services
 from idp.accounts.login import LoginRefused, authenticate_at_tab
-from idp.accounts.models import Account, AccountKind
+from idp.accounts.models import LOGIN_WINDOWS, Account, AccountKind
 from idp.core import permissions
 from idp.core.http import client_ip, local_next
 from idp.identifiers import validators
@@ -108,7 +108,7 @@ def register_done(request):
     return render(request, "accounts/register_done.html", {"login_name": login_name, "account": account})
 
 
-LOGIN_TABS = [(AccountKind.NATURAL, gettext_lazy("自然人登录")), (AccountKind.LEGAL, gettext_lazy("法人登录"))]
+LOGIN_TABS = list(LOGIN_WINDOWS.items())
 
 
 def login_view(request):

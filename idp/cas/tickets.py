@@ -15,6 +15,7 @@ import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from idp.core.errors import Refused
 from idp.sso import clients, store
 from idp.sso.models import SsoSession
 
@@ -27,10 +28,11 @@ def new_ticket(prefix: str) -> str:
     return f"{prefix}-" + "".join(secrets.choice(_ALPHABET) for _ in range(40))
 
 
-class CasError(Exception):
+class CasError(Refused):
+    """A CAS 3.0 failure: `code` is the protocol's error code, str() its description."""
+
     def __init__(self, code: str, description: str):
-        super().__init__(description)
-        self.code, self.description = code, description
+        super().__init__(description, code=code)
 
 
 @dataclass

@@ -53,9 +53,9 @@ def _success(result: tickets.Validated, as_json: bool) -> HttpResponse:
 def _failure(error: tickets.CasError, as_json: bool, element: str = "authenticationFailure") -> HttpResponse:
     if as_json:
         return HttpResponse(json.dumps({"serviceResponse": {element: {
-            "code": error.code, "description": error.description}}}, ensure_ascii=False),
+            "code": error.code, "description": error.message}}}, ensure_ascii=False),
             content_type="application/json")
-    return _xml(f'<cas:{element} code="{error.code}">{escape(error.description)}</cas:{element}>')
+    return _xml(f'<cas:{element} code="{error.code}">{escape(error.message)}</cas:{element}>')
 
 
 def _validate_view(allow_proxy: bool):

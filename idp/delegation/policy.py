@@ -14,13 +14,10 @@ family). The callers only word the answer.
 import enum
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
-from idp.accounts.models import PASSING_STATUSES, Account, AccountKind
+from idp.accounts.models import LOGIN_WINDOWS, PASSING_STATUSES, USER_KIND_LABELS, Account, AccountKind
 from idp.delegation.selectors import organisations_for
-
-ORGANISATIONS_UNVERIFIED = (_("授权您办理“{system}”的单位尚未完成实名认证,暂不能代其办理。"
-                            "请单位在“我的信息”中完成实名认证后再试。"))
 
 
 class Refusal(enum.Enum):
@@ -51,6 +48,25 @@ def who_may_enter(account: Account, system, *, item_kind: str | None = None) -> 
         if not identities:
             return Entry(refusal=Refusal.ORGANISATIONS_UNVERIFIED)
     return Entry(identities=tuple(identities))
+
+
+def explain(refusal: Refusal, *, account: Account, system, item_kind: str | None = None) -> str:
+    """The one wording of each refusal, for both doors (办理入口 adds its item's kind)."""
+    if refusal is Refusal.WRONG_KIND:
+        kind = item_kind or (AccountKind.LEGAL if account.is_natural else AccountKind.NATURAL)
+        words = {"system": system.name, "kind": AccountKind(kind).label, "window": LOGIN_WINDOWS[kind],
+                 "serves": USER_KIND_LABELS[kind],
+                 "hint": _("如需代单位办理,请单位管理员在“用户授权管理”中为您授权该业务系统。")
+                 if account.is_natural and kind == AccountKind.LEGAL and system.delegable else ""}
+        if item_kind:
+            return _("该事项面向%(serves)s,当前账号不能办理。%(hint)s"
+                     "请退出后使用%(kind)s账号在“%(window)s”窗口登录。") % words
+        return _("当前账号不能进入“%(system)s”。%(hint)s请退出后使用%(kind)s账号在“%(window)s”窗口登录。") % words
+    if refusal is Refusal.NEEDS_REALNAME:
+        return (_("进入“%(system)s”需要先完成实名认证,当前状态:%(status)s。请在“我的信息”中完成实名认证后再进入。")
+                % {"system": system.name, "status": account.get_realname_status_display()})
+    return (_("授权您办理“%(system)s”的单位尚未完成实名认证,暂不能代其办理。请单位在“我的信息”中完成实名认证后再试。")
+            % {"system": system.name})
 
 
 def _verified(who) -> bool:

@@ -17,6 +17,7 @@ from idp.audit.log import audit_row, record
 from idp.audit.models import Event
 from idp.catalog.models import BusinessSystem
 from idp.core import events, ratelimit
+from idp.core.errors import Refused
 from idp.delegation.events import GrantEnded
 from idp.delegation.models import Grant, GrantSource, GrantStatus
 from idp.delegation.selectors import grants_in_force
@@ -28,17 +29,13 @@ ORGANISATION_UNVERIFIED = gettext_lazy("本单位完成实名认证后才能授�
 TOO_MANY_MISSES = gettext_lazy("核对失败次数过多,请一小时后再试")
 
 
-class DelegationError(Exception):
-    """str() is the message; `field` names the form field it belongs to, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class DelegationError(Refused):
+    pass
 
 
 class GrantNotFound(DelegationError):
     def __init__(self):
-        super().__init__(_("授权记录不存在"))
+        super().__init__(_("授权记录不存在"), code="not_found")
 
 
 def find_person(*, organisation: Account, login_name: str, name: str, id_suffix: str, ip: str = "") -> Account:

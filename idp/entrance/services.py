@@ -13,17 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from idp.accounts.models import Account, AccountKind
+from idp.accounts.models import LOGIN_WINDOWS, USER_KIND_LABELS, Account, AccountKind
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.catalog.models import Follow, ServiceItem, SystemVisit
-from idp.delegation.policy import ORGANISATIONS_UNVERIFIED, Refusal, who_may_enter
+from idp.delegation.policy import Refusal, explain, who_may_enter
 from idp.delegation.selectors import systems_with_grants
 
-KIND_LABELS = {AccountKind.NATURAL: gettext_lazy("自然人"), AccountKind.LEGAL: gettext_lazy("法人单位")}
-WINDOWS = {AccountKind.NATURAL: gettext_lazy("自然人登录"), AccountKind.LEGAL: gettext_lazy("法人登录")}
+KIND_LABELS = USER_KIND_LABELS
 
 
 @dataclass
@@ -59,28 +57,19 @@ def entry_decision(*, account: Account | None, item: ServiceItem) -> EntryDecisi
                 other_action_label=_("代单位办理:前往自然人登录"),
                 other_action_url=_login_url(AccountKind.NATURAL, item))
         return EntryDecision(message=_("办理该事项需要登录,请在“%(window)s”窗口登录后再进入。")
-                             % {"window": WINDOWS[kind]},
-                             action_label=_("前往%(window)s") % {"window": WINDOWS[kind]},
+                             % {"window": LOGIN_WINDOWS[kind]},
+                             action_label=_("前往%(window)s") % {"window": LOGIN_WINDOWS[kind]},
                              action_url=_login_url(kind, item))
     entry = who_may_enter(account, system, item_kind=kind)
-    if entry.refusal is Refusal.WRONG_KIND and account.is_natural and kind == AccountKind.LEGAL:
-        return EntryDecision(
-            message=_("该事项面向法人单位。请退出后使用法人账号在“法人登录”窗口登录;"
-                    "如需代本单位办理,请单位管理员在“用户授权管理”中为您授权该业务系统。"),
-            action_label=_("退出并前往法人登录"), action_url=_login_url(AccountKind.LEGAL, item))
+    if entry.refusal is None:
+        return EntryDecision(identities=list(entry.identities))
+    message = explain(entry.refusal, account=account, system=system, item_kind=kind)
     if entry.refusal is Refusal.WRONG_KIND:
-        return EntryDecision(
-            message=_("该事项面向%(kind)s,当前账号不能办理。请退出后使用%(kind)s账号在“%(window)s”窗口登录。")
-            % {"kind": KIND_LABELS[kind], "window": WINDOWS[kind]},
-            action_label=_("退出并前往%(window)s") % {"window": WINDOWS[kind]}, action_url=_login_url(kind, item))
+        return EntryDecision(message=message, action_label=_("退出并前往%(window)s") % {"window": LOGIN_WINDOWS[kind]},
+                             action_url=_login_url(kind, item))
     if entry.refusal is Refusal.NEEDS_REALNAME:
-        return EntryDecision(
-            message=_("进入“%(system)s”需要先完成实名认证,当前状态:%(status)s。请在“我的信息”中完善信息并完成实名认证。")
-            % {"system": system.name, "status": account.get_realname_status_display()},
-            action_label=_("前往我的信息完成实名认证"), action_url=reverse("profile"))
-    if entry.refusal is Refusal.ORGANISATIONS_UNVERIFIED:
-        return EntryDecision(message=ORGANISATIONS_UNVERIFIED.format(system=system.name))
-    return EntryDecision(identities=list(entry.identities))
+        return EntryDecision(message=message, action_label=_("前往我的信息完成实名认证"), action_url=reverse("profile"))
+    return EntryDecision(message=message)
 
 
 def enter(*, account: Account, item: ServiceItem, acting_for: Account | None, ip: str = "") -> SystemVisit:

@@ -13,9 +13,11 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from idp.core.errors import Refused
 
-class InvalidIdentifier(ValueError):
-    """The value is not a valid identifier of the kind asked for; str() is the user message."""
+
+class InvalidIdentifier(Refused, ValueError):
+    """The value is not a valid identifier of the kind asked for."""
 
 
 # --- normalisation ---------------------------------------------------------------------

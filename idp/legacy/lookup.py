@@ -8,10 +8,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from idp.accounts.models import Organisation
+from idp.accounts.models import LOGIN_WINDOWS, Organisation
 from idp.legacy.models import LegacyAccount, MigrationError
 
-WINDOW = {"legal": gettext_lazy("法人登录"), "natural": gettext_lazy("自然人登录")}
 VERIFY = gettext_lazy("登录后在“在线办事 - 我的信息”中完善信息并完成实名认证,"
                       "认证后即可进入高企认定、科小企评价等业务系统。")
 RECOVER = gettext_lazy("如提示“登录名或密码错误”,说明密码已修改过,请点击“忘记密码?”找回密码后再登录。")
@@ -24,7 +23,7 @@ def _answer(case, login_name, window, password, steps):
 
 def _recorded(record: LegacyAccount) -> dict:
     name, window = record.login_name, record.account_type
-    where = {"window": WINDOW.get(window, ""), "name": name}
+    where = {"window": LOGIN_WINDOWS.get(window, ""), "name": name}
     if record.case == "R4" and record.kind == "person":
         return _answer("R4", None, None, "appeal", [
             _("该手机号对应的本人已在政务服务平台的其他账号完成实名认证,未为您创建新账号(一个证件只能认证一个账号)。"),
@@ -72,7 +71,7 @@ PASSWORDS = {"unchanged": gettext_lazy("火炬中心的原密码(未改变)"),
 def for_people(answer: dict) -> dict:
     """The answer as the page shows it: a plain-language heading instead of the case code, the
     facts that apply, and one button for each next step (the JSON API keeps the codes)."""
-    login = {"legal": (_("法人登录"), "/login/?tab=legal"), "natural": (_("自然人登录"), "/login/?tab=natural")}
+    login = {kind: (LOGIN_WINDOWS[kind], f"/login/?tab={kind}") for kind in LOGIN_WINDOWS}
     forgot = (_("忘记密码"), "/password/forgot/")
     case, name, window = answer["case"], answer["login_name"], answer["login_window"]
     if name:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from idp.core.crypto import keyed_digest
+from idp.core.errors import Refused
 from idp.core.metrics import SMS
 from idp.notify import tasks
 from idp.notify.models import OneTimeCode
@@ -30,12 +31,8 @@ PURPOSES = {
 }
 
 
-class CodeError(Exception):
-    """A code could not be sent or was not accepted; str() is the user message."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.code = code
+class CodeError(Refused):
+    """A code could not be sent or was not accepted (`code` says why)."""
 
 
 def _digest(phone: str, purpose: str, code: str) -> str:
@@ -48,12 +45,12 @@ def send_code(*, phone: str, purpose: str, ip: str, email: bool = False) -> OneT
     With email=True, `phone` is an e-mail address and the code goes by mail.
     """
     if purpose not in PURPOSES:
-        raise CodeError(_("未知的验证码用途"), "purpose")
+        raise CodeError(_("未知的验证码用途"), code="purpose")
     # A short lock (an atomic cache.add) so two simultaneous requests cannot both pass the
     # resend check below and send two codes.
     lock = f"otp-send:{purpose}:{phone}"
     if not cache.add(lock, 1, timeout=10):
-        raise CodeError(_("验证码正在发送,请稍候"), "too_soon")
+        raise CodeError(_("验证码正在发送,请稍候"), code="too_soon")
     try:
         sent = _send_code(phone=phone, purpose=purpose, ip=ip, email=email)
     except CodeError as refused:
@@ -72,18 +69,18 @@ def _send_code(*, phone: str, purpose: str, ip: str, email: bool) -> OneTimeCode
     )
     if last and (now - last.created_at).total_seconds() < settings.IDP_OTP_RESEND_SECONDS:
         wait = settings.IDP_OTP_RESEND_SECONDS - int((now - last.created_at).total_seconds())
-        raise CodeError(_("验证码已发送,请 %(seconds)s 秒后再重新获取") % {"seconds": wait}, "too_soon")
+        raise CodeError(_("验证码已发送,请 %(seconds)s 秒后再重新获取") % {"seconds": wait}, code="too_soon")
     day_ago = now - timedelta(days=1)
     if (
         OneTimeCode.objects.filter(phone=phone, created_at__gte=day_ago).count()
         >= settings.IDP_OTP_DAILY_PER_PHONE
     ):
-        raise CodeError(_("该手机号今天获取验证码的次数已达上限,请明天再试"), "phone_cap")
+        raise CodeError(_("该手机号今天获取验证码的次数已达上限,请明天再试"), code="phone_cap")
     if (
         OneTimeCode.objects.filter(requested_ip=ip, created_at__gte=day_ago).count()
         >= settings.IDP_OTP_DAILY_PER_IP
     ):
-        raise CodeError(_("您今天获取验证码的次数已达上限,请明天再试"), "ip_cap")
+        raise CodeError(_("您今天获取验证码的次数已达上限,请明天再试"), code="ip_cap")
 
     code = f"{secrets.randbelow(10**6):06d}"
     minutes = settings.IDP_OTP_TTL_SECONDS // 60
@@ -109,23 +106,23 @@ def check_code(*, phone: str, purpose: str, code: str) -> int:
     """
     code = (code or "").strip()
     if not code:
-        raise CodeError(_("请输入短信验证码"), "required")
+        raise CodeError(_("请输入短信验证码"), code="required")
     record = OneTimeCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
     if record is None:
-        raise CodeError(_("请先获取短信验证码"), "missing")
+        raise CodeError(_("请先获取短信验证码"), code="missing")
     if record.used_at is not None:
-        raise CodeError(_("验证码已使用,请重新获取"), "used")
+        raise CodeError(_("验证码已使用,请重新获取"), code="used")
     if record.expires_at <= timezone.now():
-        raise CodeError(_("验证码已过期,请重新获取"), "expired")
+        raise CodeError(_("验证码已过期,请重新获取"), code="expired")
     # Count the attempt first, in one conditional update: of any number of parallel guesses
     # only IDP_OTP_MAX_ATTEMPTS get as far as the comparison.
     with transaction.atomic():
         counted = OneTimeCode.objects.filter(pk=record.pk, attempts__lt=settings.IDP_OTP_MAX_ATTEMPTS).update(
             attempts=F("attempts") + 1)
     if not counted:
-        raise CodeError(_("验证码输入错误次数过多,请重新获取"), "attempts")
+        raise CodeError(_("验证码输入错误次数过多,请重新获取"), code="attempts")
     if not secrets.compare_digest(record.code_digest, _digest(phone, purpose, code)):
-        raise CodeError(_("短信验证码错误"), "wrong")
+        raise CodeError(_("短信验证码错误"), code="wrong")
     return record.pk
 
 
@@ -136,4 +133,4 @@ def consume_code(code_id: int) -> None:
         used_at=timezone.now()
     )
     if not spent:
-        raise CodeError(_("验证码已使用,请重新获取"), "used")
+        raise CodeError(_("验证码已使用,请重新获取"), code="used")

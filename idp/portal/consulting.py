@@ -7,15 +7,12 @@ from django.utils.translation import gettext as _
 
 from idp.catalog.models import ServiceItem
 from idp.core import ratelimit
+from idp.core.errors import Refused
 from idp.portal.models import Question
 
 
-class ConsultError(Exception):
-    """str() is the message, naming what is wrong."""
-
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.field = field
+class ConsultError(Refused):
+    pass
 
 
 def ask(*, account, item_id, body: str) -> Question:

@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from idp.catalog.models import SystemVisit
+from idp.core.errors import Refused
 from idp.ratings.models import BAD_SCORES, FollowUp, Rating, Score
 
 
-class RatingError(Exception):
-    """str() is the message for the user or operator."""
+class RatingError(Refused):
+    pass
 
 
 def rate(*, account, visit_id: int, score: int, comment: str = "") -> Rating:

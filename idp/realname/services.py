@@ -28,6 +28,7 @@ from idp.accounts.models import (
 from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
 from idp.core import jobs, ratelimit
+from idp.core.errors import Refused
 from idp.identifiers.masking import mask_login_name
 from idp.realname import uploads, verifiers
 from idp.realname.models import LEGAL_SLOTS, NATURAL_SLOTS, EvidenceFile, Slot, Submission, SubmissionStatus
@@ -35,8 +36,8 @@ from idp.realname.models import LEGAL_SLOTS, NATURAL_SLOTS, EvidenceFile, Slot, 
 log = logging.getLogger(__name__)
 
 
-class VerificationError(Exception):
-    """A transition that cannot happen now; str() is the message for the user or reviewer."""
+class VerificationError(Refused):
+    """A transition that cannot happen now."""
 
 
 class AlreadyDecided(VerificationError):
@@ -52,7 +53,7 @@ class DocumentTaken(VerificationError):
 
 class TooManyChecks(VerificationError):
     def __init__(self):
-        super().__init__(_("重新核验过于频繁,请一小时后再试"))
+        super().__init__(_("重新核验过于频繁,请一小时后再试"), code="too_many")
 
 
 # --- automatic verification ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from idp.core.errors import Refused
 from idp.realname.models import PrivateDocument, Slot
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
@@ -18,16 +19,16 @@ PDF_SLOTS = {Slot.ORG_CERTIFICATE, Slot.LR_DOCUMENT, Slot.OTHER}
 Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs well before memory suffers
 
 
-class InvalidUpload(Exception):
-    """str() names what is wrong with the file."""
+class InvalidUpload(Refused):
+    """What is wrong with one file."""
 
 
-class InvalidUploads(Exception):
+class InvalidUploads(Refused):
     """What is wrong with each file of a form, all at once: `errors` maps the field (slot or
     side) to its message."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
+        super().__init__("; ".join(errors.values()), code="invalid_uploads")
         self.errors = errors
 
 

@@ -24,6 +24,7 @@ from idp.accounts.services import change_entry
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core import after_response, events, ratelimit
+from idp.core.errors import Refused
 from idp.identifiers.masking import mask_login_name, mask_phone
 from idp.notify import otp
 from idp.realname import uploads
@@ -37,13 +38,12 @@ TOO_MANY_SENDS = gettext_lazy("获取验证码过于频繁,请一小时后再试
 NO_SUCH_LINK = gettext_lazy("该链接无效或已过期,请重新申请找回密码")
 
 
-class RecoveryError(Exception):
-    """str() is the message; `field` the form field it belongs to, if any; `wait` the seconds
-    before the same request may be made again, if that is why."""
+class RecoveryError(Refused):
+    """`wait`: the seconds before the same request may be made again, when that is why."""
 
-    def __init__(self, message: str, field: str | None = None, *, wait: int = 0):
-        super().__init__(message)
-        self.field, self.wait = field, wait
+    def __init__(self, message: str, field: str | None = None, *, code: str = "", wait: int = 0):
+        super().__init__(message, field, code=code)
+        self.wait = wait
 
 
 # --- 5.1 登录名重置密码 ---------------------------------------------------------------------

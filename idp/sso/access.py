@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from idp.accounts.models import Account, AccountKind
+from idp.accounts.models import LOGIN_WINDOWS, Account, AccountKind
 from idp.catalog.models import BusinessSystem
-from idp.delegation.policy import ORGANISATIONS_UNVERIFIED, Refusal, who_may_enter
+from idp.delegation.policy import Refusal, explain, who_may_enter
 
 PRESELECT_KEY = "sso_acting_for"  # {system code: "self" | organisation pk}, set by 办理入口
 NOT_HINTED = object()  # the business system named no identity (else: None = oneself, or an organisation)
@@ -39,24 +39,14 @@ def login_tab(system: BusinessSystem) -> str:
 def decide(account: Account, system: BusinessSystem) -> Access:
     """The one policy (delegation.policy.who_may_enter), worded for the sign-on step."""
     entry = who_may_enter(account, system)
+    if entry.refusal is None:
+        return Access(identities=list(entry.identities))
+    message = explain(entry.refusal, account=account, system=system)
     if entry.refusal is Refusal.WRONG_KIND:
         other = AccountKind.LEGAL if account.is_natural else AccountKind.NATURAL
-        hint = (_("如需代单位办理,请单位管理员在“用户授权管理”中为您授权该业务系统。")
-                if account.is_natural and system.delegable else "")
-        window = _("法人登录") if other == AccountKind.LEGAL else _("自然人登录")
-        kind = _("法人") if other == AccountKind.LEGAL else _("自然人")
-        return Access(message=_("当前账号不能进入“%(system)s”。%(hint)s"
-                                "请退出后使用%(kind)s账号在“%(window)s”窗口登录。")
-                      % {"system": system.name, "hint": hint, "kind": kind, "window": window},
-                      action_label=_("退出并前往%(window)s") % {"window": window},
+        return Access(message=message, action_label=_("退出并前往%(window)s") % {"window": LOGIN_WINDOWS[other]},
                       action_url=f"{reverse('login')}?{urlencode({'tab': other})}")
-    if entry.refusal is Refusal.NEEDS_REALNAME:
-        return Access(needs_realname=True,
-                      message=_("进入“%(system)s”需要先完成实名认证,当前状态:%(status)s。请在“我的信息”中完成实名认证后再进入。")
-                      % {"system": system.name, "status": account.get_realname_status_display()})
-    if entry.refusal is Refusal.ORGANISATIONS_UNVERIFIED:
-        return Access(message=ORGANISATIONS_UNVERIFIED.format(system=system.name))
-    return Access(identities=list(entry.identities))
+    return Access(message=message, needs_realname=entry.refusal is Refusal.NEEDS_REALNAME)
 
 
 def preselect(request, system: BusinessSystem, acting_for: Account | None) -> None:

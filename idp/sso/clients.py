@@ -21,14 +21,15 @@ from idp.audit.log import record
 from idp.audit.models import Event
 from idp.catalog.models import BusinessSystem, Protocol
 from idp.core import broadcast, crypto
+from idp.core.errors import Refused
 from idp.sso.models import Client
 
 CACHE_SECONDS = 30
 TOPIC = "clients"  # announced when a client or a business system changes
 
 
-class RegistrationError(ValueError):
-    pass
+class RegistrationError(Refused, ValueError):
+    """A business system's registration that cannot be accepted (an operator's input)."""
 
 
 def new_secret() -> tuple[str, str]:
