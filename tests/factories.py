@@ -8,7 +8,16 @@ from pathlib import Path
 
 from django.conf import settings
 
-from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisation, set_document
+from idp.accounts.models import (
+    AGENT_DOCUMENT,
+    LR_DOCUMENT,
+    OWN_DOCUMENT,
+    Account,
+    AccountKind,
+    NaturalPerson,
+    Organisation,
+    set_document,
+)
 from idp.identifiers.validators import (
     USCC_ALPHABET,
     mod11_2_check_char,
@@ -55,7 +64,7 @@ def natural_account(login_name=None, password=PASSWORD, *, id_number=None, mobil
     account = Account.objects.create_user(login_name, password, kind=AccountKind.NATURAL,
                                           phone=mobile or phone())
     person = NaturalPerson(account=account, name=name)
-    set_document(person, "", identity_type="mainland", id_type="resident_id",
+    set_document(person, OWN_DOCUMENT, identity_type="mainland", id_type="resident_id",
                  id_number=id_number or resident_id())
     person.save()
     return account
@@ -69,9 +78,9 @@ def legal_account(login_name=None, password=PASSWORD, *, code=None, mobile=None,
     org = Organisation(account=account, name=name or f"测试单位{next(_serial)}",
                        region_type="domestic", legal_type="enterprise", uscc=code or uscc(),
                        lr_name="法定代表人", lr_mobile=phone(), agent_name="主代办人")
-    set_document(org, "lr_", identity_type="mainland", id_type="resident_id",
+    set_document(org, LR_DOCUMENT, identity_type="mainland", id_type="resident_id",
                  id_number=resident_id())
-    set_document(org, "agent_", identity_type="mainland", id_type="resident_id",
+    set_document(org, AGENT_DOCUMENT, identity_type="mainland", id_type="resident_id",
                  id_number=resident_id())
     org.save()
     return account

@@ -8,13 +8,23 @@ from django.utils.translation import gettext_lazy as _
 from idp.accounts.document_fields import (
     BLANK_CHOICE,
     DATE_INPUT,
-    DocumentTypeSelect,
     clean_identity,
-    document_type_choices,
-    identity_form_fields,
+    id_number_input,
+    id_type_choice,
+    identity_type_choice,
+    identity_widgets,
+    long_term_check,
+    valid_from_input,
+    valid_to_input,
 )
 from idp.accounts.models import (
+    AGENT,
+    AGENT_DOCUMENT,
+    LR,
+    LR_DOCUMENT,
+    OWN_DOCUMENT,
     AccountKind,
+    DocumentFields,
     Gender,
     LegalType,
     NaturalPerson,
@@ -119,7 +129,9 @@ class NaturalRegistrationForm(PasswordPairMixin, forms.Form):
     password_confirm = forms.CharField(label=_("密码确认"), widget=password_widget(),
                                        error_messages={"required": _("请再次输入密码")})
     name = NameField(label=_("姓名"), max_length=100, error_messages={"required": _("请输入姓名")})
-    locals().update(identity_form_fields("", "", validity=False))
+    identity_type = identity_type_choice(OWN_DOCUMENT)
+    id_type = id_type_choice()
+    id_number = id_number_input()
     phone = IdentifierField(validators.mobile, label=_("手机号码"),
                             error_messages={"required": _("请输入手机号码")})
     sms_code = forms.CharField(label=_("验证码"), max_length=6,
@@ -130,7 +142,7 @@ class NaturalRegistrationForm(PasswordPairMixin, forms.Form):
 
     def clean(self):
         super().clean()
-        clean_identity(self, "", validity=False)
+        clean_identity(self, OWN_DOCUMENT, validity=False)
         return self.cleaned_data
 
 
@@ -157,14 +169,24 @@ class LegalRegistrationForm(PasswordPairMixin, forms.Form):
                               error_messages={"required": _("请输入法定代表人姓名")})
     lr_mobile = IdentifierField(validators.mobile, label=_("法定代表人手机号码"),
                                 error_messages={"required": _("请输入法定代表人手机号码")})
-    locals().update(identity_form_fields("lr_", _("法定代表人"), validity=True))
+    lr_identity_type = identity_type_choice(LR_DOCUMENT, LR)
+    lr_id_type = id_type_choice(LR)
+    lr_id_number = id_number_input(LR)
+    lr_id_valid_from = valid_from_input(LR)
+    lr_id_valid_to = valid_to_input(LR)
+    lr_id_long_term = long_term_check()
     agent_name = NameField(label=_("主代办人姓名"), max_length=100,
                                  error_messages={"required": _("请输入主代办人姓名")})
     agent_mobile = IdentifierField(validators.mobile, label=_("主代办人手机号码"),
                                    error_messages={"required": _("请输入主代办人手机号码")})
     agent_sms_code = forms.CharField(label=_("主代办人手机号验证码"), max_length=6,
                                      error_messages={"required": _("请输入短信验证码")})
-    locals().update(identity_form_fields("agent_", _("主代办人"), validity=True))
+    agent_identity_type = identity_type_choice(AGENT_DOCUMENT, AGENT)
+    agent_id_type = id_type_choice(AGENT)
+    agent_id_number = id_number_input(AGENT)
+    agent_id_valid_from = valid_from_input(AGENT)
+    agent_id_valid_to = valid_to_input(AGENT)
+    agent_id_long_term = long_term_check()
     agree = agreement_field(_("《法人实名注册协议》"))
 
     sms_phone_field, sms_code_field, sms_purpose = "agent_mobile", "agent_sms_code", "register_agent"
@@ -180,8 +202,8 @@ class LegalRegistrationForm(PasswordPairMixin, forms.Form):
             data["uscc"] = None
             if not (data.get("registration_number") or "").strip():
                 self.add_error("registration_number", _("港澳台地区单位、境外单位请填写注册登记号码"))
-        clean_identity(self, "lr_", validity=True)
-        clean_identity(self, "agent_", validity=True)
+        clean_identity(self, LR_DOCUMENT, validity=True)
+        clean_identity(self, AGENT_DOCUMENT, validity=True)
         return data
 
 
@@ -222,7 +244,7 @@ class PasswordChangeForm(PasswordPairMixin, forms.Form):
 class ProfileFormMixin:
     """Shared by both profile forms: identity numbers validated like at registration."""
 
-    documents: tuple[str, ...] = ()
+    documents: tuple[DocumentFields, ...] = ()
     validity = False  # whether the documents carry 证件有效期 with 长期有效
     names: tuple[str, ...] = ()  # checked like every NameField
 
@@ -234,8 +256,8 @@ class ProfileFormMixin:
                 field.choices = [BLANK_CHOICE, *choices[1:]]
 
     def _post_clean(self):
-        for prefix in self.documents:
-            clean_identity(self, prefix, validity=self.validity)
+        for document in self.documents:
+            clean_identity(self, document, validity=self.validity)
         for field in self.names:
             if self.cleaned_data.get(field):
                 try:
@@ -245,20 +267,10 @@ class ProfileFormMixin:
         super()._post_clean()
 
 
-def identity_widgets(prefix: str) -> dict:
-    return {
-        f"{prefix}identity_type": forms.RadioSelect,
-        f"{prefix}id_type": DocumentTypeSelect(choices=document_type_choices()),
-        f"{prefix}id_number": forms.TextInput,
-        f"{prefix}id_valid_from": DATE_INPUT,
-        f"{prefix}id_valid_to": DATE_INPUT,
-    }
-
-
 class NaturalProfileForm(ProfileFormMixin, forms.ModelForm):
     """修改个人信息: the owner's edit form (the one place the full number is shown)."""
 
-    documents = ("",)
+    documents = (OWN_DOCUMENT,)
     names = ("name",)
     email = forms.EmailField(label=_("电子邮箱"), required=False)
 
@@ -267,7 +279,7 @@ class NaturalProfileForm(ProfileFormMixin, forms.ModelForm):
         fields = ["name", "gender", "ethnicity", "title", "birth_date", "telephone",
                   "identity_type", "id_type", "id_number", "id_valid_from", "id_valid_to",
                   "address"]
-        widgets = {"birth_date": DATE_INPUT, **identity_widgets("")}
+        widgets = {"birth_date": DATE_INPUT, **identity_widgets(OWN_DOCUMENT)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -281,7 +293,7 @@ class NaturalProfileForm(ProfileFormMixin, forms.ModelForm):
 class OrganisationProfileForm(ProfileFormMixin, forms.ModelForm):
     """修改法人信息."""
 
-    documents = ("lr_", "agent_")
+    documents = (LR_DOCUMENT, AGENT_DOCUMENT)
     validity = True
     names = ("name", "english_name", "short_name", "lr_name", "agent_name")
     email = forms.EmailField(label=_("电子邮箱"), required=False)
@@ -298,14 +310,14 @@ class OrganisationProfileForm(ProfileFormMixin, forms.ModelForm):
                   "agent_name", "agent_identity_type", "agent_id_type", "agent_id_number",
                   "agent_id_valid_from", "agent_id_valid_to", "agent_id_long_term"]
         widgets = {"business_scope": forms.Textarea(attrs={"rows": 3}),
-                   **identity_widgets("lr_"), **identity_widgets("agent_")}
+                   **identity_widgets(LR_DOCUMENT), **identity_widgets(AGENT_DOCUMENT)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for prefix in self.documents:
-            for name in ("identity_type", "id_type", "id_number"):
-                self.fields[prefix + name].required = True
-            self.fields[prefix + "identity_type"].choices = IDENTITY_TYPE_CHOICES
+        for document in self.documents:
+            for name in (document.identity_type, document.id_type, document.id_number):
+                self.fields[name].required = True
+            self.fields[document.identity_type].choices = IDENTITY_TYPE_CHOICES
         self.fields["lr_mobile"] = IdentifierField(validators.mobile, label=_("法定代表人手机号码"))
         self.fields["email"].initial = self.instance.account.email
 

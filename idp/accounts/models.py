@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -127,41 +129,78 @@ class Account(AbstractBaseUser, PermissionsMixin):
         return self.person if self.is_natural else self.organisation
 
 
+LR, AGENT = gettext_lazy("法定代表人"), gettext_lazy("主代办人")  # whose document it is
+
+
 def holder_label(holder, label):
     """「法定代表人」+「证件号码」 as one translatable label; just the label without a holder."""
     return format_lazy(gettext_lazy("{holder}{label}"), holder=holder, label=label) if holder else label
 
 
-def identity_fields(prefix: str, verbose: str = "", bind: str = "account_id") -> dict:
-    """The columns of one identity document (身份类型, 证件类型, 证件号码 encrypted with its
-    blind index, 证件有效期), named `<prefix>identity_type` etc. Model bodies add them with
-    `locals().update(...)`, so the three documents of the platform share one definition.
-    `bind`: what the ciphertext is bound to (EncryptedTextField)."""
-    return {
-        f"{prefix}identity_type": models.CharField(
-            holder_label(verbose, gettext_lazy("身份类型")), max_length=10, choices=IDENTITY_TYPE_CHOICES, blank=True
-        ),
-        f"{prefix}id_type": models.CharField(
-            holder_label(verbose, gettext_lazy("证件类型")), max_length=32, choices=DOCUMENT_TYPE_CHOICES, blank=True
-        ),
-        f"{prefix}id_number": EncryptedTextField(holder_label(verbose, gettext_lazy("证件号码")), blank=True,
-                                                  bind=bind),
-        f"{prefix}id_index": models.CharField(max_length=64, blank=True, db_index=True),
-        f"{prefix}id_valid_from": models.DateField(holder_label(verbose, gettext_lazy("证件有效期起")), null=True,
-                                                    blank=True),
-        f"{prefix}id_valid_to": models.DateField(holder_label(verbose, gettext_lazy("证件有效期止")), null=True,
-                                                  blank=True),
-        f"{prefix}id_long_term": models.BooleanField(holder_label(verbose, gettext_lazy("证件长期有效")),
-                                                    default=False),
-    }
+# --- identity documents ------------------------------------------------------------------------
+# A person has one identity document, an organisation two (its legal representative's and its
+# main agent's), an appeal one. Each is seven columns, declared by name in each model with the
+# field functions below; DocumentFields names them where code handles a document as a whole.
+
+def identity_type_field(holder=""):
+    return models.CharField(holder_label(holder, gettext_lazy("身份类型")), max_length=10,
+                            choices=IDENTITY_TYPE_CHOICES, blank=True)
 
 
-def set_document(obj, prefix: str, *, identity_type: str, id_type: str, id_number: str) -> None:
+def id_type_field(holder=""):
+    return models.CharField(holder_label(holder, gettext_lazy("证件类型")), max_length=32,
+                            choices=DOCUMENT_TYPE_CHOICES, blank=True)
+
+
+def id_number_field(holder="", *, bind="account_id"):
+    """The number, encrypted (bound to `bind`, EncryptedTextField)."""
+    return EncryptedTextField(holder_label(holder, gettext_lazy("证件号码")), blank=True, bind=bind)
+
+
+def id_index_field():
+    """The number's blind index, for look-ups (core/crypto.py)."""
+    return models.CharField(max_length=64, blank=True, db_index=True)
+
+
+def valid_from_field(holder=""):
+    return models.DateField(holder_label(holder, gettext_lazy("证件有效期起")), null=True, blank=True)
+
+
+def valid_to_field(holder=""):
+    return models.DateField(holder_label(holder, gettext_lazy("证件有效期止")), null=True, blank=True)
+
+
+def long_term_field(holder=""):
+    return models.BooleanField(holder_label(holder, gettext_lazy("证件长期有效")), default=False)
+
+
+@dataclass(frozen=True)
+class DocumentFields:
+    """The attribute names of one identity document, on a model and on the forms that edit it."""
+
+    identity_type: str
+    id_type: str
+    id_number: str
+    id_index: str
+    valid_from: str
+    valid_to: str
+    long_term: str
+
+
+OWN_DOCUMENT = DocumentFields("identity_type", "id_type", "id_number", "id_index", "id_valid_from",
+                              "id_valid_to", "id_long_term")
+LR_DOCUMENT = DocumentFields("lr_identity_type", "lr_id_type", "lr_id_number", "lr_id_index", "lr_id_valid_from",
+                             "lr_id_valid_to", "lr_id_long_term")
+AGENT_DOCUMENT = DocumentFields("agent_identity_type", "agent_id_type", "agent_id_number", "agent_id_index",
+                                "agent_id_valid_from", "agent_id_valid_to", "agent_id_long_term")
+
+
+def set_document(obj, document: DocumentFields, *, identity_type: str, id_type: str, id_number: str) -> None:
     """Set one identity document on `obj`; `id_number` must already be validated/normalised."""
-    setattr(obj, f"{prefix}identity_type", identity_type)
-    setattr(obj, f"{prefix}id_type", id_type)
-    setattr(obj, f"{prefix}id_number", id_number)
-    setattr(obj, f"{prefix}id_index", crypto.blind_index(id_type, id_number) if id_number else "")
+    setattr(obj, document.identity_type, identity_type)
+    setattr(obj, document.id_type, id_type)
+    setattr(obj, document.id_number, id_number)
+    setattr(obj, document.id_index, crypto.blind_index(id_type, id_number) if id_number else "")
 
 
 class Gender(models.TextChoices):
@@ -180,7 +219,13 @@ class NaturalPerson(models.Model):
     birth_date = models.DateField(gettext_lazy("出生日期"), null=True, blank=True)
     telephone = models.CharField(gettext_lazy("电话"), max_length=32, blank=True)
     address = models.CharField(gettext_lazy("详细地址"), max_length=255, blank=True)
-    locals().update(identity_fields(""))
+    identity_type = identity_type_field()
+    id_type = id_type_field()
+    id_number = id_number_field()
+    id_index = id_index_field()
+    id_valid_from = valid_from_field()
+    id_valid_to = valid_to_field()
+    id_long_term = long_term_field()
     # The document's blind index while this account is verified with it: one document
     # verifies one account (SPEC 2.1), enforced by this column's unique index.
     verified_id_index = models.CharField(max_length=64, null=True, blank=True, unique=True)
@@ -261,10 +306,22 @@ class Organisation(models.Model):
     # 法定代表人信息
     lr_name = models.CharField(gettext_lazy("法定代表人姓名"), max_length=100)
     lr_mobile = models.CharField(gettext_lazy("法定代表人手机号码"), max_length=20, blank=True)
-    locals().update(identity_fields("lr_", gettext_lazy("法定代表人")))
+    lr_identity_type = identity_type_field(LR)
+    lr_id_type = id_type_field(LR)
+    lr_id_number = id_number_field(LR)
+    lr_id_index = id_index_field()
+    lr_id_valid_from = valid_from_field(LR)
+    lr_id_valid_to = valid_to_field(LR)
+    lr_id_long_term = long_term_field(LR)
     # 主代办人信息
     agent_name = models.CharField(gettext_lazy("主代办人姓名"), max_length=100)
-    locals().update(identity_fields("agent_", gettext_lazy("主代办人")))
+    agent_identity_type = identity_type_field(AGENT)
+    agent_id_type = id_type_field(AGENT)
+    agent_id_number = id_number_field(AGENT)
+    agent_id_index = id_index_field()
+    agent_id_valid_from = valid_from_field(AGENT)
+    agent_id_valid_to = valid_to_field(AGENT)
+    agent_id_long_term = long_term_field(AGENT)
 
     class Meta:
         verbose_name = gettext_lazy("法人单位")

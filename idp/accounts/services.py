@@ -12,8 +12,12 @@ from django.utils.translation import gettext as _
 
 from idp.accounts import events as account_events
 from idp.accounts.models import (
+    AGENT_DOCUMENT,
+    LR_DOCUMENT,
+    OWN_DOCUMENT,
     Account,
     AccountKind,
+    DocumentFields,
     NaturalPerson,
     Organisation,
     OrganisationChange,
@@ -70,7 +74,7 @@ def register_natural_person(*, login_name: str, password: str, name: str, identi
         account = _create_account(login_name=login_name, password=password,
                                   kind=AccountKind.NATURAL, phone=phone, code_id=code_id)
         person = NaturalPerson(account=account, name=name)
-        set_document(person, "", identity_type=identity_type, id_type=id_type, id_number=id_number)
+        set_document(person, OWN_DOCUMENT, identity_type=identity_type, id_type=id_type, id_number=id_number)
         person.save()
         record(Event.REGISTERED, account=account, actor=account, ip=ip)
         events.publish(account_events.Registered(account=account, ip=ip))
@@ -93,14 +97,17 @@ def register_organisation(*, data: dict, code_id: int, ip: str = "") -> Account:
             registration_number=data.get("registration_number", ""),
             lr_name=data["lr_name"],
             lr_mobile=data["lr_mobile"],
+            lr_id_valid_from=data.get("lr_id_valid_from"),
+            lr_id_valid_to=data.get("lr_id_valid_to"),
+            lr_id_long_term=bool(data.get("lr_id_long_term")),
             agent_name=data["agent_name"],
+            agent_id_valid_from=data.get("agent_id_valid_from"),
+            agent_id_valid_to=data.get("agent_id_valid_to"),
+            agent_id_long_term=bool(data.get("agent_id_long_term")),
         )
-        for prefix in ("lr_", "agent_"):
-            set_document(org, prefix, identity_type=data[f"{prefix}identity_type"],
-                         id_type=data[f"{prefix}id_type"], id_number=data[f"{prefix}id_number"])
-            setattr(org, f"{prefix}id_valid_from", data.get(f"{prefix}id_valid_from"))
-            setattr(org, f"{prefix}id_valid_to", data.get(f"{prefix}id_valid_to"))
-            setattr(org, f"{prefix}id_long_term", bool(data.get(f"{prefix}id_long_term")))
+        for document in (LR_DOCUMENT, AGENT_DOCUMENT):
+            set_document(org, document, identity_type=data[document.identity_type], id_type=data[document.id_type],
+                         id_number=data[document.id_number])
         try:
             with transaction.atomic():
                 org.save()
@@ -127,7 +134,7 @@ def change_entry(field: str, label: str, old, new) -> dict:
     return {"field": field, "label": label, "old": _display(field, old), "new": _display(field, new)}
 
 
-def update_profile(*, account: Account, profile, email: str, documents: tuple[str, ...],
+def update_profile(*, account: Account, profile, email: str, documents: tuple[DocumentFields, ...],
                    actor: Account, ip: str = "") -> list[str]:
     """Save an edited NaturalPerson or Organisation (fields already set by its form).
 
@@ -135,13 +142,9 @@ def update_profile(*, account: Account, profile, email: str, documents: tuple[st
     audit log for both) and, when identity data changed, runs real-name verification again.
     Returns the names of the changed fields.
     """
-    for prefix in documents:
-        set_document(
-            profile, prefix,
-            identity_type=getattr(profile, f"{prefix}identity_type"),
-            id_type=getattr(profile, f"{prefix}id_type"),
-            id_number=getattr(profile, f"{prefix}id_number"),
-        )
+    for document in documents:  # the blind indexes follow the numbers
+        set_document(profile, document, identity_type=getattr(profile, document.identity_type),
+                     id_type=getattr(profile, document.id_type), id_number=getattr(profile, document.id_number))
     before = type(profile).objects.get(pk=profile.pk)
     changes = [
         change_entry(field.name, str(field.verbose_name), getattr(before, field.name), getattr(profile, field.name))

@@ -16,7 +16,7 @@ import bcrypt
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from idp.accounts.models import Account, NaturalPerson, Organisation, RealNameStatus, set_document
+from idp.accounts.models import OWN_DOCUMENT, Account, NaturalPerson, Organisation, RealNameStatus, set_document
 from idp.identifiers.validators import mod11_2_check_char, organisation_code_check_char, uscc_check_char
 
 LEGACY_PASSWORD = "Legacy@2020"
@@ -95,7 +95,7 @@ class _Writer:
                 else:
                     person = NaturalPerson(account=account, name="平台用户")
                     if id_number:
-                        set_document(person, "", identity_type="mainland", id_type="resident_id",
+                        set_document(person, OWN_DOCUMENT, identity_type="mainland", id_type="resident_id",
                                      id_number=id_number)
                         if account.realname_status == RealNameStatus.REGISTRY_PASSED:
                             person.verified_id_index = person.id_index

@@ -3,9 +3,9 @@ from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from idp.accounts.document_fields import clean_identity, identity_form_fields
+from idp.accounts.document_fields import clean_identity, id_number_input, id_type_choice, identity_type_choice
 from idp.accounts.forms import IdentifierField, NameField, PasswordPairMixin, password_widget
-from idp.accounts.models import LegalType
+from idp.accounts.models import AGENT, OWN_DOCUMENT, LegalType
 from idp.core.captcha import PlatformCaptchaField
 from idp.identifiers import validators
 
@@ -88,7 +88,9 @@ class PersonAppealForm(forms.Form):
     """自然人申诉找回密码 (SPEC 5.2)."""
 
     name = NameField(label=_("姓名"), max_length=100, error_messages={"required": _("请输入姓名")})
-    locals().update(identity_form_fields("", "", validity=False))
+    identity_type = identity_type_choice(OWN_DOCUMENT)
+    id_type = id_type_choice()
+    id_number = id_number_input()
     phone = IdentifierField(validators.mobile, label=_("手机号"), error_messages={"required": _("请输入手机号")})
     front = image_field(_("证件正面"))
     back = image_field(_("证件反面"))
@@ -98,7 +100,7 @@ class PersonAppealForm(forms.Form):
 
     def clean(self):
         super().clean()
-        clean_identity(self, "", validity=False)
+        clean_identity(self, OWN_DOCUMENT, validity=False)
         return self.cleaned_data
 
 
@@ -119,7 +121,9 @@ class OrgAppealForm(forms.Form):
                                    widget=forms.RadioSelect)
     uscc = IdentifierField(validators.uscc, label=_("统一社会信用代码"), required=False, max_length=40)
     name = NameField(label=_("主代办人姓名"), max_length=100, error_messages={"required": _("请输入主代办人姓名")})
-    locals().update(identity_form_fields("", _("主代办人"), validity=False))
+    identity_type = identity_type_choice(OWN_DOCUMENT, AGENT)
+    id_type = id_type_choice(AGENT)
+    id_number = id_number_input(AGENT)
     phone = IdentifierField(validators.mobile, label=_("主代办人移动电话"),
                             error_messages={"required": _("请输入主代办人移动电话")})
     email = forms.EmailField(label=_("电子邮箱"), required=False)
@@ -128,7 +132,7 @@ class OrgAppealForm(forms.Form):
 
     def clean(self):
         super().clean()
-        clean_identity(self, "", validity=False)
+        clean_identity(self, OWN_DOCUMENT, validity=False)
         return self.cleaned_data
 
 

@@ -4,7 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from idp.accounts.models import identity_fields
+from idp.accounts.models import (
+    id_index_field,
+    id_number_field,
+    id_type_field,
+    identity_type_field,
+    long_term_field,
+    valid_from_field,
+    valid_to_field,
+)
 from idp.identifiers.masking import mask_id_number
 from idp.review import Claimable
 
@@ -33,7 +41,13 @@ class Appeal(Claimable):
     submitted_at = models.DateTimeField(auto_now_add=True)
     ip = models.CharField(max_length=45, blank=True)
     name = models.CharField(_("姓名"), max_length=100)
-    locals().update(identity_fields("", bind="reference"))
+    identity_type = identity_type_field()
+    id_type = id_type_field()
+    id_number = id_number_field(bind="reference")
+    id_index = id_index_field()
+    id_valid_from = valid_from_field()
+    id_valid_to = valid_to_field()
+    id_long_term = long_term_field()
     phone = models.CharField(_("手机号"), max_length=20)
     email = models.EmailField(_("电子邮箱"), blank=True)
     org_name = models.CharField(_("单位名称"), max_length=200, blank=True)

@@ -19,7 +19,15 @@ from django.utils.translation import gettext_lazy
 from idp import review
 from idp.accounts import login
 from idp.accounts.events import CredentialsReset
-from idp.accounts.models import Account, NaturalPerson, Organisation, OrganisationChange, set_document
+from idp.accounts.models import (
+    AGENT_DOCUMENT,
+    OWN_DOCUMENT,
+    Account,
+    NaturalPerson,
+    Organisation,
+    OrganisationChange,
+    set_document,
+)
 from idp.accounts.services import change_entry
 from idp.audit.log import record
 from idp.audit.models import Event
@@ -184,7 +192,7 @@ def file_appeal(*, kind: str, data: dict, front, back, ip: str) -> Appeal:
         appeal = Appeal(kind=kind, ip=ip, name=data["name"], phone=data["phone"],
                         email=data.get("email", ""), org_name=data.get("org_name", ""),
                         legal_type=data.get("legal_type", ""), uscc=data.get("uscc", "") or "")
-        set_document(appeal, "", identity_type=data["identity_type"], id_type=data["id_type"],
+        set_document(appeal, OWN_DOCUMENT, identity_type=data["identity_type"], id_type=data["id_type"],
                      id_number=data["id_number"])
         for _attempt in range(5):
             appeal.reference = _new_reference()
@@ -249,7 +257,7 @@ def _replace_main_agent(account: Account, appeal: Appeal, reviewer: Account) -> 
               "agent_id_type": org.agent_id_type, "agent_id_number": org.agent_id_number,
               "phone": account.phone, "email": account.email}
     org.agent_name = appeal.name
-    set_document(org, "agent_", identity_type=appeal.identity_type, id_type=appeal.id_type,
+    set_document(org, AGENT_DOCUMENT, identity_type=appeal.identity_type, id_type=appeal.id_type,
                  id_number=appeal.id_number)
     org.save()
     account.phone = appeal.phone

@@ -5,7 +5,16 @@ changes nothing."""
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from idp.accounts.models import Account, AccountKind, NaturalPerson, Organisation, set_document
+from idp.accounts.models import (
+    AGENT_DOCUMENT,
+    LR_DOCUMENT,
+    OWN_DOCUMENT,
+    Account,
+    AccountKind,
+    NaturalPerson,
+    Organisation,
+    set_document,
+)
 from idp.catalog.models import BusinessSystem
 from idp.delegation.selectors import organisations_for
 from idp.delegation.services import create_grants
@@ -39,7 +48,7 @@ class Command(BaseCommand):
             account = Account.objects.create_user(PERSON[0], PERSON[1], kind=AccountKind.NATURAL,
                                                   phone="13900139000", email="person@example.cn")
             person = NaturalPerson(account=account, name="张三", gender="male", ethnicity="汉族")
-            set_document(person, "", identity_type="mainland", id_type="resident_id",
+            set_document(person, OWN_DOCUMENT, identity_type="mainland", id_type="resident_id",
                          id_number="11010519491231002X")
             person.save()
             created.append(PERSON[0])
@@ -51,9 +60,9 @@ class Command(BaseCommand):
                                legal_type="enterprise", uscc="91110108MA01ET88XL",
                                lr_name="李四", lr_mobile="13600136000", agent_name="王五",
                                region="北京市海淀区")
-            set_document(org, "lr_", identity_type="mainland", id_type="resident_id",
+            set_document(org, LR_DOCUMENT, identity_type="mainland", id_type="resident_id",
                          id_number="110105194912310038")
-            set_document(org, "agent_", identity_type="mainland", id_type="resident_id",
+            set_document(org, AGENT_DOCUMENT, identity_type="mainland", id_type="resident_id",
                          id_number="110105198001010016")
             org.save()
             created.append(ORGANISATION[0])
