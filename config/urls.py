@@ -16,7 +16,7 @@ admin.site.site_title = gettext_lazy("政务服务平台统一身份认证")
 admin.site.index_title = gettext_lazy("系统管理")
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),  # /i18n/setlang/: the header's 中文 / English switch
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),  # the header's 中文 / English switch
     path("", include("idp.core.urls")),
     path("", include("idp.portal.urls")),
     path("", include("idp.accounts.urls")),

@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -68,6 +69,9 @@ class Account(AbstractBaseUser, PermissionsMixin):
     # 预留手机号: the person's own mobile, or an organisation's main agent's mobile.
     phone = models.CharField(gettext_lazy("手机号码"), max_length=20, blank=True, db_index=True)
     email = models.EmailField(gettext_lazy("电子邮箱"), blank=True)
+    # The language the person last used the platform in: messages sent to them use it.
+    language = models.CharField(gettext_lazy("语言"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
     realname_status = models.CharField(
         gettext_lazy("实名认证状态"),
         max_length=20,

@@ -6,9 +6,12 @@ migration and tests all call these. What higher layers must do in consequence (s
 sign-on, real-name verification) they do on the events published here (accounts/events.py).
 """
 
+from django.conf import settings
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from idp.accounts import events as account_events
 from idp.accounts.models import (
@@ -27,6 +30,7 @@ from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core import events
 from idp.core.errors import Refused
+from idp.core.i18n import source_language
 from idp.identifiers.masking import mask_id_number, mask_phone
 from idp.notify import otp
 
@@ -55,7 +59,7 @@ class UsccTaken(Conflict):
 def _create_account(*, login_name: str, password: str, kind: str, phone: str, code_id: int) -> Account:
     """Spend the SMS code and create the account, in the caller's transaction."""
     otp.consume_code(code_id)
-    account = Account(login_name=login_name, kind=kind, phone=phone)
+    account = Account(login_name=login_name, kind=kind, phone=phone, language=_page_language())
     account.set_password(password)
     try:
         with transaction.atomic():  # savepoint: the IntegrityError must not poison the outer one
@@ -129,8 +133,11 @@ def _display(field: str, value) -> str:
     return str(value)
 
 
-def change_entry(field: str, label: str, old, new) -> dict:
-    """One line of 信息更新记录: {"field", "label", "old", "new"} with numbers masked."""
+def change_entry(field: str, label, old, new) -> dict:
+    """One line of 信息更新记录: {"field", "label", "old", "new"} with numbers masked; the label kept
+    in the source language and shown in the reader's (core/i18n.py)."""
+    with source_language():
+        label = str(label)
     return {"field": field, "label": label, "old": _display(field, old), "new": _display(field, new)}
 
 
@@ -147,13 +154,13 @@ def update_profile(*, account: Account, profile, email: str, documents: tuple[Do
                      id_type=getattr(profile, document.id_type), id_number=getattr(profile, document.id_number))
     before = type(profile).objects.get(pk=profile.pk)
     changes = [
-        change_entry(field.name, str(field.verbose_name), getattr(before, field.name), getattr(profile, field.name))
+        change_entry(field.name, field.verbose_name, getattr(before, field.name), getattr(profile, field.name))
         for field in profile._meta.concrete_fields
         if not field.name.endswith("_index") and field.name != "verified_id_index"
         and getattr(before, field.name) != getattr(profile, field.name)
     ]
     if account.email != email:
-        changes.append(change_entry("email", _("电子邮箱"), account.email, email))
+        changes.append(change_entry("email", gettext_lazy("电子邮箱"), account.email, email))
     changed = [change["field"] for change in changes]
     with transaction.atomic():
         try:
@@ -185,9 +192,21 @@ def change_password(*, request, account: Account, new_password: str, ip: str = "
         events.publish(account_events.PasswordChanged(request=request, account=account))
 
 
+def _page_language() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def remember_language(account: Account, language: str) -> None:
+    """The language messages to the account are written in: the one they last used here."""
+    if language in dict(settings.LANGUAGES) and account.language != language:
+        account.language = language
+        Account.objects.filter(pk=account.pk).update(language=language)
+
+
 def log_in(request, account: Account, *, backend: str | None = None) -> None:
     """Begin the platform session of an account whose factors all passed (the login views)."""
     login(request, account, backend=backend)
+    remember_language(account, _page_language())
     events.publish(account_events.LoggedIn(request=request, account=account))
 
 

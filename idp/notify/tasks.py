@@ -29,14 +29,16 @@ CODES_KEPT_DAYS = 2  # the daily caps count a day back
 def queue(*, to: str, purpose: str, text: str, code: str = "", code_id: int | None = None,
           email: bool = False) -> None:
     """Send `text` to the phone (or, with email=True, the address) `to` from a worker, once the
-    current transaction commits. The queued job holds the message sealed."""
-    message = {"to": to, "purpose": purpose, "text": text, "code": code, "code_id": code_id, "email": email}
+    current transaction commits. The queued job holds the message sealed, written in the
+    language active now (the worker has none): the subject of an e-mail too."""
+    message = {"to": to, "purpose": purpose, "text": text, "code": code, "code_id": code_id, "email": email,
+               "subject": _("政务服务平台验证码") if email else ""}
     jobs.enqueue("idp.notify.tasks.deliver", crypto.encrypt(json.dumps(message), aad=_AAD))
 
 
 def _send(message: dict) -> None:
     if message["email"]:
-        send_mail(_("政务服务平台验证码"), message["text"], None, [message["to"]])
+        send_mail(message.get("subject") or _("政务服务平台验证码"), message["text"], None, [message["to"]])
     else:
         sms.send(sms.SmsMessage(phone=message["to"], purpose=message["purpose"], text=message["text"],
                                 code=message["code"]))

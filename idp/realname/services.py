@@ -29,6 +29,7 @@ from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
 from idp.core import jobs, ratelimit
 from idp.core.errors import Refused
+from idp.core.i18n import PART_SEPARATOR, source_language
 from idp.identifiers.masking import mask_login_name
 from idp.realname import uploads, verifiers
 from idp.realname.models import LEGAL_SLOTS, NATURAL_SLOTS, EvidenceFile, Slot, Submission, SubmissionStatus
@@ -151,14 +152,15 @@ def check_automatically(*, account: Account, actor: Account | None, ip: str = ""
     """
     if account.realname_status in PASSING_STATUSES | {RealNameStatus.PENDING_REVIEW}:
         return account.realname_status
-    query = _query(account)
-    if query is None:
-        result = verifiers.Result(verifiers.MISMATCH, _why_not_asked(account))
-    else:
-        registry = verifiers.verifier()
-        result = (registry.check_person(query) if account.is_natural
-                  else registry.check_organisation(query))
-    return record_automatic_result(account=account, result=result, actor=actor, ip=ip)
+    with source_language():  # the reason is kept, and shown in each reader's language (core/i18n.py)
+        query = _query(account)
+        if query is None:
+            result = verifiers.Result(verifiers.MISMATCH, _why_not_asked(account))
+        else:
+            registry = verifiers.verifier()
+            result = (registry.check_person(query) if account.is_natural
+                      else registry.check_organisation(query))
+        return record_automatic_result(account=account, result=result, actor=actor, ip=ip)
 
 
 def record_automatic_result(*, account: Account, result: verifiers.Result, actor: Account | None,
@@ -209,9 +211,10 @@ def identity_changed(*, account: Account, actor: Account | None, ip: str = "") -
     status = check_automatically(account=account, actor=actor, ip=ip)
     if superseded and status not in PASSING_STATUSES:
         account.refresh_from_db(fields=["realname_reason"])
-        note = _("审核期间修改了身份信息,如需人工认证请重新上传材料")
-        Account.objects.filter(pk=account.pk).update(
-            realname_reason=f"{account.realname_reason};{note}"[-255:] if account.realname_reason else note)
+        with source_language():
+            note = _("审核期间修改了身份信息,如需人工认证请重新上传材料")
+        reason = PART_SEPARATOR.join(filter(None, [account.realname_reason, note]))
+        Account.objects.filter(pk=account.pk).update(realname_reason=reason[-255:])
     return status
 
 
@@ -306,8 +309,8 @@ def approve(*, submission_id: int, reviewer: Account, ip: str = "") -> Submissio
         _set_status(account, RealNameStatus.REVIEW_APPROVED)
         record(Event.REVIEW_APPROVED, account=account, actor=reviewer, ip=ip,
                submission=submission.pk)
-        review.notify_after_commit(account.phone, "realname_result",
-                                   _("【政务服务平台】您的实名认证材料已审核通过,账号已完成实名认证。"))
+        review.notify_after_commit(account.phone, "realname_result", account.language,
+                                   lambda: _("【政务服务平台】您的实名认证材料已审核通过,账号已完成实名认证。"))
     return submission
 
 
@@ -322,7 +325,7 @@ def reject(*, submission_id: int, reviewer: Account, reason: str, ip: str = "") 
         _set_status(account, RealNameStatus.REVIEW_REJECTED, reason[:255])
         record(Event.REVIEW_REJECTED, account=account, actor=reviewer, ip=ip,
                submission=submission.pk, reason=reason[:500])
-        review.notify_after_commit(account.phone, "realname_result", _(
+        review.notify_after_commit(account.phone, "realname_result", account.language, lambda: _(
             "【政务服务平台】您的实名认证材料未通过审核,原因:%(reason)s。请登录后修改并重新上传。")
             % {"reason": reason[:60]})
     return submission

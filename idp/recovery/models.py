@@ -50,6 +50,8 @@ class Appeal(Claimable):
     id_long_term = long_term_field()
     phone = models.CharField(_("手机号"), max_length=20)
     email = models.EmailField(_("电子邮箱"), blank=True)
+    language = models.CharField(_("语言"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)  # of the appellant: the reply's
     org_name = models.CharField(_("单位名称"), max_length=200, blank=True)
     legal_type = models.CharField(_("法人类型"), max_length=12, blank=True)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)

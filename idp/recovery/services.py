@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from idp import review
 from idp.accounts import login
@@ -105,13 +105,15 @@ def send_reset_code(*, account: Account, method: str, destination: str, ip: str,
         raise RecoveryError(TOO_MANY_SENDS)
     destination = destination.strip().lower() if method == "email" else destination.strip()
     if destination and destination == _reserved(account, method):
-        after_response.defer(lambda: _deliver_reset_code(account, method, destination, ip))
+        language = get_language()  # the requester's: the code is sent after the response
+        after_response.defer(lambda: _deliver_reset_code(account, method, destination, ip, language))
 
 
-def _deliver_reset_code(account: Account, method: str, destination: str, ip: str) -> None:
+def _deliver_reset_code(account: Account, method: str, destination: str, ip: str, language: str) -> None:
     purpose = "reset_password_email" if method == "email" else "reset_password"
     try:
-        otp.send_code(phone=destination, purpose=purpose, ip=ip, email=method == "email")
+        with translation.override(language):
+            otp.send_code(phone=destination, purpose=purpose, ip=ip, email=method == "email")
     except otp.CodeError as refused:  # resend pause, daily cap, gateway down: the user asks again
         log.warning("reset code not sent", extra={"account": account.pk, "reason": refused.code})
         return
@@ -189,7 +191,7 @@ def file_appeal(*, kind: str, data: dict, front, back, ip: str) -> Appeal:
     checked = uploads.check_all({"front": (front, _("证件正面")), "back": (back, _("证件反面"))},
                                 slot_of=lambda side: "id_front")  # images only, the size limit
     with transaction.atomic():
-        appeal = Appeal(kind=kind, ip=ip, name=data["name"], phone=data["phone"],
+        appeal = Appeal(kind=kind, ip=ip, name=data["name"], phone=data["phone"], language=get_language(),
                         email=data.get("email", ""), org_name=data.get("org_name", ""),
                         legal_type=data.get("legal_type", ""), uscc=data.get("uscc", "") or "")
         set_document(appeal, OWN_DOCUMENT, identity_type=data["identity_type"], id_type=data["id_type"],
@@ -266,9 +268,9 @@ def _replace_main_agent(account: Account, appeal: Appeal, reviewer: Account) -> 
     after = {"agent_name": org.agent_name, "agent_identity_type": org.agent_identity_type,
              "agent_id_type": org.agent_id_type, "agent_id_number": org.agent_id_number,
              "phone": account.phone, "email": account.email}
-    labels = {"agent_name": _("主代办人姓名"), "agent_identity_type": _("主代办人身份类型"),
-              "agent_id_type": _("主代办人证件类型"), "agent_id_number": _("主代办人证件号码"),
-              "phone": _("主代办人手机号码"), "email": _("电子邮箱")}
+    labels = {"agent_name": gettext_lazy("主代办人姓名"), "agent_identity_type": gettext_lazy("主代办人身份类型"),
+              "agent_id_type": gettext_lazy("主代办人证件类型"), "agent_id_number": gettext_lazy("主代办人证件号码"),
+              "phone": gettext_lazy("主代办人手机号码"), "email": gettext_lazy("电子邮箱")}
     changes = [change_entry(key, labels[key], before[key], after[key]) for key in before if before[key] != after[key]]
     if changes:
         OrganisationChange.objects.create(organisation=org, actor=reviewer, changes=changes)
@@ -323,11 +325,11 @@ def approve_appeal(*, appeal_id: int, account_id: int, reviewer: Account, ip: st
         link = _issue_link(account, appeal)
         review.decide(appeal, AppealStatus.APPROVED, reviewer, account=account)
         record(Event.APPEAL_APPROVED, account=account, actor=reviewer, ip=ip, reference=appeal.reference)
-        text = _("【政务服务平台】您的申诉(%(reference)s)已审核通过。登录名:%(login_name)s。"
-                 "请在 %(hours)s 小时内打开链接设置新密码:%(link)s") % {
+        review.notify_after_commit(appeal.phone, "appeal_result", appeal.language, lambda: _(
+            "【政务服务平台】您的申诉(%(reference)s)已审核通过。登录名:%(login_name)s。"
+            "请在 %(hours)s 小时内打开链接设置新密码:%(link)s") % {
             "reference": appeal.reference, "login_name": account.login_name,
-            "hours": settings.IDP_RESET_LINK_HOURS, "link": link}
-        review.notify_after_commit(appeal.phone, "appeal_result", text)
+            "hours": settings.IDP_RESET_LINK_HOURS, "link": link})
     return appeal
 
 
@@ -338,7 +340,7 @@ def reject_appeal(*, appeal_id: int, reason: str, reviewer: Account, ip: str = "
         _not_own(appeal, reviewer)
         review.decide(appeal, AppealStatus.REJECTED, reviewer, reason=reason)
         record(Event.APPEAL_REJECTED, actor=reviewer, ip=ip, reference=appeal.reference, reason=reason[:200])
-        review.notify_after_commit(appeal.phone, "appeal_result", _(
+        review.notify_after_commit(appeal.phone, "appeal_result", appeal.language, lambda: _(
             "【政务服务平台】您的申诉(%(reference)s)未通过审核,原因:%(reason)s。")
             % {"reference": appeal.reference, "reason": reason[:60]})
     return appeal

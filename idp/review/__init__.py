@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from idp.notify import tasks as deliveries
@@ -123,7 +123,10 @@ def decide(item: models.Model, status: str, reviewer, *, reason: str | None = No
     item.save(update_fields=changed)
 
 
-def notify_after_commit(phone: str, purpose: str, text: str) -> None:
-    """The applicant's SMS, queued only if the decision commits (a rolled-back one sends nothing)."""
+def notify_after_commit(phone: str, purpose: str, language: str, message: Callable[[], str]) -> None:
+    """The applicant's SMS, written in their language (`message()` renders it; the reviewer's
+    may be another), queued only if the decision commits (a rolled-back one sends nothing)."""
     if phone:
+        with translation.override(language):
+            text = str(message())
         transaction.on_commit(lambda: deliveries.queue(to=phone, purpose=purpose, text=text))

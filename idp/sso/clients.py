@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from idp.audit.log import record
 from idp.audit.models import Event
@@ -50,10 +51,10 @@ def check_uri(uri: str) -> None:
     """A redirect, logout or back-channel URI: an absolute http(s) address with a host and
     without a fragment; under production settings https, except on the loopback interface."""
     if not re.match(r"^https?://[^\s#/?]+[^\s#]*$", uri):
-        raise RegistrationError(f"地址无效(须为带主机名的 http(s) 绝对地址,且不含 #):{uri}")
+        raise RegistrationError(_("地址无效(须为带主机名的 http(s) 绝对地址,且不含 #):%(uri)s") % {"uri": uri})
     parts = urlsplit(uri)
     if settings.IDP_PRODUCTION and parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
-        raise RegistrationError(f"生产环境的地址必须使用 https:{uri}")
+        raise RegistrationError(_("生产环境的地址必须使用 https:%(uri)s") % {"uri": uri})
 
 
 def check_service_pattern(pattern: str) -> None:
@@ -62,13 +63,13 @@ def check_service_pattern(pattern: str) -> None:
         return
     if pattern.startswith("^"):
         if not pattern.endswith("$"):
-            raise RegistrationError("正则表达式必须以 ^ 开头并以 $ 结尾(锚定匹配)")
+            raise RegistrationError(_("正则表达式必须以 ^ 开头并以 $ 结尾(锚定匹配)"))
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise RegistrationError(f"正则表达式无效:{exc}") from None
+            raise RegistrationError(_("正则表达式无效:%(error)s") % {"error": exc}) from None
     elif not re.match(r"^https?://[^\s]+$", pattern):
-        raise RegistrationError("服务地址必须是 http(s) 地址,或以 ^ 开头、$ 结尾的正则表达式")
+        raise RegistrationError(_("服务地址必须是 http(s) 地址,或以 ^ 开头、$ 结尾的正则表达式"))
 
 
 _DOT_SEGMENT = re.compile(r"(^|/)(\.|%2e){1,2}(/|$)", re.IGNORECASE)
@@ -109,18 +110,18 @@ def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), serv
     """Create (or re-key) a business system and its client. Returns the secret once. `actor`:
     the operator, in the audit log (None: a management command)."""
     if protocol not in Protocol.values:
-        raise RegistrationError(f"protocol 必须是 {' 或 '.join(Protocol.values)}")
+        raise RegistrationError(_("protocol 必须是 %(protocols)s") % {"protocols": ", ".join(Protocol.values)})
     for uri in [*redirect_uris, *post_logout_redirect_uris, *filter(None, [backchannel_logout_uri])]:
         check_uri(uri)
     check_service_pattern(service_pattern)
     if protocol == Protocol.CAS and not service_pattern:
-        raise RegistrationError("CAS 业务系统需要服务地址(--service)")
+        raise RegistrationError(_("CAS 业务系统需要服务地址(--service)"))
     code = code or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or secrets.token_hex(4)
     secret, digest = (None, "") if public else new_secret()
     if BusinessSystem.objects.filter(name=name).exclude(code=code).exists():
-        raise RegistrationError(f"名称“{name}”已被另一个业务系统使用")
+        raise RegistrationError(_("名称“%(name)s”已被另一个业务系统使用") % {"name": name})
     with transaction.atomic():
-        system, _ = BusinessSystem.objects.update_or_create(
+        system, _created = BusinessSystem.objects.update_or_create(
             code=code, defaults={"name": name, "protocol": protocol, **system_fields})
         client = Client.objects.filter(system=system).first() or Client(system=system, client_id=code)
         client.secret_digest = digest
