@@ -6,8 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from idp.oidc import revocation
-from idp.sso import clients, keys
+from idp.core import process_copies
 from tests import logscan
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
@@ -62,9 +61,7 @@ def _fresh_cache_outbox_and_storage(settings, tmp_path):
     """Rate-limit counters and the SMS outbox start empty."""
     cache.clear()
     # Process-wide copies of database rows must not outlive the test's rolled-back data.
-    revocation.clear_local_copy()
-    keys.reload()
-    clients.invalidate()
+    process_copies.forget_all()
     Path(settings.IDP_SMS_OUTBOX).unlink(missing_ok=True)
     yield
     cache.clear()

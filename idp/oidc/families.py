@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from psycopg.rows import dict_row
 
 from idp.accounts.models import Account, NaturalPerson, Organisation
 from idp.oidc.models import Authorization, RefreshToken
@@ -23,9 +24,15 @@ from idp.sso.claims import Party
 _A, _R = Authorization._meta.db_table, RefreshToken._meta.db_table
 _ACC, _P, _O = Account._meta.db_table, NaturalPerson._meta.db_table, Organisation._meta.db_table
 
-_COLUMNS = """a.id, a.client_id, a.scope, a.auth_time, a.session_id, a.revoked_at,
-       u.id, u.kind, u.is_active, u.realname_status, u.login_name, up.name, uo.name, uo.uscc, uo.legal_type,
-       f.id, f.kind, f.is_active, f.realname_status, f.login_name, fo.name, fo.uscc, fo.legal_type"""
+# Every column is read by its name (the rows come as dicts): the family, the account it was issued
+# to, and the organisation that account acts for (all NULL when it acts for itself).
+_COLUMNS = """a.id AS family, a.client_id AS client, a.scope, a.auth_time, a.session_id AS session, a.revoked_at,
+       u.id AS account, u.kind AS account_kind, u.is_active AS account_active,
+       u.realname_status AS account_status, u.login_name AS account_login_name, up.name AS account_person_name,
+       uo.name AS account_org_name, uo.uscc AS account_uscc, uo.legal_type AS account_legal_type,
+       f.id AS acting_for, f.kind AS acting_for_kind, f.is_active AS acting_for_active,
+       f.realname_status AS acting_for_status, f.login_name AS acting_for_login_name,
+       fo.name AS acting_for_org_name, fo.uscc AS acting_for_uscc, fo.legal_type AS acting_for_legal_type"""
 _JOINS = f"""JOIN {_ACC} u ON u.id = a.account_id
 LEFT JOIN {_P} up ON up.account_id = u.id
 LEFT JOIN {_O} uo ON uo.account_id = u.id
@@ -69,18 +76,22 @@ class Family:
     acting_for: Party | None
 
 
-def _rows(sql: str, params: list, *, fetch: bool = True) -> list:
+def _rows(sql: str, params: list, *, fetch: bool = True) -> list[dict]:
+    """The statement's rows, each a dict of its columns by name."""
     connection.close_if_health_check_failed()  # CONN_HEALTH_CHECKS, as Django's own cursors do
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         # Django's wrapper turns psycopg's errors into its own and marks the connection, so that a
         # connection broken by a database restart is closed and replaced at the request's end.
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection, row_factory=dict_row) as cursor:
             cursor.execute(sql, params, prepare=True, binary=True)  # prepared once; binary rows parse faster
             return cursor.fetchall() if fetch else []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall() if fetch else []
+        if not fetch:
+            return []
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _db_time(value: datetime):
@@ -95,10 +106,18 @@ def _py_time(value) -> datetime:
 
 
 def _family(row) -> Family:
-    return Family(pk=row[0], client_pk=row[1], scope=row[2], auth_time=_py_time(row[3]), session_pk=row[4],
-                  revoked=row[5] is not None, account=Party.from_columns(*row[6:15]),
-                  acting_for=Party.from_columns(row[15], row[16], row[17], row[18], row[19], None, *row[20:23])
-                  if row[15] is not None else None)
+    account = Party.from_columns(
+        pk=row["account"], kind=row["account_kind"], is_active=row["account_active"],
+        realname_status=row["account_status"], login_name=row["account_login_name"],
+        person_name=row["account_person_name"], org_name=row["account_org_name"], uscc=row["account_uscc"],
+        legal_type=row["account_legal_type"])
+    acting_for = None if row["acting_for"] is None else Party.from_columns(
+        pk=row["acting_for"], kind=row["acting_for_kind"], is_active=row["acting_for_active"],
+        realname_status=row["acting_for_status"], login_name=row["acting_for_login_name"], person_name=None,
+        org_name=row["acting_for_org_name"], uscc=row["acting_for_uscc"], legal_type=row["acting_for_legal_type"])
+    return Family(pk=row["family"], client_pk=row["client"], scope=row["scope"], auth_time=_py_time(row["auth_time"]),
+                  session_pk=row["session"], revoked=row["revoked_at"] is not None, account=account,
+                  acting_for=acting_for)
 
 
 def load(pk: int) -> Family | None:
@@ -119,7 +138,7 @@ def open_family(*, client_pk: int, account_pk: int, acting_for_pk: int | None, s
     if connection.vendor == "postgresql":
         return _family(_rows(_OPEN_PG, [*family, refresh_digest, created, expires])[0])
     with transaction.atomic():
-        pk = _rows(_CREATE, family)[0][0]
+        pk = _rows(_CREATE, family)[0]["id"]
         _rows(_ADD_REFRESH, [refresh_digest, pk, created, expires], fetch=False)
         return load(pk)
 
@@ -136,5 +155,5 @@ def rotate(*, spent_digest: str, successor_digest: str, client_pk: int) -> Famil
         rows = _rows(_SPEND, spend)
         if not rows:
             return None
-        _rows(_ADD_REFRESH, [successor_digest, rows[0][0], now, expires], fetch=False)
-        return load(rows[0][0])
+        _rows(_ADD_REFRESH, [successor_digest, rows[0]["authorization_id"], now, expires], fetch=False)
+        return load(rows[0]["authorization_id"])

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from idp.core import broadcast
+from idp.core import broadcast, process_copies
 from idp.core.metrics import DEPENDENCY_ERRORS
 from idp.oidc.models import Authorization, RevokedAccessToken
 
@@ -88,6 +88,9 @@ broadcast.subscribe(TOPIC, on_message=lambda item: _copy.on_message(item),
 def clear_local_copy() -> None:
     """Forget this process's copy (tests start each case from an empty Redis)."""
     _copy.entries, _copy.loaded = {}, False
+
+
+process_copies.register("revoked tokens", clear_local_copy)
 
 
 def _rebuild_keys(r) -> None:

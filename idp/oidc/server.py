@@ -23,13 +23,14 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core.grants import OpenIDCode
+from authlib.oidc.core.grants.util import create_half_hash
 from django.conf import settings
 from django.http import HttpResponse
 
 from idp.delegation import policy
 from idp.oidc import families, tokens
 from idp.oidc.requests import AuthlibRequest
-from idp.sso import claims, clients, keys
+from idp.sso import claims, clients, jws, keys
 from idp.sso.claims import Party
 from idp.sso.models import Client, SsoSession
 
@@ -269,15 +270,20 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
 
 class IdToken(OpenIDCode):
-    def resolve_client_private_key(self, client):
-        return keys.signing_key(client.id_token_signed_response_alg)
-
     def get_client_algorithm(self, client):
         return client.id_token_signed_response_alg
 
-    def get_encode_header(self, client):
-        alg = client.id_token_signed_response_alg
-        return {"alg": alg, "kid": keys.signing_key(alg).kid}
+    def encode_id_token(self, token, request):
+        """Authlib's claims (its standard ones, the code's nonce and auth_time, at_hash, the user's),
+        signed like every token the platform makes (sso/jws.py)."""
+        key = keys.signing_key(request.client.id_token_signed_response_alg)
+        claims = self.get_compatible_claims(request)
+        if request.authorization_code:
+            claims.update(self.get_authorization_code_claims(request.authorization_code))
+        if access_token := token.get("access_token"):
+            claims["at_hash"] = create_half_hash(access_token, key.alg).decode()
+        claims.update(self.generate_user_info(request.user, token["scope"]))
+        return jws.sign(claims, key, typ="JWT")
 
     def get_client_claims(self, client):
         return {"iss": settings.IDP_ISSUER, "aud": [client.client_id],

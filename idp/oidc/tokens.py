@@ -21,6 +21,7 @@ from django.utils import timezone
 from joserfc import jwt
 from joserfc.errors import JoseError
 
+from idp.core import process_copies
 from idp.oidc import families, revocation
 from idp.oidc.models import Authorization, RefreshToken
 from idp.sso import jws, keys, store
@@ -49,6 +50,7 @@ def issue_access_token(*, client_id: str, scope: str, subject: str, identity: di
 
 _verified: dict[str, tuple[str, dict]] = {}  # token -> (kid, claims) whose signature was checked
 VERIFIED_CACHE_SIZE = 20000
+process_copies.register("verified access tokens", _verified.clear)
 
 
 def _verified_claims(token: str) -> dict | None:

@@ -31,6 +31,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from idp.accounts import services as account_services
 from idp.audit.log import record
 from idp.audit.models import Event
+from idp.core import process_copies
 from idp.core.http import client_ip
 from idp.core.metrics import TOKENS
 from idp.oidc import families, hints, tokens
@@ -89,6 +90,7 @@ def url(name: str) -> str:
 
 
 _discovery_cache: dict = {}
+process_copies.register("discovery document", _discovery_cache.clear)
 
 
 def discovery_document() -> bytes:

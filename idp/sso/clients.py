@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.catalog.models import BusinessSystem, Protocol
-from idp.core import broadcast, crypto
+from idp.core import broadcast, crypto, process_copies
 from idp.core.errors import Refused
 from idp.sso.models import Client
 
@@ -179,6 +179,7 @@ def changed(**_) -> None:
 
 
 broadcast.subscribe(TOPIC, on_message=invalidate, on_subscribed=invalidate)
+process_copies.register("registered clients", invalidate)
 
 
 def by_client_id(client_id: str) -> Client | None:

@@ -1,9 +1,11 @@
-"""Compact JWS signing on the token endpoint's hot path (RFC 7515 §7.1).
+"""The one way the platform signs a token (compact JWS, RFC 7515 §7.1): access tokens
+(oidc/tokens.py), ID tokens (oidc/server.py, on Authlib's claims) and logout tokens (logout.py).
 
-joserfc builds the same token through a generic, registry-checked pipeline that costs more than
-the signature itself; here the header segment of each (alg, kid, typ) is encoded once and the
-signature is made with `cryptography` directly. Verification stays with joserfc (tokens.py), and
-the tests decode what this module signs with joserfc.
+Verification is joserfc's, everywhere (oidc/tokens.py, oidc/hints.py, the RP-initiated logout),
+and the tests decode what this module signs with joserfc. Signing is done here rather than
+through joserfc because on the token endpoint's hot path its generic, registry-checked pipeline
+cost more than the signature itself: the header segment of each (alg, kid, typ) is encoded once
+and the signature made with `cryptography` directly.
 """
 
 import base64

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
-from idp.core import broadcast
+from idp.core import broadcast, process_copies
 from idp.sso.models import IdTokenAlg, SigningKey
 
 RELOAD_SECONDS = 60
@@ -134,6 +134,7 @@ def changed() -> None:
 
 
 broadcast.subscribe(TOPIC, on_message=reload, on_subscribed=reload)
+process_copies.register("signing keys", reload)
 
 
 def signing_key(alg: str):

@@ -21,10 +21,9 @@ from django.db import connection
 from django.db.models import Q
 from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
-from joserfc import jwt
 
 from idp.core import jobs
-from idp.sso import claims, keys
+from idp.sso import claims, jws, keys
 from idp.sso.models import LogoutDelivery, SsoSession
 
 log = logging.getLogger(__name__)
@@ -51,9 +50,7 @@ def logout_token(client, sid: str, sub: str) -> str:
         "iss": settings.IDP_ISSUER, "aud": client.client_id, "iat": now, "exp": now + 120,
         "jti": secrets.token_urlsafe(16), "sid": sid, "sub": sub, "events": {BACKCHANNEL_EVENT: {}},
     }
-    key = keys.signing_key(client.id_token_alg)
-    return jwt.encode({"alg": client.id_token_alg, "kid": key.kid, "typ": "logout+jwt"}, body, key,
-                      algorithms=[client.id_token_alg])
+    return jws.sign(body, keys.signing_key(client.id_token_alg), typ="logout+jwt")
 
 
 def saml_logout_request(ticket: str) -> str:
