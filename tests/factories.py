@@ -165,7 +165,7 @@ def verified(account):
 
 def demo_systems():
     """The four demo business systems by code (高企认定 = gqrd, …)."""
-    from idp.catalog.models import BusinessSystem
+    from idp.catalogue.models import BusinessSystem
     from idp.demo import catalogue as demo
 
     demo.load()

@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "idp.notify",
     "idp.accounts",
     "idp.realname",
-    "idp.catalog",
+    "idp.catalogue",
     "idp.entrance",
     "idp.delegation",
     "idp.recovery",

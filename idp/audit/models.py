@@ -39,7 +39,7 @@ class Event(models.TextChoices):
     APPEAL_FIRST_APPROVED = "appeal.first_approved", _("申诉初审通过(待复核)")
     APPEAL_APPROVED = "appeal.approved", _("申诉审核通过")
     APPEAL_REJECTED = "appeal.rejected", _("申诉审核未通过")
-    MIGRATION_RUN = "migration.run", _("火炬中心用户转移")
+    LEGACY_IMPORT = "migration.run", _("火炬中心用户转移")
     ACCOUNT_ENABLED = "account.enabled", _("启用账号")
     ACCOUNT_DISABLED = "account.disabled", _("停用账号")
     STAFF_CHANGED = "account.staff_changed", _("修改审核与管理权限")

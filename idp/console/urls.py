@@ -1,3 +1,6 @@
+"""The review console (/console/); the portal's and the ratings' console pages join it in
+config/urls.py."""
+
 from django.urls import path
 
 from idp.console import views
@@ -12,6 +15,6 @@ urlpatterns = [
     path("appeal/<int:pk>/decide/", views.appeal_decide, name="console-appeal-decide"),
     path("appeal-files/<uuid:file_id>/", views.appeal_file, name="console-appeal-file"),
     path("audit/", views.audit, name="console-audit"),
-    path("migration/", views.migration, name="console-migration"),
-    path("migration/<int:pk>/", views.migration_run, name="console-migration-run"),
+    path("legacy/", views.legacy, name="console-legacy"),
+    path("legacy/<int:pk>/", views.legacy_run, name="console-legacy-run"),
 ]

@@ -159,19 +159,19 @@ def appeal_file(request, file_id):
 
 
 @staff_required
-def migration(request):
+def legacy(request):
     """Migration runs with their totals and errors, and a search by legacy id, USCC or phone."""
     query = request.GET.get("q", "").strip()[:64]
     found = legacy_selectors.find_moved(query) if query else []
-    return render(request, "console/migration.html", {
-        "runs": legacy_selectors.recent_runs(), "query": query, "found": found, "section": "migration"})
+    return render(request, "console/legacy.html", {
+        "runs": legacy_selectors.recent_runs(), "query": query, "found": found, "section": "legacy"})
 
 
 @staff_required
-def migration_run(request, pk):
+def legacy_run(request, pk):
     run = _found(legacy_selectors.run(pk))
     page = Paginator(run.errors.all(), 100).get_page(request.GET.get("page"))
-    return render(request, "console/migration_run.html", {"run": run, "page": page, "section": "migration"})
+    return render(request, "console/legacy_run.html", {"run": run, "page": page, "section": "legacy"})
 
 
 def _parse_date(value: str, end: bool):

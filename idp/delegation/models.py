@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from idp.catalog.models import BusinessSystem
+from idp.catalogue.models import BusinessSystem
 
 
 class GrantStatus(models.TextChoices):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from idp.accounts.models import Account, AccountKind
 from idp.audit.log import audit_row, record
 from idp.audit.models import Event
-from idp.catalog.models import BusinessSystem
+from idp.catalogue.models import BusinessSystem
 from idp.core import events, ratelimit
 from idp.core.errors import Refused
 from idp.delegation.events import GrantEnded

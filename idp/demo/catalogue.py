@@ -1,8 +1,8 @@
 """The business systems and service items of `make run` (SPEC 0 names the four systems)."""
 
 from config import env
-from idp.catalog.known import HIGH_TECH, TECH_SME
-from idp.catalog.models import BusinessSystem, ServiceItem
+from idp.catalogue.known import HIGH_TECH, TECH_SME
+from idp.catalogue.models import BusinessSystem, ServiceItem
 
 # The two demo business systems `make run` starts next to the platform (demos/).
 DEMO_OIDC_URL = env.get("IDP_DEMO_OIDC_URL").rstrip("/")

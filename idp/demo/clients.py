@@ -6,7 +6,7 @@ import json
 from django.conf import settings
 
 from config import env
-from idp.catalog.models import BusinessSystem
+from idp.catalogue.models import BusinessSystem
 from idp.demo import catalogue
 from idp.sso import clients
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from idp.accounts.models import Account
-from idp.catalog.models import ServiceItem
+from idp.catalogue.models import ServiceItem
 from idp.portal.models import HotService, Notice, Publication, Question
 
 NOTICES = [

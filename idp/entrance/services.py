@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from idp.accounts.models import LOGIN_WINDOWS, USER_KIND_LABELS, Account, AccountKind
 from idp.audit.log import record
 from idp.audit.models import Event
-from idp.catalog.models import Follow, ServiceItem, SystemVisit
+from idp.catalogue.models import Follow, ServiceItem, SystemVisit
 from idp.delegation.policy import Refusal, explain, who_may_enter
 from idp.delegation.selectors import systems_with_grants
 

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from idp.accounts import services as account_services
 from idp.accounts.models import AccountKind
-from idp.catalog.models import Follow, ServiceItem, SystemVisit
+from idp.catalogue.models import Follow, ServiceItem, SystemVisit
 from idp.core import ratelimit
 from idp.core.http import client_ip, local_next
 from idp.entrance import services

@@ -23,14 +23,14 @@ from django.utils import timezone
 from idp.accounts.models import PASSING_STATUSES, Account, AccountKind, NaturalPerson, Organisation
 from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
-from idp.catalog.known import HIGH_TECH, TECH_SME
-from idp.catalog.models import BusinessSystem
+from idp.catalogue.known import HIGH_TECH, TECH_SME
+from idp.catalogue.models import BusinessSystem
 from idp.core import crypto
 from idp.delegation import services as delegation
 from idp.delegation.models import Grant
 from idp.identifiers.documents import DOCUMENT_TYPES
 from idp.legacy import bulk, rules
-from idp.legacy.models import LegacyAccount, MigrationError, MigrationRun
+from idp.legacy.models import ImportFailure, ImportRun, LegacyAccount
 from idp.legacy.reader import RowError, parsed_batches
 
 _ID_NUMBER = NaturalPerson._meta.get_field("id_number")  # COPY writes its sealed form directly
@@ -38,7 +38,7 @@ _ID_NUMBER = NaturalPerson._meta.get_field("id_number")  # COPY writes its seale
 GRANT_SYSTEMS = (HIGH_TECH, TECH_SME)  # SPEC 7.2 R4: 高企认定 and 科小企评价
 
 
-class MigrationSetupError(Exception):
+class ImportSetupError(Exception):
     pass
 
 
@@ -98,7 +98,7 @@ class Importer:
     batch_size: int = 2000
     progress: object = None  # callable(done_rows) or None
     report: Report = field(default_factory=Report)
-    run: MigrationRun | None = None
+    run: ImportRun | None = None
     rows_seen: int = 0
     batches: int = 0
     # The first row of each legacy_id and of each key (USCC / mobile) in this run, per kind: a
@@ -114,12 +114,12 @@ class Importer:
     def import_files(self, *, enterprises: str | None, persons: str | None) -> Report:
         systems = {s.code: s for s in BusinessSystem.objects.filter(code__in=GRANT_SYSTEMS)}
         if len(systems) != len(GRANT_SYSTEMS):
-            raise MigrationSetupError("业务系统 高企认定(gqrd)和 科小企评价(kxqpj)尚未登记,R4 的代办授权无法创建")
+            raise ImportSetupError("业务系统 高企认定(gqrd)和 科小企评价(kxqpj)尚未登记,R4 的代办授权无法创建")
         self.grant_systems = [systems[code] for code in GRANT_SYSTEMS]
         self.kinds_recorded_before = {kind for kind in (rules.ENTERPRISE, rules.PERSON)
                                       if LegacyAccount.objects.filter(kind=kind).exists()}
         if not self.dry_run:
-            self.run = MigrationRun.objects.create(enterprises_file=enterprises or "", persons_file=persons or "")
+            self.run = ImportRun.objects.create(enterprises_file=enterprises or "", persons_file=persons or "")
         with _collecting_between_batches():
             for kind, path in ((rules.ENTERPRISE, enterprises), (rules.PERSON, persons)):
                 if not path:
@@ -139,7 +139,7 @@ class Importer:
             self.run.totals = {kind: dict(counter) for kind, counter in self.report.by_kind.items()}
             self.run.error_count, self.run.rows_seen = self.report.error_count, self.rows_seen
             self.run.save()
-            record(Event.MIGRATION_RUN, run=self.run.pk, totals=self.run.totals, errors=self.report.error_count)
+            record(Event.LEGACY_IMPORT, run=self.run.pk, totals=self.run.totals, errors=self.report.error_count)
         return self.report
 
     # --- one batch ---------------------------------------------------------------------------
@@ -200,7 +200,7 @@ class Importer:
                 # An account was registered meanwhile under a name this batch wanted: decide again.
                 if attempt:
                     raise
-        bulk.insert(MigrationError, self._pending_errors)
+        bulk.insert(ImportFailure, self._pending_errors)
         self.report.flush()
 
     def _view(self, kind: str, rows: list) -> rules.PlatformView:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from idp.accounts.models import LOGIN_WINDOWS, Organisation
-from idp.legacy.models import LegacyAccount, MigrationError
+from idp.legacy.models import ImportFailure, LegacyAccount
 
 VERIFY = gettext_lazy("登录后在“在线办事 - 我的信息”中完善信息并完成实名认证,"
                       "认证后即可进入高企认定、科小企评价等业务系统。")
@@ -45,7 +45,7 @@ def _recorded(record: LegacyAccount) -> dict:
     return _answer(record.case, name, window, "unchanged", steps)
 
 
-def _not_moved(failure: MigrationError) -> dict:
+def _not_moved(failure: ImportFailure) -> dict:
     """SPEC 7.4's exceptions: the account exists on the legacy platform, but the migration could
     not move it (an HJ_ collision, a malformed row). `case` is the case the row would have had
     (R3 for a collision on the HJ_ name), so the answer keeps the contract's shape; no login name
@@ -59,8 +59,8 @@ def _not_moved(failure: MigrationError) -> dict:
                        % {"phone": settings.IDP_SUPPORT_PHONE, "reference": reference}])
 
 
-def _failed(kind: str, key: str) -> MigrationError | None:
-    return MigrationError.objects.filter(kind=kind, key=key).order_by("-id").first() if key else None
+def _failed(kind: str, key: str) -> ImportFailure | None:
+    return ImportFailure.objects.filter(kind=kind, key=key).order_by("-id").first() if key else None
 
 
 PASSWORDS = {"unchanged": gettext_lazy("火炬中心的原密码(未改变)"),

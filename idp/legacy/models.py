@@ -6,7 +6,7 @@ KINDS = [("enterprise", _("企业账号")), ("person", _("个人账号"))]
 CASES = [("R1", "R1"), ("R2", "R2"), ("R3", "R3"), ("R4", "R4")]
 
 
-class MigrationRun(models.Model):
+class ImportRun(models.Model):
     """One run of import_legacy: its files, totals per case and its errors."""
 
     started_at = models.DateTimeField(auto_now_add=True)
@@ -40,7 +40,7 @@ class LegacyAccount(models.Model):
     account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
     note = models.CharField(max_length=255, blank=True)
-    run = models.ForeignKey(MigrationRun, null=True, on_delete=models.SET_NULL, related_name="accounts")
+    run = models.ForeignKey(ImportRun, null=True, on_delete=models.SET_NULL, related_name="accounts")
     line = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -55,10 +55,10 @@ class LegacyAccount(models.Model):
         return f"{self.kind} {self.legacy_id} → {self.case}"
 
 
-class MigrationError(models.Model):
+class ImportFailure(models.Model):
     """A row a run could not import, with the reason (never the password hash)."""
 
-    run = models.ForeignKey(MigrationRun, on_delete=models.CASCADE, related_name="errors")
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="errors")
     kind = models.CharField(max_length=10, choices=KINDS)
     legacy_id = models.CharField(max_length=64, blank=True)
     key = models.CharField(max_length=32, blank=True)  # USCC or mobile, when the row had a valid one

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from idp.legacy.models import LegacyAccount, MigrationRun
+from idp.legacy.models import ImportRun, LegacyAccount
 
 
 def find_moved(query: str, most: int = 50) -> QuerySet:
@@ -12,8 +12,8 @@ def find_moved(query: str, most: int = 50) -> QuerySet:
 
 
 def recent_runs(most: int = 20) -> QuerySet:
-    return MigrationRun.objects.all()[:most]
+    return ImportRun.objects.all()[:most]
 
 
-def run(pk: int) -> MigrationRun | None:
-    return MigrationRun.objects.filter(pk=pk).first()
+def run(pk: int) -> ImportRun | None:
+    return ImportRun.objects.filter(pk=pk).first()

@@ -42,7 +42,7 @@ class LookupForm(forms.Form):
 
 
 def _allowed(request) -> bool:
-    return ratelimit.allow("migration-lookup", client_ip(request), limit=settings.IDP_MIGRATION_LOOKUPS_PER_MINUTE,
+    return ratelimit.allow("legacy-lookup", client_ip(request), limit=settings.IDP_MIGRATION_LOOKUPS_PER_MINUTE,
                            window=60)
 
 

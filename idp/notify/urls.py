@@ -1,5 +1,7 @@
+"""获取验证码 (/api/sms/send)."""
+
 from django.urls import path
 
 from idp.notify import views
 
-urlpatterns = [path("sms/send", views.send_sms_code, name="sms-send")]
+api_urlpatterns = [path("sms/send", views.send_sms_code, name="sms-send")]

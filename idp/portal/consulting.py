@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from idp.catalog.models import ServiceItem
+from idp.catalogue.models import ServiceItem
 from idp.core import ratelimit
 from idp.core.errors import Refused
 from idp.portal.models import Question

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from idp.catalog.models import ServiceItem
+from idp.catalogue.models import ServiceItem
 
 
 class Published(models.Model):

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from idp.catalog.models import ServiceItem
+from idp.catalogue.models import ServiceItem
 from idp.portal import consulting
 from idp.portal.models import Notice, Publication
 

@@ -1,3 +1,6 @@
+"""The portal's public pages, 我的咨询 in 在线办事 (/online/questions/) and answering questions in
+the console (/console/questions/)."""
+
 from django.urls import path
 
 from idp.portal import views
@@ -11,6 +14,12 @@ urlpatterns = [
     path("results/", views.results, name="results"),
     path("results/<int:pk>/", views.result, name="result"),
     path("results/attachments/<int:pk>/", views.attachment, name="result-attachment"),
-    path("online/questions/", views.my_questions, name="my-questions"),
-    path("console/questions/", views.console_questions, name="console-questions"),
+]
+
+online_urlpatterns = [
+    path("questions/", views.my_questions, name="my-questions"),
+]
+
+console_urlpatterns = [
+    path("questions/", views.console_questions, name="console-questions"),
 ]

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from idp.catalog.models import ServiceItem
+from idp.catalogue.models import ServiceItem
 from idp.core import ratelimit
 from idp.core.permissions import staff_required
 from idp.portal import consulting

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from idp.catalog.models import SystemVisit
+from idp.catalogue.models import SystemVisit
 
 
 class Score(models.IntegerChoices):

@@ -5,7 +5,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from idp.catalog.models import SystemVisit
+from idp.catalogue.models import SystemVisit
 from idp.core.errors import Refused
 from idp.ratings.models import BAD_SCORES, FollowUp, Rating, Score
 

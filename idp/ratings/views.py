@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from idp.catalog.models import SystemVisit
+from idp.catalogue.models import SystemVisit
 from idp.core.permissions import staff_required
 from idp.ratings import services
 from idp.ratings.models import FollowUp, Rating, Score

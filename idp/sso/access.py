@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from idp.accounts.models import LOGIN_WINDOWS, Account, AccountKind
-from idp.catalog.models import BusinessSystem
+from idp.catalogue.models import BusinessSystem
 from idp.delegation.policy import Refusal, explain, who_may_enter
 
 PRESELECT_KEY = "sso_acting_for"  # {system code: "self" | organisation pk}, set by 办理入口

@@ -11,7 +11,7 @@ class SsoConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from idp.accounts import events as account_events
-        from idp.catalog.models import BusinessSystem
+        from idp.catalogue.models import BusinessSystem
         from idp.core import events, jobs, metrics
         from idp.delegation.events import GrantEnded
         from idp.sso import clients, sessions

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from idp.audit.log import record
 from idp.audit.models import Event
-from idp.catalog.models import BusinessSystem, Protocol
+from idp.catalogue.models import BusinessSystem, Protocol
 from idp.core import broadcast, crypto, process_copies
 from idp.core.errors import Refused
 from idp.sso.models import Client

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from idp.catalog.models import BusinessSystem
+from idp.catalogue.models import BusinessSystem
 from idp.core.fields import EncryptedTextField
 
 

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from idp.catalog.models import BusinessSystem
+from idp.catalogue.models import BusinessSystem
 from idp.sso import access, sessions
 
 ASKED_KEY = "sso_password_asked"  # {request key: when this server sent the browser to type its password}

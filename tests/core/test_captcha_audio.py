@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.django_db,
                                  reason="SKIPPED: needs flite (apt-get install flite; .ci/run does)")]
 
 
-@pytest.mark.parametrize("path", ["/login/", "/password/reset/", "/migration/lookup/"])
+@pytest.mark.parametrize("path", ["/login/", "/password/reset/", "/legacy/lookup/"])
 def test_every_captcha_can_be_heard(client, path):
     page = client.get(path).content.decode()
     link = re.search(r'<a href="(/captcha/audio/\w+\.wav)" class="captcha-audio"[^>]*>听语音验证码</a>', page)

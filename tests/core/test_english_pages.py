@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 
-from idp.catalog.models import BusinessSystem, ServiceItem
+from idp.catalogue.models import BusinessSystem, ServiceItem
 from idp.portal.models import Notice, Publication, Question
 from idp.realname import services as realname
 from tests import factories
@@ -103,11 +103,11 @@ ANONYMOUS_PAGES = ["/", "/notices/", "/consult/", "/search/?q=Item", "/results/"
                    "/register/", "/register/natural/", "/register/legal/", "/register/agreement/natural/",
                    "/register/agreement/legal/", "/services/", "/services/?kind=legal", "/password/forgot/",
                    "/password/reset/", "/password/appeal/person/", "/password/appeal/org/",
-                   "/password/appeal/status/", "/password/set/not-a-token/", "/migration/lookup/",
+                   "/password/appeal/status/", "/password/set/not-a-token/", "/legacy/lookup/",
                    "/no-such-page/", "/oidc/authorize?client_id=nobody&response_type=code", "/oidc/logout"]
 ANONYMOUS_FORMS = ["/login/", "/register/natural/", "/register/legal/", "/password/reset/",
                    "/password/appeal/person/", "/password/appeal/org/", "/password/appeal/status/",
-                   "/migration/lookup/"]
+                   "/legacy/lookup/"]
 
 
 def test_every_page_a_visitor_sees_is_english(client, data):
@@ -142,7 +142,7 @@ def test_every_page_of_the_console_is_english(client, data):
     assert untranslated(client, [
         "/console/", "/console/reviews/natural/", "/console/reviews/legal/",
         f"/console/review/{data['submission'].pk}/", "/console/appeals/natural/", "/console/appeals/legal/",
-        "/console/audit/", "/console/migration/", "/console/ratings/", "/console/questions/"]) == {}
+        "/console/audit/", "/console/legacy/", "/console/ratings/", "/console/questions/"]) == {}
     assert untranslated(client, [f"/console/review/{data['submission'].pk}/decide/"], "post") == {}
 
 

@@ -25,7 +25,7 @@ def test_the_checker_reports_an_unlabelled_field_and_low_contrast(page):
 def test_every_page_of_the_header_and_the_menus_is_visited(page, t):
     factories.demo_systems()
     for url in ["/", "/services/", "/services/?kind=legal", "/notices/", "/consult/", "/results/", "/search/?q=高企",
-                "/migration/lookup/", "/login/", "/register/", "/register/natural/", "/register/legal/",
+                "/legacy/lookup/", "/login/", "/register/", "/register/natural/", "/register/legal/",
                 "/password/forgot/", "/password/reset/", "/no/such/page/"]:
         page.goto(url)
         assert not accessibility.violations(page), url
@@ -79,7 +79,7 @@ def test_pages_fit_a_phone_and_200_percent_zoom_without_sideways_scrolling(page,
     nothing needs horizontal scrolling. Screenshots: var/screenshots/experience/<why>-*.png."""
     factories.demo_systems()
     page.set_viewport_size({"width": width, "height": 800})
-    pages = ["/", "/services/", "/login/", "/register/natural/", "/register/legal/", "/migration/lookup/",
+    pages = ["/", "/services/", "/login/", "/register/natural/", "/register/legal/", "/legacy/lookup/",
              "/password/reset/", "/results/"]
     for url in pages:
         page.goto(url)

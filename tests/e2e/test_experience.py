@@ -4,7 +4,7 @@ a person sees it, and a screenshot of each is written to var/screenshots/experie
 import pytest
 from playwright.sync_api import expect
 
-from idp.catalog.models import ServiceItem
+from idp.catalogue.models import ServiceItem
 from tests import factories
 from tests.e2e.screens import shot
 from tests.e2e.test_journeys import log_in
@@ -93,7 +93,7 @@ def test_selects_samples_and_the_reset_form(page):
 def test_a_person_rates_a_handled_service_and_reads_the_reply(page):
     from django.utils import timezone
 
-    from idp.catalog.models import SystemVisit
+    from idp.catalogue.models import SystemVisit
     from idp.ratings import services
     from idp.ratings.models import Rating
 
@@ -164,7 +164,7 @@ def test_account_lookup_answers_in_plain_words_with_a_button_for_each_next_step(
     shot(page, "06-lookup-enterprise")
     answer.get_by_role("link", name="法人登录").click()
     expect(page.get_by_role("tab", name="法人登录")).to_have_attribute("aria-selected", "true")
-    page.goto("/migration/lookup/")
+    page.goto("/legacy/lookup/")
     page.get_by_label("个人账号").check()
     page.get_by_label("手机号码").fill(P["U"])
     page.get_by_label("验证码").fill("PASSED")
@@ -204,7 +204,7 @@ def test_favicon_admin_title_and_the_search_box(page):
 def test_an_operator_publishes_answers_and_reads_the_ratings(page):
     from django.utils import timezone
 
-    from idp.catalog.models import SystemVisit
+    from idp.catalogue.models import SystemVisit
     from idp.portal import consulting
     from idp.ratings import services as ratings
     from tests.e2e.test_journeys import enrol_authenticator

@@ -56,7 +56,7 @@ ProxyPass /legal/ "{backend.url}/"
 def test_login_attributes_require_and_single_logout(page, apache_cas, platform, settings):  # noqa: F811
     person = factories.verified(factories.natural_account("cas_user", name="李四"))
     org = factories.verified(factories.legal_account(name="中科代办有限公司"))
-    from idp.catalog.models import BusinessSystem
+    from idp.catalogue.models import BusinessSystem
     from idp.delegation.services import create_grants
     create_grants(organisation=org, person=person, systems=[BusinessSystem.objects.get(code="apache-cas")],
                   expires_on=None, actor=org)

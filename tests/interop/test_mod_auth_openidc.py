@@ -60,7 +60,7 @@ def _headers(page) -> dict:
 def test_sign_on_claims_act_and_both_logouts(page, apache_rp, platform, settings):  # noqa: F811
     person = factories.verified(factories.natural_account("apache_user", name="张三"))
     org = factories.verified(factories.legal_account(name="阿帕奇科技有限公司"))
-    from idp.catalog.models import BusinessSystem
+    from idp.catalogue.models import BusinessSystem
     from idp.delegation.services import create_grants
     create_grants(organisation=org, person=person, systems=[BusinessSystem.objects.get(code="apache-rp")],
                   expires_on=None, actor=org)

@@ -8,7 +8,7 @@ from captcha.models import CaptchaStore
 from idp.accounts.models import Account, RealNameStatus
 from idp.delegation.models import Grant
 from idp.delegation.selectors import organisations_for
-from idp.legacy.models import LegacyAccount, MigrationError, MigrationRun
+from idp.legacy.models import ImportFailure, ImportRun, LegacyAccount
 from idp.legacy.synthetic import LEGACY_PASSWORD, mobile_for, uscc_for
 from tests import factories
 from tests.legacy.helpers import HASHES, HEADERS, E, P, files, run_import, write_csv
@@ -55,9 +55,9 @@ def test_every_case(platform, tmp_path):
     assert kept.check_password(factories.PASSWORD)  # nothing of an existing account changed
     records = {r.legacy_id: r for r in LegacyAccount.objects.all()}
     assert records["E-R2"].account == kept and records["E-R4"].account == r4 and records["P-R4"].account is None
-    run = MigrationRun.objects.get()
+    run = ImportRun.objects.get()
     assert run.error_count == 2 and run.totals["enterprise"]["R1"] == 1
-    assert "HJ_" in MigrationError.objects.first().error
+    assert "HJ_" in ImportFailure.objects.first().error
 
 
 def login(client, name, password, kind):
@@ -102,7 +102,7 @@ def test_legacy_hashes_are_never_shown(client, tmp_path):
     factories.sign_in(client, staff)
     account = Account.objects.get(login_name=u)
     assert digest not in client.get(f"/admin/accounts/account/{account.pk}/change/").content.decode()
-    assert digest not in client.get("/console/migration/", {"q": u}).content.decode()
+    assert digest not in client.get("/console/legacy/", {"q": u}).content.decode()
 
 
 def test_run_twice_changes_nothing(platform, tmp_path):
@@ -121,7 +121,7 @@ def test_dry_run_decides_and_writes_nothing(platform, tmp_path):
     code, report = run_import(tmp_path, enterprises=enterprises, persons=persons, dry_run=True)
     assert report["totals"] == {"R1": 2, "R2": 2, "R3": 2, "R4": 2} and len(report["errors"]) == 2
     assert Account.objects.count() == before
-    assert not LegacyAccount.objects.exists() and not MigrationRun.objects.exists()
+    assert not LegacyAccount.objects.exists() and not ImportRun.objects.exists()
 
 
 def test_bad_rows_go_to_the_report_and_a_rerun_imports_the_fixed_ones(tmp_path):
@@ -265,7 +265,7 @@ def test_an_unwritable_report_path_stops_before_anything_is_written(tmp_path, wh
     with pytest.raises(CommandError, match="cannot write the report"):
         call_command("import_legacy", "--enterprises", enterprises, "--persons", persons, "--report", str(target),
                      "--no-progress")
-    assert not LegacyAccount.objects.exists() and not MigrationRun.objects.exists()
+    assert not LegacyAccount.objects.exists() and not ImportRun.objects.exists()
 
 
 def test_a_missing_input_stops_before_anything_is_written(tmp_path):

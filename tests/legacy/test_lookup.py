@@ -5,7 +5,7 @@ import json
 import pytest
 from captcha.models import CaptchaStore
 
-from idp.legacy.models import MigrationRun
+from idp.legacy.models import ImportRun
 from tests import factories
 from tests.legacy.helpers import E, P, files, run_import
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def ask(client, **body):
-    client.get("/migration/lookup/")
+    client.get("/legacy/lookup/")
     key = CaptchaStore.objects.order_by("-id").first().hashkey
     body = {"captcha_0": key, "captcha_1": "PASSED", **body}
     return client.post("/api/migration/lookup", json.dumps(body), content_type="application/json")
@@ -81,9 +81,9 @@ def test_lookup_is_throttled(client, settings):
 
 
 def test_lookup_page(client, imported):
-    client.get("/migration/lookup/")
+    client.get("/legacy/lookup/")
     key = CaptchaStore.objects.order_by("-id").first().hashkey
-    page = client.post("/migration/lookup/", {"kind": "enterprise", "uscc": E["R3"], "captcha_0": key,
+    page = client.post("/legacy/lookup/", {"kind": "enterprise", "uscc": E["R3"], "captcha_0": key,
                                               "captcha_1": "PASSED"}).content.decode()
     assert "HJ_" + E["R3"] in page and "法人登录" in page
     assert '<label for="id_uscc">统一社会信用代码</label>' in page
@@ -101,10 +101,10 @@ def test_the_page_answers_in_plain_words_with_a_button_for_each_next_step(client
                                                                           buttons):
     import re
 
-    client.get("/migration/lookup/")
+    client.get("/legacy/lookup/")
     captcha = CaptchaStore.objects.order_by("-id").first().hashkey
     field = "uscc" if kind == "enterprise" else "mobile"
-    page = client.post("/migration/lookup/", {"kind": kind, field: key, "captcha_0": captcha,
+    page = client.post("/legacy/lookup/", {"kind": kind, field: key, "captcha_0": captcha,
                                               "captcha_1": "PASSED"}).content.decode()
     answer = page[page.index('class="lookup-answer"'):page.index("</div>", page.index('class="lookup-answer"'))]
     assert f"<h2>{heading}</h2>" in answer
@@ -117,11 +117,11 @@ def test_console_shows_runs_and_finds_accounts(client, imported):
     staff.is_staff = True
     staff.save()
     factories.sign_in(client, staff)
-    page = client.get("/console/migration/").content.decode()
+    page = client.get("/console/legacy/").content.decode()
     assert "1 / 1 / 1 / 1" in page  # the run's totals per case
-    found = client.get("/console/migration/", {"q": E["R3"]}).content.decode()
+    found = client.get("/console/legacy/", {"q": E["R3"]}).content.decode()
     assert "HJ_" + E["R3"] in found and "E-R3" in found
-    run_page = client.get(f"/console/migration/{MigrationRun.objects.get().pk}/").content.decode()
+    run_page = client.get(f"/console/legacy/{ImportRun.objects.get().pk}/").content.decode()
     assert "E-ERR" in run_page and "HJ_" in run_page
 
 
@@ -132,7 +132,7 @@ def test_an_account_the_migration_could_not_move_is_not_told_to_register(client,
     steps = " ".join(answer["next_steps"])
     assert answer["case"] == "R3" and answer["login_name"] is None and answer["password"] is None
     assert "火炬中心存在" in steps and "未能自动转移" in steps and "请注册" not in steps
-    run = MigrationRun.objects.get()
+    run = ImportRun.objects.get()
     assert f"-{run.pk}" in steps and "技术支持" in steps
 
 
@@ -143,3 +143,10 @@ def test_a_malformed_row_with_a_valid_key_is_found_too(client, tmp_path):
     run_import(tmp_path, persons=persons)
     steps = " ".join(ask(client, kind="person", mobile="13912349876").json()["next_steps"])
     assert "火炬中心存在" in steps and "P-BAD" in steps
+
+
+def test_the_old_addresses_keep_working(client):
+    """Issue 26: the legacy rename finished; the addresses published before it redirect."""
+    response = client.get("/migration/lookup/?from=torch")
+    assert response.status_code == 301 and response["Location"] == "/legacy/lookup/?from=torch"
+    assert client.get("/console/migration/")["Location"] == "/console/legacy/"

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from idp.catalog.models import ServiceItem
+from idp.catalogue.models import ServiceItem
 from idp.portal.models import HotService, Notice
 from tests import factories
 
@@ -27,7 +27,7 @@ def test_the_home_page_shows_the_latest_notices_and_the_hot_services(client):
     assert 'href="/notices/">更多</a>' in page and now.strftime("%Y-%m-%d") in page
     assert "高新技术企业认定申报" in page
     for link in ['href="/register/"', 'href="/login/?tab=natural"', 'href="/login/?tab=legal"',
-                 'href="/migration/lookup/"', 'href="/password/forgot/"', 'href="/online/ratings/"']:
+                 'href="/legacy/lookup/"', 'href="/password/forgot/"', 'href="/online/ratings/"']:
         assert link in page, link
 
 
@@ -203,7 +203,7 @@ def test_a_fresh_install_shows_an_example_portal(client, tmp_path, monkeypatch):
 def test_the_demo_systems_follow_the_port_they_are_served_on(tmp_path, monkeypatch):
     """Issue 25: PORT= did not move the demo systems (make run passes their addresses on)."""
     from config import env
-    from idp.catalog.models import BusinessSystem
+    from idp.catalogue.models import BusinessSystem
     from idp.demo import catalogue, clients
 
     monkeypatch.setattr(env, "VAR_DIR", tmp_path)

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from idp.catalog.models import ServiceItem, SystemVisit
+from idp.catalogue.models import ServiceItem, SystemVisit
 from idp.ratings import services
 from idp.ratings.models import FollowUp, Rating
 from tests import factories

@@ -85,7 +85,7 @@ def test_the_service_item_door_applies_the_same_rule(client, person, fake_org):
     page = client.get(f"/services/{item.pk}/enter/").content.decode()
     assert "冒名科技有限公司" not in page and "尚未完成实名认证" in page
     client.post(f"/services/{item.pk}/enter/", {"acting_for": str(fake_org.pk)})
-    from idp.catalog.models import SystemVisit
+    from idp.catalogue.models import SystemVisit
     assert not SystemVisit.objects.exists()
 
 

@@ -76,7 +76,7 @@ def _client(account):
 def _crawl(client) -> tuple[list[tuple[str, dict]], list[str]]:
     """(page, form) pairs and the page addresses reached from / and the pages every role has."""
     queue = ["/", "/login/", "/register/", "/register/natural/", "/register/legal/", "/recovery/",
-             "/online/", "/online/profile/", "/console/", "/migration/lookup/", "/search/?q=高企"]
+             "/online/", "/online/profile/", "/console/", "/legacy/lookup/", "/search/?q=高企"]
     seen, forms = set(), []
     while queue and len(seen) < PAGES_PER_ROLE:
         url = queue.pop(0)

@@ -260,7 +260,7 @@ def test_production_wants_https_except_on_loopback(settings):
 def test_cas_attributes_also_come_in_camel_case(client, person):
     helpers.cas_client("rp-cas-camel", delegable=True)
     org = factories.verified(factories.legal_account(name="驼峰科技有限公司"))
-    from idp.catalog.models import BusinessSystem
+    from idp.catalogue.models import BusinessSystem
     create_grants(organisation=org, person=person, systems=[BusinessSystem.objects.get(code="rp-cas-camel")],
                   expires_on=None, actor=org)
     response = client.post(f"/cas/login?service={helpers.SERVICE}", {"acting_for": str(org.pk)})

@@ -246,7 +246,7 @@ def test_changing_the_password_logs_the_other_browsers_out_of_the_business_syste
 def test_register_business_system_refuses_bad_input_by_name():
     from django.core.management.base import CommandError
 
-    from idp.catalog.models import BusinessSystem
+    from idp.catalogue.models import BusinessSystem
 
     factories.demo_systems()
     for args, message in [

@@ -15,7 +15,7 @@ from idp.accounts.models import (
     Organisation,
     set_document,
 )
-from idp.catalog.models import BusinessSystem
+from idp.catalogue.models import BusinessSystem
 from idp.delegation.selectors import organisations_for
 from idp.delegation.services import create_grants
 from idp.demo import catalogue, portal

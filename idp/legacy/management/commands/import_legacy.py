@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from idp.legacy.importer import Importer, MigrationSetupError, ProgressBar, count_rows
+from idp.legacy.importer import Importer, ImportSetupError, ProgressBar, count_rows
 
 
 def _check_paths(*, inputs: list[str], report: str | None) -> None:
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         importer = Importer(dry_run=dry_run, batch_size=max(1, batch_size), progress=bar)
         try:
             result = importer.import_files(enterprises=enterprises, persons=persons)
-        except MigrationSetupError as error:
+        except ImportSetupError as error:
             raise CommandError(str(error)) from None
         finally:
             if bar:

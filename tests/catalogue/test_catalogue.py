@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from idp.catalog.models import ServiceItem, SystemVisit
+from idp.catalogue.models import ServiceItem, SystemVisit
 from idp.delegation import services as delegation
 from tests import factories
 
@@ -192,7 +192,7 @@ def test_operator_registers_a_business_system_in_admin(client, systems):
         "items-0-entrance_path": "/register", "items-0-sort_order": "10", "items-0-is_active": "on",
     })
     assert response.status_code == 302, response.context["adminform"].form.errors
-    from idp.catalog.models import BusinessSystem
+    from idp.catalogue.models import BusinessSystem
 
     assert BusinessSystem.objects.get(code="kjcgdj").entrance_url == "https://cgdj.example.gov.cn"
     assert "科技成果登记申请" in client.get("/services/", {"kind": "legal"}).content.decode()

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db import models
 
-from idp.catalog.models import BusinessSystem, ServiceItem
+from idp.catalogue.models import BusinessSystem, ServiceItem
 
 
 class ServiceItemInline(admin.TabularInline):

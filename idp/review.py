@@ -5,7 +5,7 @@ recorded on the item, and the applicant is told by SMS once the decision is comm
 never decides their own case (`reviewers_own`). Each domain keeps its own model, audit events and
 texts; the steps and their order are here.
 
-A package, not an app: it owns no tables (Claimable is abstract). It stands between
+A module, not an app: it owns no tables (Claimable is abstract). It stands between
 accounts/notify and the domains that use it (pyproject.toml, [tool.importlinter]).
 """
 
