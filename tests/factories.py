@@ -18,12 +18,7 @@ from idp.accounts.models import (
     Organisation,
     set_document,
 )
-from idp.identifiers.validators import (
-    USCC_ALPHABET,
-    mod11_2_check_char,
-    organisation_code_check_char,
-    uscc_check_char,
-)
+from tests.check_digits import USCC_ALPHABET, organisation_code_check, resident_id_check, uscc_check
 
 PASSWORD = "Passw0rd!x"
 _serial = itertools.count(1)
@@ -36,16 +31,16 @@ def resident_id(area="110105", born=None, seq=None) -> str:
         n = next(_serial)
         seq, born = f"{n % 1000:03d}", born or date(1990, 1, 2) + timedelta(days=n // 1000)
     first17 = f"{area}{(born or date(1990, 1, 1)):%Y%m%d}{seq}"
-    return first17 + mod11_2_check_char(first17)
+    return first17 + resident_id_check(first17)
 
 
 def uscc(authority="9", category="1", area="110108", body=None) -> str:
     if body is None:
         n = next(_serial)
         body = f"MA{n:06d}"[-8:]
-    org_code = body + organisation_code_check_char(body)
+    org_code = body + organisation_code_check(body)
     first17 = authority + category + area + org_code
-    return first17 + uscc_check_char(first17)
+    return first17 + uscc_check(first17)
 
 
 def random_uscc(rng: random.Random) -> str:

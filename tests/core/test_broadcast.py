@@ -12,8 +12,8 @@ from django.utils import timezone
 from idp.core import broadcast
 from idp.sso import clients, keys
 from idp.sso.models import Client, IdTokenAlg
+from tests.oidc.test_revocation import _until
 from tests.sso import helpers
-from tests.sso.test_revocation import _until
 
 pytestmark = [pytest.mark.django_db,
               pytest.mark.skipif(not settings.REDIS_URL, reason="SKIPPED: needs Redis — run with "

@@ -51,7 +51,7 @@ def test_ready_is_503_while_a_migration_is_pending(client, monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_ready_stays_200_when_the_database_drops_a_connection_and_answers_again():
     """The connection health check replaces the dropped connection before the probe uses it."""
-    from tests.sso.test_faults import _terminate_our_connection
+    from tests.oidc.test_faults import _terminate_our_connection
 
     call("GET", "/health/ready")  # the connection is open
     _terminate_our_connection()

@@ -3,7 +3,6 @@ from django.db import close_old_connections
 from django_q.conf import Conf
 
 from tests.multinode.cluster import DATA_KEY, SECRET_KEY, Platform
-from tests.sso.conftest import receiver  # noqa: F401  (the logout receiver)
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ from idp.sso import logout
 from idp.sso import sessions as sso_sessions
 from idp.sso.models import LogoutDelivery, SsoSession
 from tests import factories
+from tests.oidc.test_revocation import _until
 from tests.sso import helpers
 from tests.sso.browserless import form_inputs
-from tests.sso.test_revocation import _until
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")]  # self-signed proxy

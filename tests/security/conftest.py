@@ -1,1 +1,0 @@
-from tests.sso.conftest import https_receiver, receiver  # noqa: F401  (fake business-system endpoints)

@@ -11,8 +11,8 @@ from joserfc import jwt
 from idp.delegation.services import create_grants
 from idp.sso import claims, keys
 from tests import factories
+from tests.oidc.test_oidc import _code, _exchange
 from tests.sso import helpers
-from tests.sso.test_oidc import _code, _exchange
 from tests.wsgi import ProductionClient, call
 
 pytestmark = pytest.mark.django_db
@@ -209,30 +209,3 @@ def test_d5_public_clients_browser_origins_may_call_token_userinfo_and_revocatio
     assert headers["Access-Control-Allow-Origin"] == "https://spa.example.test" and "Origin" in headers["Vary"]
     status, headers, _ = call("POST", "/oidc/introspect", b"token=x", Origin="https://spa.example.test")
     assert "Access-Control-Allow-Origin" not in headers  # introspection is for back ends
-
-
-# --- D7, D8: CAS gateway ----------------------------------------------------------------------
-
-def test_d7_renew_wins_over_gateway(client, person):
-    helpers.cas_client()
-    response = client.get("/cas/login", {"service": helpers.SERVICE, "renew": "true", "gateway": "true"})
-    assert response["Location"].startswith("/login/?")  # credentials asked, not back without a ticket
-
-
-def test_d8_gateway_never_shows_the_whom_to_act_for_page(client, person):
-    rp = helpers.cas_client("rp-cas-delegable", delegable=True)
-    org = factories.verified(factories.legal_account(name="网关科技有限公司"))
-    create_grants(organisation=org, person=person, systems=[rp.system], expires_on=None, actor=org)
-    response = client.get("/cas/login", {"service": helpers.SERVICE, "gateway": "true"})
-    assert response.status_code == 302 and response["Location"] == helpers.SERVICE
-    chooser = client.get("/cas/login", {"service": helpers.SERVICE})
-    assert chooser.status_code == 200  # without gateway the person is asked
-
-
-def test_cas_patterns_never_match_dot_segments(client, person):
-    """Issue 25: CAS service patterns matched paths containing `../`."""
-    helpers.cas_client("rp-cas-pattern", service=r"^https://cas-rp\.example\.test/app/.*$")
-    assert "ticket=" in client.get("/cas/login", {"service": "https://cas-rp.example.test/app/x"})["Location"]
-    for sneaky in ("https://cas-rp.example.test/app/../admin/", "https://cas-rp.example.test/app/%2e%2e/admin/",
-                   "https://cas-rp.example.test/app/./x"):
-        assert client.get("/cas/login", {"service": sneaky}).status_code == 400, sneaky

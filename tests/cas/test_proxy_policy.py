@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests import factories
+from tests.cas.test_cas import NS, _failure_code, _ticket, _xml
 from tests.sso import helpers
-from tests.sso.test_cas import NS, _failure_code, _ticket, _xml
 
 pytestmark = [pytest.mark.django_db,
               pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")]

@@ -16,8 +16,8 @@ from idp.core import broadcast
 from idp.oidc import revocation, tokens
 from idp.oidc.models import RevokedAccessToken
 from idp.sso import store
+from tests.oidc.test_revocation import needs_redis
 from tests.sso import helpers
-from tests.sso.test_revocation import needs_redis
 from tests.wsgi import call
 
 needs_postgres = pytest.mark.skipif(
@@ -41,7 +41,7 @@ def test_a_connection_dropped_by_the_database_is_replaced_before_the_next_reques
     machine endpoints now go through Django's handler, whose connection health check
     (CONN_HEALTH_CHECKS) replaces a dead connection before a request uses it."""
     from tests.factories import natural_account
-    from tests.sso.test_oidc import _tokens
+    from tests.oidc.test_oidc import _tokens
 
     rp = helpers.oidc_client()
     client.force_login(natural_account(name="张三"))
@@ -63,7 +63,7 @@ def test_a_request_that_meets_a_failing_database_answers_503_and_spends_nothing(
     endpoint's errors), and the refresh token is still good for the retry."""
     from idp.oidc import families
     from tests.factories import natural_account
-    from tests.sso.test_oidc import _tokens
+    from tests.oidc.test_oidc import _tokens
 
     rp = helpers.oidc_client()
     client.force_login(natural_account(name="张三"))
