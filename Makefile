@@ -34,13 +34,13 @@ demo: export IDP_ISSUER ?= http://127.0.0.1:$(PORT)
 demo: migrate
 	$(DEMO_URLS) $(BIN)/python manage.py load_demo
 
-# The platform, the single-logout worker and the two demo business systems (README, "Run").
+# The platform, the single-logout worker and the two demo business systems (README, "Trying it").
 run: export IDP_ISSUER ?= http://127.0.0.1:$(PORT)
 run: demo
 	$(DEMO_URLS) $(BIN)/python scripts/run_platform.py $(PORT)
 
 # The production server: granian and the background-job cluster, with production settings and
-# the variables of .env (.env.example; README, "Running it in production").
+# the variables of .env (.env.example; docs/operators.md).
 ifeq ($(SETTINGS_GIVEN),undefined)
 serve: export DJANGO_SETTINGS_MODULE = config.settings.production
 endif

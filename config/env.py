@@ -1,6 +1,6 @@
 """The one place deployment configuration is read from.
 
-Every variable is optional and has a documented default (README, "Configuration").
+Every variable is optional and has a documented default (docs/operators.md, "Configuration").
 A variable `X` may instead be given as `X_FILE`, the path of a file holding the value,
 so secrets can come from mounted files rather than the process environment.
 """

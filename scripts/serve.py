@@ -1,5 +1,5 @@
 """`make serve`: the production server, as one foreground command for a process supervisor
-(docs/deploy.md).
+(docs/operators.md).
 
 1. Reads the environment file (IDP_ENV_FILE, else `.env` when present; `.env.example` lists
    every variable); variables already in the environment win.

@@ -177,7 +177,7 @@ LOGGING = {
     "loggers": {"idp.request": {"level": "INFO"}},
 }
 
-# --- platform settings (README, "Configuration") ---
+# --- platform settings (docs/operators.md, "Configuration") ---
 IDP_ISSUER = env.get("IDP_ISSUER").rstrip("/")
 IDP_SUPPORT_PHONE = env.get("IDP_SUPPORT_PHONE")
 IDP_SITE_OWNER = env.get("IDP_SITE_OWNER")
@@ -205,7 +205,7 @@ IDP_ADMIN_UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # a 结果公示 PDF published in
 IDP_UPLOAD_MAX_PIXELS = 30_000_000  # width × height of a document image (a 6000×5000 scan)
 # Password recovery: how long an appeal's set-password link stays valid, and the throttles.
 IDP_RESET_LINK_HOURS = int(env.get("IDP_RESET_LINK_HOURS"))
-# Reverse proxies (README, "Security"): [] when unset or `none`.
+# Reverse proxies (docs/security.md, "Behind a reverse proxy"): [] when unset or `none`.
 IDP_TRUSTED_PROXIES_SETTING = env.get("IDP_TRUSTED_PROXIES").strip()
 IDP_TRUSTED_PROXIES = [] if IDP_TRUSTED_PROXIES_SETTING.lower() in ("", "none") else env.get_list("IDP_TRUSTED_PROXIES")
 IDP_CLIENT_IP_HEADER = env.get("IDP_CLIENT_IP_HEADER")
@@ -267,7 +267,7 @@ IDP_SEARCHES_PER_MINUTE = 30  # 站内搜索 and the catalogue's search, per IP
 IDP_QUESTIONS_PER_HOUR = 10  # 办事咨询 questions per account
 IDP_CAPTCHAS_PER_MINUTE = 60  # captcha images, sounds and refreshes per IP
 IDP_LEGACY_ORIGINS = env.get_list("IDP_LEGACY_ORIGINS")  # the legacy transfer page's origins (CORS)
-# Single sign-on lifetimes (README, "Single sign-on"). Refresh tokens also end with the SSO session.
+# Single sign-on lifetimes (docs/integrators.md, "OpenID Connect"). Refresh tokens also end with the SSO session.
 IDP_ACCESS_TOKEN_SECONDS = 600
 IDP_ID_TOKEN_SECONDS = 3600
 IDP_REFRESH_TOKEN_SECONDS = 8 * 3600

@@ -1,4 +1,4 @@
-"""System checks for settings that must never reach production (README, "Security").
+"""System checks for settings that must never reach production (docs/security.md, "The production checks").
 
 `manage.py check --deploy` reports them as errors (exit 1); under production settings the
 WSGI application refuses to start while any of them fails (config/wsgi.py). With
@@ -67,7 +67,7 @@ def production_settings(app_configs=None, **kwargs):
     if settings.IDP_DATA_KEY == env.DEV_DATA_KEY or data_key_problem(settings.IDP_DATA_KEY):
         problem = data_key_problem(settings.IDP_DATA_KEY) or "is the development key"
         errors.append(_error(2, f"IDP_DATA_KEY {problem}.",
-                             "Generate base64 of 32 random bytes (README, Configuration) and escrow it."))
+                             "Generate base64 of 32 random bytes (docs/operators.md, Configuration) and escrow it."))
     if settings.IDP_ALLOW_TEST_HOOKS or settings.IDP_CAPTCHA != "image":
         errors.append(_error(3, "Test hooks are on (IDP_ALLOW_TEST_HOOKS or IDP_CAPTCHA=fixed:…).",
                              "Unset IDP_ALLOW_TEST_HOOKS and IDP_CAPTCHA."))

@@ -4,7 +4,7 @@ One 32-byte master key (IDP_DATA_KEY, base64) yields two independent subkeys thr
 encryption key version 1 (AES-256-GCM) and the HMAC-SHA256 key of blind indexes and digests.
 Newer encryption keys are added as IDP_ENCRYPTION_KEYS (`2:<base64 32 bytes>,3:…`); the
 highest version encrypts, every listed version still decrypts, and `manage.py reencrypt`
-moves every stored value to the newest (README, "Rotating the encryption key"). The index key
+moves every stored value to the newest (docs/operators.md, "Rotating keys"). The index key
 does not rotate: blind indexes, OIDC subjects and client-secret digests must stay stable.
 
 Stored form: `v2:<version>:` + base64(nonce ‖ ciphertext ‖ tag), sealed with associated data

@@ -1,6 +1,6 @@
 """Request helpers: the client's address, and text made storable.
 
-The client's address, also behind reverse proxies (README, "Security": trusted proxies).
+The client's address, also behind reverse proxies (docs/security.md, "Behind a reverse proxy").
 
 Behind a proxy REMOTE_ADDR is the proxy, so every user would share one address and its
 throttles and locks. When the peer is one of IDP_TRUSTED_PROXIES, the address comes from the

@@ -1,5 +1,5 @@
-"""The host check of the machine endpoints, the page language, the security headers of every page (README,
-"Security"), and the error page for a method a page does not take."""
+"""The host check of the machine endpoints, the page language, the security headers of every page (docs/security.md,
+"What the platform promises"), and the error page for a method a page does not take."""
 
 import ipaddress
 from urllib.parse import parse_qs, urlsplit

@@ -1,6 +1,6 @@
 """Identity types (身份类型) and the document types (证件类型) each allows (SPEC 2.1).
 
-The codes are the API's `id_type` values (README, "Document types").
+The codes are the API's `id_type` values (docs/platform.md, "Document type codes").
 """
 
 from collections.abc import Callable

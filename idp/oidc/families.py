@@ -3,7 +3,7 @@
 The refresh grant, the code exchange and userinfo run these few fixed statements instead of
 ORM queries: building the ORM queries cost several times more than the database work, and
 on PostgreSQL the statements are prepared once per connection, so they are not planned again
-(make bench, README "Measured"). The models in models.py still own the schema; this module
+(make bench, docs/benchmarks.md). The models in models.py still own the schema; this module
 only reads and writes their rows.
 """
 

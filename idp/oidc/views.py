@@ -142,7 +142,7 @@ def discovery(request):
 @json_endpoint("GET", "HEAD")
 def jwks(request):
     response = HttpResponse(keys.jwks_json(), content_type="application/jwk-set+json")
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = f"public, max-age={keys.JWKS_MAX_AGE}"
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

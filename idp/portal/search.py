@@ -4,7 +4,7 @@ A case-insensitive substring match finds Chinese words without a tokenizer, on S
 PostgreSQL alike. On PostgreSQL every searched column has a pg_trgm GIN index on exactly the
 expression Django's `icontains` compares (`UPPER(col::text)`, migration portal 0002), so a query of
 three or more characters is answered from the index; shorter ones fall back to a scan, still exact.
-Trigrams of Chinese characters need a UTF-8 character type (C.UTF-8, zh_CN.UTF-8) — docs/deploy.md.
+Trigrams of Chinese characters need a UTF-8 character type (C.UTF-8, zh_CN.UTF-8) — docs/operators.md, "PostgreSQL".
 """
 
 from django.db.models import Q

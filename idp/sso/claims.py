@@ -1,5 +1,5 @@
 """The facts a business system receives — the same in ID tokens, userinfo, introspection and
-CAS attributes (README, "What business systems receive").
+CAS attributes (docs/integrators.md, "What a business system receives").
 
 When a natural person acts for an organisation, the subject is the organisation and the
 person is the actor (`act`, modelled on RFC 8693): the business system works for the

@@ -24,6 +24,7 @@ from idp.core import broadcast, process_copies
 from idp.sso.models import IdTokenAlg, SigningKey
 
 RELOAD_SECONDS = 60
+JWKS_MAX_AGE = 300  # how long business systems may cache the JWKS (its Cache-Control)
 ID_TOKEN_ALGS = list(IdTokenAlg.values)  # what a token we signed may carry as its alg
 TOPIC = "keys"  # announced when the key rows change
 
@@ -46,6 +47,10 @@ def longest_token_seconds() -> int:
     return max(settings.IDP_ID_TOKEN_SECONDS, settings.IDP_ACCESS_TOKEN_SECONDS)
 
 
+class LeadTooShort(ValueError):
+    """A rotation whose new keys would sign before every cached JWKS has expired."""
+
+
 def ensure_keys() -> None:
     """A signing key for each algorithm, usable now (first start)."""
     now = timezone.now()
@@ -57,10 +62,16 @@ def ensure_keys() -> None:
                 _create(alg, now)
 
 
-def rotate(*, lead_seconds: int | None = None) -> list[SigningKey]:
+def rotate(*, lead_seconds: int | None = None, emergency: bool = False) -> list[SigningKey]:
     """New keys that sign after `lead_seconds`; the current ones retire then and stay
-    published until their last token expires. Keys past that are deleted."""
+    published until their last token expires. Keys past that are deleted. A lead shorter than
+    the JWKS cache would sign tokens that business systems holding a cached JWKS refuse, so it
+    is refused — except in an `emergency` (a key is compromised), when any lead, 0 included, is
+    taken."""
     lead = settings.IDP_KEY_PUBLISH_SECONDS if lead_seconds is None else lead_seconds
+    if lead < JWKS_MAX_AGE and not emergency:
+        raise LeadTooShort(f"--lead {lead}: business systems cache the JWKS for {JWKS_MAX_AGE} s; "
+                           f"give at least {JWKS_MAX_AGE}, or --emergency for a compromised key")
     now = timezone.now()
     switch = now + timedelta(seconds=lead)
     created = []

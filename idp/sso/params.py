@@ -1,4 +1,4 @@
-"""Protocol parameters are checked before any protocol code sees them (README, "Security").
+"""Protocol parameters are checked before any protocol code sees them (docs/security.md).
 
 A NUL byte makes PostgreSQL refuse the query (a 500), and a library may choke on characters a
 specification never allows. OAuth 2.0 / OpenID Connect parameters are printable ASCII

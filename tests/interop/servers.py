@@ -114,9 +114,7 @@ class Apache:
         self.url = f"http://127.0.0.1:{self.port}"
         self.dir = tmp / f"apache-{self.port}"
         self.dir.mkdir()
-        loads = "\n".join(f"LoadModule {name}_module {MODULES}/mod_{name}.so" for name in
-                          ["mpm_event", "authz_core", "authn_core", "authz_user", "headers", "env",
-                           "proxy", "proxy_http", "setenvif", *modules])
+        loads = "\n".join(f"LoadModule {name}_module {MODULES}/mod_{name}.so" for name in dict.fromkeys(modules))
         (self.dir / "httpd.conf").write_text(f"""{loads}
 ServerRoot "{self.dir}"
 ServerName 127.0.0.1
@@ -166,8 +164,7 @@ def backend():
     server.stop()
 
 
-def start_apache(tmp_path, module: str, body: str, port: int) -> Apache:
+def require_apache(module: str) -> None:
     require(APACHE, "apache2")
     require(f"{MODULES}/mod_{module}.so", "libapache2-mod-" + module.replace("_", "-"))
-    return Apache(tmp_path, [module], body, port)
 

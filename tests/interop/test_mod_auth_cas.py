@@ -11,43 +11,26 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.interop.servers import backend, free_port, platform, start_apache  # noqa: F401 (fixtures)
+from tests.interop import recipes
+from tests.interop.servers import backend, free_port, platform, require_apache  # noqa: F401 (fixtures)
 from tests.interop.test_mod_auth_openidc import _headers, _log_in
-from tests.sso import helpers
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 
 @pytest.fixture
 def apache_cas(platform, backend, tmp_path):  # noqa: F811
+    """The recipe of docs/integrators.md, as printed: registration, modules, configuration."""
+    require_apache("auth_cas")
     port = free_port()
     # The module writes its cookie files as the server's unprivileged user, which cannot enter
     # pytest's private temporary folder.
     cookies = Path(tempfile.mkdtemp(prefix="idp-cas-cookies-"))
     os.chmod(cookies, 0o777)
-    helpers.cas_client("apache-cas", service=rf"^http://127\.0\.0\.1:{port}/(app|legal)/.*$", delegable=True)
-    apache = start_apache(tmp_path, "auth_cas", f"""
-CASLoginURL {platform.url}/cas/login
-CASValidateURL {platform.url}/cas/p3/serviceValidate
-CASCookiePath {cookies}/
-CASSSOEnabled On
-CASAttributePrefix CAS-
-ProxyPass /app/ "{backend.url}/"
-ProxyPass /legal/ "{backend.url}/"
-<Location />
-    CASScope /
-</Location>
-<Location /app>
-    AuthType CAS
-    CASAuthNHeader CAS-User
-    Require valid-user
-</Location>
-<Location /legal>
-    AuthType CAS
-    CASAuthNHeader CAS-User
-    Require cas-attribute accountType:legal
-</Location>
-""", port)
+    recipes.register("cas-register", platform=platform.url, app=f"http://127.0.0.1:{port}")
+    apache = recipes.start_apache(tmp_path, modules_recipe="cas-modules", config_recipe="cas-apache", port=port,
+                                  platform=platform.url, backend=backend.url,
+                                  **{"/var/cache/apache2/mod_auth_cas/": f"{cookies}/"})
     yield apache
     apache.stop()
     shutil.rmtree(cookies, ignore_errors=True)
@@ -58,7 +41,7 @@ def test_login_attributes_require_and_single_logout(page, apache_cas, platform, 
     org = factories.verified(factories.legal_account(name="中科代办有限公司"))
     from idp.catalogue.models import BusinessSystem
     from idp.delegation.services import create_grants
-    create_grants(organisation=org, person=person, systems=[BusinessSystem.objects.get(code="apache-cas")],
+    create_grants(organisation=org, person=person, systems=[BusinessSystem.objects.get(code="example-cas")],
                   expires_on=None, actor=org)
 
     page.goto(apache_cas.url + "/app/")
@@ -70,6 +53,11 @@ def test_login_attributes_require_and_single_logout(page, apache_cas, platform, 
     # camelCase names for applications that read headers from the CGI/WSGI environment, where
     # Apache drops names with `_`; a proxied application (as here) sees both.
     assert headers["cas-realnamestatus"] == headers["cas-realname_status"] == "registry_passed"
+    # CASScrubRequestHeaders: a person signed in as themselves cannot pass the application an
+    # organisation (or an actor) of their own making.
+    forged = page.request.get(apache_cas.url + "/app/", headers={"CAS-orgName": "forged-org",
+                                                                  "CAS-actSub": "forged"}).json()
+    assert not {"cas-orgname", "cas-actsub"} & {name.lower() for name in forged}, forged
 
     refused = page.goto(apache_cas.url + "/legal/")  # Require cas-attribute accountType:legal
     assert refused.status in (401, 403)  # refused by the attribute rule, not proxied

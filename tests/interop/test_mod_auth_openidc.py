@@ -3,43 +3,30 @@ platform under granian: log in through a protected location, the claims reach th
 application (with `act` when acting for an organisation), RP-initiated logout, and
 back-channel logout ending the Apache session."""
 
+import base64
 import json
 
 import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.interop.servers import backend, free_port, platform, start_apache  # noqa: F401 (fixtures)
-from tests.sso import helpers
+from tests.interop import recipes
+from tests.interop.servers import backend, free_port, platform, require_apache  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 
 @pytest.fixture
 def apache_rp(platform, backend, tmp_path):  # noqa: F811
+    """The recipe of docs/integrators.md, as printed: registration, modules, configuration."""
+    require_apache("auth_openidc")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    registration = helpers.oidc_client(
-        "apache-rp", redirect_uris=[f"{base}/app/redirect_uri"], delegable=True,
-        backchannel_logout_uri=f"{base}/app/redirect_uri?logout=backchannel",
-        post_logout_redirect_uris=[f"{base}/loggedout"])
-    apache = start_apache(tmp_path, "auth_openidc", f"""
-OIDCProviderMetadataURL {platform.url}/.well-known/openid-configuration
-OIDCClientID apache-rp
-OIDCClientSecret {registration.secret}
-OIDCRedirectURI {base}/app/redirect_uri
-OIDCCryptoPassphrase interop-test-passphrase
-OIDCScope "openid profile"
-OIDCPKCEMethod S256
-OIDCDefaultLoggedOutURL {base}/loggedout
-ProxyPass /app/redirect_uri !
-ProxyPass /app/ "{backend.url}/"
-ProxyPass /loggedout "{backend.url}/loggedout"
-<Location /app>
-    AuthType openid-connect
-    Require valid-user
-</Location>
-""", port)
+    addresses = {"platform": platform.url, "app": f"http://127.0.0.1:{port}"}
+    printed = recipes.register("openidc-register", **addresses)
+    apache = recipes.start_apache(tmp_path, modules_recipe="openidc-modules", config_recipe="openidc-apache",
+                                  port=port, platform=platform.url, backend=backend.url,
+                                  **{"CLIENT-SECRET-PRINTED-ABOVE": printed["client_secret"],
+                                     "A-LONG-RANDOM-PASSPHRASE": "interop-test-passphrase"})
     yield apache
     apache.stop()
 
@@ -57,22 +44,30 @@ def _headers(page) -> dict:
     return {k.lower(): v.encode("latin-1").decode("utf-8") for k, v in received.items()}
 
 
+def _claims(page) -> dict:
+    """The OIDC_CLAIM_* headers, decoded as the recipe passes them (OIDCPassClaimsAs … base64url)."""
+    def decoded(value: str) -> str:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("utf-8")
+
+    return {k: decoded(v) for k, v in _headers(page).items() if k.startswith("oidc_claim_")}
+
+
 def test_sign_on_claims_act_and_both_logouts(page, apache_rp, platform, settings):  # noqa: F811
     person = factories.verified(factories.natural_account("apache_user", name="张三"))
     org = factories.verified(factories.legal_account(name="阿帕奇科技有限公司"))
     from idp.catalogue.models import BusinessSystem
     from idp.delegation.services import create_grants
-    create_grants(organisation=org, person=person, systems=[BusinessSystem.objects.get(code="apache-rp")],
+    create_grants(organisation=org, person=person, systems=[BusinessSystem.objects.get(code="example")],
                   expires_on=None, actor=org)
 
     page.goto(apache_rp.url + "/app/")
     _log_in(page, "apache_user")
     page.get_by_label("代 阿帕奇科技有限公司 办理").check()
     page.get_by_role("button", name="进入业务系统").click()
-    headers = _headers(page)
-    assert headers["oidc_claim_account_type"] == "legal", (headers, apache_rp.errors())
-    assert headers["oidc_claim_org_name"] == "阿帕奇科技有限公司"
-    assert json.loads(headers["oidc_claim_act"])["name"] == "张三"
+    claims = _claims(page)
+    assert claims["oidc_claim_account_type"] == "legal", (claims, apache_rp.errors())
+    assert claims["oidc_claim_org_name"] == "阿帕奇科技有限公司"  # Chinese survives the headers
+    assert json.loads(claims["oidc_claim_act"])["name"] == "张三"
 
     # RP-initiated logout: the module sends the ID token as the hint; this browser's own session
     # logs out at once and comes back to the registered post-logout URI.
@@ -85,7 +80,7 @@ def test_sign_on_claims_act_and_both_logouts(page, apache_rp, platform, settings
     # ends the Apache session.
     _log_in(page, "apache_user")
     page.get_by_role("button", name="进入业务系统").click()
-    assert _headers(page)["oidc_claim_account_type"] in ("natural", "legal")
+    assert _claims(page)["oidc_claim_account_type"] in ("natural", "legal")
     page.goto(platform.url + "/online/")
     page.get_by_role("button", name="退出登录").click()
     from idp.sso import logout

@@ -168,7 +168,7 @@ class Proxy:
     """HAProxy terminating TLS (a self-signed certificate) in front of the nodes: round-robin per
     request, the client address and https passed on, the serving node named in X-Served-By.
     Requests go to the nodes whose /health/ready says 200; when none does (a dependency they
-    share is down) to those still alive, which answer what they can without it (docs/deploy.md)."""
+    share is down) to those still alive, which answer what they can without it (docs/operators.md, "Reverse proxy")."""
 
     def __init__(self, nodes: list[Node], tmp: Path, *, port: int):
         binary = require("haproxy", "haproxy")

@@ -1,7 +1,7 @@
 """Faults under a steady load (issue 14, item 7): Redis restarted, PostgreSQL restarted, one node
 killed with -9, each while two nodes behind the proxy serve password logins and token requests
 (client_credentials, introspection, refresh rotation). Every response is checked; the figures
-are printed (README, "Running it in production"): how many failed, when, and how soon
+are printed (docs/benchmarks.md, "Faults under load"): how many failed, when, and how soon
 everything succeeded again. Readiness says 503 while a dependency is down, 200 after. No
 account, token family, review decision or queued logout is lost or duplicated."""
 

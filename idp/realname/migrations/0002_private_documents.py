@@ -1,6 +1,6 @@
 # Uploaded documents move from one node's disk (IDP_PRIVATE_STORAGE/evidence, before this
 # version) into the database, encrypted; the files are left where they were for the operator
-# to delete once the upgrade is confirmed (README, "Storage").
+# to delete once the upgrade is confirmed (docs/platform.md, "Manual verification").
 
 import base64
 import os

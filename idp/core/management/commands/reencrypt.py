@@ -1,5 +1,5 @@
-"""Re-encrypt every encrypted column under the newest key, bound to its row (README,
-"Rotating the encryption key"). In batches, each row replaced only if it did not change
+"""Re-encrypt every encrypted column under the newest key, bound to its row (docs/operators.md,
+"Rotating keys"). In batches, each row replaced only if it did not change
 meanwhile; safe to run while the platform serves and to run again (current rows are skipped)."""
 
 import time

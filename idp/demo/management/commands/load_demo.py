@@ -1,4 +1,4 @@
-"""Demo data for `make run` (README, "Demo accounts"): accounts, business systems and service
+"""Demo data for `make run` (README, "Trying it"): accounts, business systems and service
 items, and the portal's example notices, hot services, answers and results. Running it again
 changes nothing."""
 

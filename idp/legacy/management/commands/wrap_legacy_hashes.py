@@ -1,5 +1,5 @@
 """Wrap the legacy platform's fast digests (MD5, SHA-256) in argon2id, without waiting for
-each user's next login (README, "Legacy migration"). Safe to run while users log in (each
+each user's next login (docs/operators.md, "Legacy migration"). Safe to run while users log in (each
 row is replaced only if it did not change meanwhile) and to run again (wrapped rows are
 skipped). Run it after every import_legacy."""
 
