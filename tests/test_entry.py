@@ -15,9 +15,8 @@ from tests.wsgi import _application, _connection_kept, call
 
 pytestmark = pytest.mark.django_db
 
-EVERY_KIND_OF_PATH = ["/.well-known/openid-configuration", "/oidc/jwks", "/oidc/token", "/oidc/userinfo",
-                      "/cas/serviceValidate", "/health/ready", "/health/live", "/metrics", "/login/",
-                      "/oidc/authorize", "/cas/login", "/", "/no/such/page"]
+# Every machine endpoint, and pages of each kind: a form, a protocol page, the home page, a miss.
+EVERY_KIND_OF_PATH = [*settings.MACHINE_PATHS, "/login/", "/oidc/authorize", "/cas/login", "/", "/no/such/page"]
 
 
 @pytest.mark.parametrize("path", EVERY_KIND_OF_PATH)
