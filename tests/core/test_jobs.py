@@ -159,12 +159,17 @@ def test_two_real_clusters_deliver_each_logout_once(transactional_db, receiver, 
 
 
 @pytest.mark.django_db
-def test_a_schedule_written_into_the_database_runs_nothing_but_the_platforms_jobs(queued, tmp_path):
+def test_a_schedule_written_into_the_database_runs_nothing_but_the_platforms_jobs(queued, tmp_path, monkeypatch):
     """Issue 25 N2: a Schedule naming `shutil.copyfile` ran it on the worker within seconds."""
     from multiprocessing import Queue, Value
 
+    from django_q import scheduler as scheduler_module
     from django_q.brokers import get_broker
     from django_q.scheduler import scheduler
+
+    # The scheduler runs in this process, inside the test's transaction: it must not close the
+    # connection first, as it does in a cluster's own process.
+    monkeypatch.setattr(scheduler_module, "close_old_django_connections", lambda: None)
     from django_q.signing import SignedPackage
     from django_q.worker import worker
 
