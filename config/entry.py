@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
+from django.urls import get_resolver
 from django.utils.module_loading import import_string
 
 _PAGE_ONLY_HOOKS = ("process_view", "process_exception", "process_template_response")
@@ -24,6 +25,7 @@ class MachineHandler(WSGIHandler):
     """Django's WSGI handler with the machine endpoints' middleware list."""
 
     def load_middleware(self, is_async=False):
+        self._matches = {}
         self._view_middleware, self._template_response_middleware, self._exception_middleware = [], [], []
         handler = convert_exception_to_response(self._get_response)
         for path in reversed(settings.MACHINE_MIDDLEWARE):
@@ -32,6 +34,16 @@ class MachineHandler(WSGIHandler):
                 raise ImproperlyConfigured(f"{path}: a machine-endpoint middleware only wraps the call")
             handler = convert_exception_to_response(middleware)
         self._middleware_chain = handler
+
+    def resolve_request(self, request):
+        """The machine paths are a fixed few: each is resolved by the URLconf once, not on every
+        request (a walk through every pattern of the platform)."""
+        key = (get_resolver(), request.path_info)
+        match = self._matches.get(key)
+        if match is None:
+            match = self._matches[key] = key[0].resolve(request.path_info)
+        request.resolver_match = match
+        return match
 
 
 class EntryPoint:

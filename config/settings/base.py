@@ -70,10 +70,7 @@ MACHINE_PATHS = [
     "/cas/p3/proxyValidate", "/cas/proxy", "/health/live", "/health/ready", "/metrics",
 ]
 MACHINE_MIDDLEWARE = [
-    "idp.core.request_body.MachineBodyLimitMiddleware",
-    "idp.core.middleware.AllowedHostsMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "idp.core.middleware.LanguageMiddleware",  # protocol error descriptions are translated
+    "idp.core.machine.MachineMiddleware",  # body limit, host check, language, security headers
     "idp.sso.params.ProtocolParametersMiddleware",
 ]
 

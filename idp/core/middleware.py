@@ -1,7 +1,7 @@
-"""The host check of the machine endpoints, the page language, the security headers of every page (docs/security.md,
-"What the platform promises"), and the error page for a method a page does not take."""
+"""The pages' middleware: text that can be stored, the page language, the security headers of every page
+(docs/security.md, "What the platform promises"), and the error page for a method a page does not take.
+The machine endpoints have theirs in machine.py."""
 
-import ipaddress
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
@@ -21,34 +21,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "base-uri 'self'",
     "frame-ancestors 'none'",
 ])
-
-
-PROBE_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
-
-
-def _ip_literal(host: str) -> bool:
-    name = host[1:host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0]
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
-
-
-class AllowedHostsMiddleware:
-    """The Host header must be one of ALLOWED_HOSTS (a DisallowedHost is a 400). The pages'
-    list has it through CommonMiddleware; the machine endpoints' list through this. Probes and
-    scrapers (PROBE_PATHS) may also name the node by its address — a load balancer's health check
-    does — but never by another name."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
-        if not (request.path in PROBE_PATHS and _ip_literal(host)):
-            request.get_host()
-        return self.get_response(request)
 
 
 class StorableTextMiddleware:
@@ -137,14 +109,18 @@ class LanguageMiddleware:
         self.known = {code for code, _ in settings.LANGUAGES}
 
     def __call__(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.known else (ui_locale(request) or settings.LANGUAGE_CODE)
-        translation.activate(language)
+        meta = request.META  # what a back end's request lacks (cookies, a query) is not parsed
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) if "HTTP_COOKIE" in meta else None
+        if chosen in self.known:
+            language = chosen
+        else:
+            language = (ui_locale(request) if meta.get("QUERY_STRING") else None) or settings.LANGUAGE_CODE
         request.LANGUAGE_CODE = language
-        try:
+        if translation.get_language() == language:  # the thread's language already (the default)
             response = self.get_response(request)
-        finally:
-            translation.deactivate()
+        else:
+            with translation.override(language):
+                response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])
         return response

@@ -83,9 +83,9 @@ def _file_limit(request) -> int | None:
     return settings.IDP_ADMIN_UPLOAD_MAX_BYTES if match.namespace == "admin" else None
 
 
-def _length(request) -> int | None:
+def content_length(meta) -> int | None:
     try:
-        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+        return max(int(meta.get("CONTENT_LENGTH") or 0), 0)
     except ValueError:
         return None
 
@@ -97,7 +97,7 @@ class BodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        length = _length(request)
+        length = content_length(request.META)
         multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
         file_limit = None
         if multipart or (length or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
@@ -120,20 +120,6 @@ class BodyLimitMiddleware:
             response.status_code = 413
         response["Connection"] = "close"  # the unread body stays in the connection
         return response
-
-
-class MachineBodyLimitMiddleware:
-    """Machine endpoints take form fields only: DATA_UPLOAD_MAX_MEMORY_SIZE, and no files."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        length = _length(request)
-        if length is None or length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            return too_large_json()
-        request.upload_handlers = [DropFiles(request)]
-        return self.get_response(request)
 
 
 def too_large_json() -> JsonResponse:

@@ -34,7 +34,7 @@ from idp.audit.models import Event
 from idp.core import process_copies
 from idp.core.http import client_ip
 from idp.core.metrics import TOKENS
-from idp.oidc import families, hints, tokens
+from idp.oidc import client_credentials, families, hints, tokens
 from idp.oidc.server import SCOPES, Principal, server
 from idp.sso import access, claims, clients, keys, sessions, steps
 
@@ -57,7 +57,7 @@ def json_endpoint(*methods, cors: bool = False):
         @csrf_exempt
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            origin = request.headers.get("Origin", "") if cors else ""
+            origin = request.META.get("HTTP_ORIGIN", "") if cors else ""  # not request.headers: it copies them all
             allowed = bool(origin) and origin in clients.public_origins()
             if cors and request.method == "OPTIONS":
                 response = HttpResponse(status=204)
@@ -154,9 +154,12 @@ def token(request):
     if repeated := _repeated(request):
         return _json({"error": "invalid_request", "error_description": f"{repeated} is repeated"}, 400)
     # No request-wide transaction: each grant's writes are one statement (families.py).
-    response = server.create_token_response(request)
+    grant_type = request.POST["grant_type"]
+    if grant_type == "client_credentials":
+        response = client_credentials.token_response(request)
+    else:
+        response = server.create_token_response(request)
     if response.status_code == 200:
-        grant_type = request.POST.get("grant_type", "")
         TOKENS.labels(grant_type if grant_type in GRANT_TYPES else "other").inc()
     return response
 
@@ -182,7 +185,7 @@ class _TwoTokens(Exception):
 def _bearer(request) -> str:
     """The access token, from the Authorization header or a form body (RFC 6750 §2.1, §2.2) —
     one way only: both at once is a malformed request."""
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     in_header = value.strip() if scheme.lower() == "bearer" else ""
     in_body = request.POST.get("access_token", "") if request.method == "POST" else ""
     if in_header and in_body:
