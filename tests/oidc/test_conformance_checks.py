@@ -4,6 +4,7 @@ on the code the outside testers saw."""
 
 import base64
 import json
+from urllib.parse import quote
 
 import pytest
 from joserfc import jwt
@@ -171,6 +172,29 @@ def test_d11_a_known_scope_is_granted_and_named(rp):
     status, _, content = call("POST", "/oidc/token", b"grant_type=client_credentials&scope=profile",
                               Authorization=helpers.basic(rp))
     assert status == 200 and json.loads(content)["scope"] == "profile"
+
+
+def test_client_credentials_answers_like_the_other_grants(rp):
+    """client_credentials runs outside Authlib's grant pipeline (oidc/client_credentials.py): its
+    answers are the same as the grants Authlib runs."""
+    status, headers, content = call("POST", "/oidc/token", b"grant_type=client_credentials&scope=openid%20profile",
+                                    Authorization=helpers.basic(rp))
+    body = json.loads(content)
+    assert status == 200 and body["scope"] == "openid profile" and body["token_type"] == "Bearer"
+    assert headers["Cache-Control"] == "no-store" and headers["Pragma"] == "no-cache"
+    # RFC 6749 §2.3.1: the Basic credentials are form-encoded.
+    encoded = "Basic " + base64.b64encode(f"{rp.client.client_id}:{quote(rp.secret, safe='')}".encode()).decode()
+    assert call("POST", "/oidc/token", b"grant_type=client_credentials", Authorization=encoded)[0] == 200
+    # A public client has no secret to authenticate with.
+    spa = helpers.oidc_client("spa-cc", public=True)
+    status, headers, content = call("POST", "/oidc/token",
+                                    f"grant_type=client_credentials&client_id={spa.client.client_id}".encode())
+    assert status == 401 and json.loads(content)["error"] == "invalid_client"
+    assert headers["WWW-Authenticate"].startswith('Basic realm="')
+    # A secret for another client does not authenticate this one, by either method.
+    other = helpers.oidc_client("rp-other")
+    mixed = f"grant_type=client_credentials&client_id={rp.client.client_id}&client_secret={other.secret}"
+    assert call("POST", "/oidc/token", mixed.encode())[0] == 401
 
 
 def test_d13_a_token_in_both_header_and_body_is_400(client, person, rp):
