@@ -15,6 +15,9 @@ with 2 threads × 16 connections, and prints requests/s, p50 and p99:
   CAS serviceValidate                      GET, each request spends a fresh service ticket
   password login → authorization code      POST /login/ (argon2id) then GET /oidc/authorize
                                            (8 connections, one per wrk thread; one "request" = one login)
+  password login → SAML response           GET /saml/sso (a Redirect-bound AuthnRequest), POST /login/,
+                                           then the signed, encrypted Response (the same connections;
+                                           one "request" = one login), compared with the OIDC login
 
 Single-use credentials (codes, tickets, refresh tokens) are created before each run in the
 platform's own formats; tickets and codes get a longer lifetime than in production only so
@@ -50,6 +53,7 @@ WORKERS, SERVER_CPUS = os.environ.get("IDP_BENCH_WORKERS", "1"), os.environ.get(
 LOGIN_CONNECTIONS = int(os.environ.get("BENCH_LOGIN_CONNECTIONS", "8"))  # enough to keep the core busy while some wait
 REDIRECT = "https://bench.example.test/callback"
 SERVICE = "https://bench.example.test/cas/"
+SAML_SP = "https://bench.example.test/saml"
 PASSWORD = "Bench@2026pw"
 VERIFIER = "b" * 64
 TARGETS = {"discovery": 5000, "JWKS": 5000, "client_credentials": 1500, "refresh (rotation)": 800,
@@ -101,6 +105,8 @@ def fixtures() -> dict:
                             requires_realname=False)
     clients.register(name="压测 CAS", protocol="cas", code="bench-cas", service_pattern=SERVICE,
                      requires_realname=False)
+    clients.register(name="压测 SAML", protocol="saml", code="bench-saml", requires_realname=False,
+                     protocol_options={"metadata": saml_metadata()})
     template = Account(login_name="template", kind=AccountKind.NATURAL)
     template.set_password(PASSWORD)
     accounts = Account.objects.bulk_create(
@@ -109,6 +115,47 @@ def fixtures() -> dict:
     NaturalPerson.objects.bulk_create([NaturalPerson(account=a, name=f"压测用户{a.pk}") for a in accounts])
     basic = base64.b64encode(f"bench:{oidc.secret}".encode()).decode()
     return {"basic": basic, "accounts": accounts}
+
+
+def saml_metadata() -> bytes:
+    """A service provider as mellon describes itself: one key for signing and encryption, so
+    each response is signed twice and its assertion encrypted (the dearest answer)."""
+    from datetime import UTC, datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench.example.test")])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(datetime(2020, 1, 1, tzinfo=UTC))
+            .not_valid_after(datetime(2099, 1, 1, tzinfo=UTC)).sign(key, hashes.SHA256()))
+    body = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
+    keys = "".join(f'<md:KeyDescriptor use="{use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{body}'
+                   '</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
+                   for use in ("signing", "encryption"))
+    return (f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+            f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{SAML_SP}"><md:SPSSODescriptor '
+            f'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">{keys}'
+            f'<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
+            f'Location="{SAML_SP}/acs" index="0"/></md:SPSSODescriptor></md:EntityDescriptor>').encode()
+
+
+def saml_sso_path() -> str:
+    """/saml/sso with an AuthnRequest issued now (valid for the run), Redirect binding."""
+    import zlib
+    from datetime import UTC, datetime
+
+    issued = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    request = (f'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+               f'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_bench" Version="2.0" '
+               f'IssueInstant="{issued}" Destination="{BASE}/saml/sso" AssertionConsumerServiceURL="{SAML_SP}/acs">'
+               f'<saml:Issuer>{SAML_SP}</saml:Issuer></samlp:AuthnRequest>').encode()
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    deflated = base64.b64encode(compressor.compress(request) + compressor.flush()).decode()
+    return "/saml/sso?" + urllib.parse.urlencode({"SAMLRequest": deflated})
 
 
 def access_tokens(accounts, n=2000) -> list[str]:
@@ -273,6 +320,44 @@ end
 """
 
 
+def saml_login_lua(csrf_cookie: str, csrf_token: str, sso_path: str) -> str:
+    return lua(302, "", "") + f"""
+local step, cookie, next_path = "sso", "", ""
+local function header(headers, name)
+  for key, value in pairs(headers) do if string.lower(key) == name then return value end end
+end
+local accounts = {{}}
+for n = 0, 99 do accounts[#accounts + 1] = string.format("bench%03d", n) end
+function request()
+  if step == "sso" then return wrk.format("GET", {json.dumps(sso_path)}) end
+  if step == "login" then
+    local key = next_item()
+    local name = accounts[(i % #accounts) + 1]
+    local body = "csrfmiddlewaretoken={csrf_token}&kind=natural&login_name=" .. name ..
+      "&password={urllib.parse.quote(PASSWORD)}&captcha_0=" .. key .. "&captcha_1=PASSED&next=" ..
+      string.gsub(next_path, "/", "%%2F")
+    return wrk.format("POST", "/login/", {{["Content-Type"] = "application/x-www-form-urlencoded",
+      ["Cookie"] = "csrftoken={csrf_cookie}; " .. cookie}}, body)
+  end
+  return wrk.format("GET", next_path, {{["Cookie"] = cookie}})
+end
+function response(status, headers, body)
+  local sid = string.match(header(headers, "set-cookie") or "", "sessionid=([^;]+)")
+  if step == "sso" then
+    next_path = header(headers, "location") or ""
+    if status == 302 and sid and next_path ~= "" then cookie = "sessionid=" .. sid; step = "login"
+    else failures = failures + 1 end
+  elseif step == "login" then
+    if status == 302 and sid then cookie = "sessionid=" .. sid; step = "answer"
+    else failures = failures + 1; step = "sso" end
+  else
+    if not (status == 200 and string.find(body, "SAMLResponse", 1, true)) then failures = failures + 1 end
+    step = "sso"
+  end
+end
+"""
+
+
 ONLY = {n.strip() for n in os.environ.get("BENCH_ONLY", "").split(",") if n.strip()}
 
 
@@ -406,6 +491,13 @@ end
         if login:
             login.update(rps=login["rps"] / 2)  # two requests (form POST, authorize) per login
         results.append(login)
+
+        files.append(pool_file(captcha_keys(3000)))
+        saml = run_wrk("password login → SAML response", "/saml/sso", saml_login_lua(cookie, token, saml_sso_path()),
+                       [files[-1], "once"], connections=LOGIN_CONNECTIONS, threads=LOGIN_CONNECTIONS)
+        if saml:
+            saml.update(rps=saml["rps"] / 3)  # three requests (AuthnRequest, form POST, Response) per login
+        results.append(saml)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -452,6 +544,11 @@ def report(results) -> None:
             flags += f", pool ran out {r['exhausted']}×"
         mark = "" if target is None else (f"{target:>7}" + (" ✓" if r["rps"] >= target else " ✗"))
         print(f"{r['name']:34} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f}  {mark:9}  {flags}")
+    logins = {r["name"]: r["rps"] for r in filter(None, results) if r["name"].startswith("password login")}
+    if len(logins) == 2:
+        oidc, saml = logins["password login → code"], logins["password login → SAML response"]
+        print(f"\nA SAML login costs {oidc / saml:.2f}× an OIDC code-flow login ({saml:.1f} against {oidc:.1f}"
+              f" logins/s; target ≤ 1.5×)")
     print(f"\nargon2id (m=19 MiB, t=2, p=1) on this machine: {hash_ms:.1f} ms per hash → at most "
           f"{1000 / hash_ms:.0f} password logins/s on one core, before any other work.")
 

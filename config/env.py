@@ -61,6 +61,9 @@ DEFAULTS = {
     "IDP_CLIENT_IP_HEADER": "X-Forwarded-For",
     # Bearer token for GET /metrics; without it only loopback may scrape, and only in development.
     "IDP_METRICS_TOKEN": "",
+    # Seconds a SAML service provider's clock may be ahead of ours (an assertion's NotBefore is
+    # this far in the past) or behind (an AuthnRequest's IssueInstant may be this far ahead).
+    "IDP_SAML_CLOCK_SKEW": "60",
     # Worker processes of each background-job cluster (`manage.py qcluster`).
     "IDP_QUEUE_WORKERS": "2",
     # Where `make run` serves the two demo business systems (demos/), registered by load_demo.

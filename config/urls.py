@@ -32,10 +32,11 @@ admin.site.site_title = gettext_lazy("政务服务平台统一身份认证")
 admin.site.index_title = gettext_lazy("系统管理")
 
 urlpatterns = [
-    # Single sign-on: the OpenID Connect provider and the CAS server.
+    # Single sign-on: the OpenID Connect provider, the CAS server and the SAML identity provider.
     path(".well-known/", include(oidc.well_known_urlpatterns)),
     path("oidc/", include("idp.oidc.urls")),
     path("cas/", include("idp.cas.urls")),
+    path("saml/", include("idp.saml.urls")),
     # Operations: health/, metrics, favicon.ico.
     path("", include("idp.core.urls")),
     # The portal's public pages (home, notices, consult, search, results).

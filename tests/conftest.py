@@ -161,8 +161,10 @@ class Receiver:
 
     def __init__(self):
         self.posts: list[tuple[str, dict]] = []
+        self.bodies: list[bytes] = []  # every POST's body as it came (SOAP)
         self.gets: list[str] = []
         self.status = 200
+        self.reply = b""
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -173,10 +175,13 @@ class Receiver:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                body = self.rfile.read(length)
+                receiver.bodies.append(body)
+                form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
                 receiver.posts.append((self.path, form))
                 self.send_response(receiver.status)
                 self.end_headers()
+                self.wfile.write(receiver.reply)
 
             def log_message(self, *args):
                 pass

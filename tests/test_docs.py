@@ -18,8 +18,8 @@ DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 TOP_DIRECTORIES = ("idp", "config", "tests", "docs", "scripts", "bench", "demos", "locale")
 # Inline paths that are not the platform's addresses: a host's files, a business system's own
 # addresses in the recipes, and the attacks docs/security.md names.
-NOT_ADDRESSES = re.compile(r"^(/usr/|/etc/|/var/|/app/|//|/\\|/\.+/$)")
-SAMPLES = {"<id>": "1", "<uuid>": str(uuid.uuid4()), "<token>": "abc", "<what>": "login-name"}
+NOT_ADDRESSES = re.compile(r"^(/usr/|/etc/|/var/|/app/|/secret/|//|/\\|/\.+/$)")
+SAMPLES = {"<id>": "1", "<uuid>": str(uuid.uuid4()), "<token>": "abc", "<what>": "login-name", "<code>": "gqrd"}
 
 
 def _text(document: Path) -> str:

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "idp.sso",
     "idp.oidc",
     "idp.cas",
+    "idp.saml",
     "idp.console",
 ]
 
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "idp.sso.params.ProtocolParametersMiddleware",  # before any protocol view (CSRF checks come later)
     "django.contrib.messages.middleware.MessageMiddleware",
+    "idp.saml.slo.PlatformLogoutRound",  # a logout's browser round through SAML providers
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "idp.core.middleware.SecurityHeadersMiddleware",
     "idp.core.middleware.MethodNotAllowedPageMiddleware",
@@ -67,7 +69,7 @@ MIDDLEWARE = [
 MACHINE_PATHS = [
     "/.well-known/openid-configuration", "/oidc/jwks", "/oidc/token", "/oidc/introspect", "/oidc/revoke",
     "/oidc/userinfo", "/cas/validate", "/cas/serviceValidate", "/cas/proxyValidate", "/cas/p3/serviceValidate",
-    "/cas/p3/proxyValidate", "/cas/proxy", "/health/live", "/health/ready", "/metrics",
+    "/cas/p3/proxyValidate", "/cas/proxy", "/saml/metadata", "/health/live", "/health/ready", "/metrics",
 ]
 MACHINE_MIDDLEWARE = [
     "idp.core.machine.MachineMiddleware",  # body limit, host check, language, security headers
@@ -202,6 +204,7 @@ IDP_ADMIN_UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # a 结果公示 PDF published in
 IDP_UPLOAD_MAX_PIXELS = 30_000_000  # width × height of a document image (a 6000×5000 scan)
 # Password recovery: how long an appeal's set-password link stays valid, and the throttles.
 IDP_RESET_LINK_HOURS = int(env.get("IDP_RESET_LINK_HOURS"))
+IDP_SAML_CLOCK_SKEW = int(env.get("IDP_SAML_CLOCK_SKEW"))
 # Reverse proxies (docs/security.md, "Behind a reverse proxy"): [] when unset or `none`.
 IDP_TRUSTED_PROXIES_SETTING = env.get("IDP_TRUSTED_PROXIES").strip()
 IDP_TRUSTED_PROXIES = [] if IDP_TRUSTED_PROXIES_SETTING.lower() in ("", "none") else env.get_list("IDP_TRUSTED_PROXIES")

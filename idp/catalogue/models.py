@@ -8,6 +8,7 @@ from idp.accounts.models import AccountKind
 class Protocol(models.TextChoices):
     OIDC = "oidc", "OpenID Connect"
     CAS = "cas", "CAS 3.0"
+    SAML = "saml", "SAML 2.0"
 
 
 class BusinessSystem(models.Model):

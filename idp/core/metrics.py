@@ -35,6 +35,7 @@ _GROUPS = [
     ("/oidc/userinfo", "oidc_userinfo"), ("/oidc/authorize", "oidc_authorize"), ("/oidc/jwks", "oidc_jwks"),
     ("/.well-known/", "oidc_discovery"), ("/oidc/", "oidc_other"),
     ("/cas/login", "cas_login"), ("/cas/logout", "cas_logout"), ("/cas/", "cas_validate"),
+    ("/saml/sso", "saml_sso"), ("/saml/slo", "saml_slo"), ("/saml/", "saml_other"),
     ("/login/", "login"), ("/register/", "registration"), ("/api/check/", "registration"),
     ("/api/sms/", "sms"), ("/password/", "recovery"), ("/online/", "online"), ("/console/", "console"),
     ("/admin/", "admin"), ("/migration/", "migration"), ("/api/migration/", "migration"),

@@ -28,6 +28,11 @@ from idp.sso.models import Client
 CACHE_SECONDS = 30
 TOPIC = "clients"  # announced when a client or a business system changes
 
+# The protocols above sso (SAML) keep their part of a registration themselves: each sets up its
+# own here, from its AppConfig.ready(): {protocol: set_up(client, **protocol_options)}. Called in
+# the registration's transaction; a RegistrationError undoes the whole registration.
+PROTOCOL_SETUP: dict = {}
+
 
 class RegistrationError(Refused, ValueError):
     """A business system's registration that cannot be accepted (an operator's input)."""
@@ -106,7 +111,7 @@ def issue_secret(client: Client, *, actor=None, ip: str = "") -> str:
 def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), service_pattern: str = "",
              backchannel_logout_uri: str = "", post_logout_redirect_uris=(), public: bool = False,
              id_token_alg: str = "RS256", first_party: bool | None = None, proxy_targets=(),
-             actor=None, ip: str = "", **system_fields) -> Registration:
+             protocol_options: dict | None = None, actor=None, ip: str = "", **system_fields) -> Registration:
     """Create (or re-key) a business system and its client. Returns the secret once. `actor`:
     the operator, in the audit log (None: a management command)."""
     if protocol not in Protocol.values:
@@ -117,7 +122,7 @@ def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), serv
     if protocol == Protocol.CAS and not service_pattern:
         raise RegistrationError(_("CAS 业务系统需要服务地址(--service)"))
     code = code or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or secrets.token_hex(4)
-    secret, digest = (None, "") if public else new_secret()
+    secret, digest = (None, "") if public or protocol == Protocol.SAML else new_secret()
     if BusinessSystem.objects.filter(name=name).exclude(code=code).exists():
         raise RegistrationError(_("名称“%(name)s”已被另一个业务系统使用") % {"name": name})
     with transaction.atomic():
@@ -134,6 +139,8 @@ def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), serv
         if first_party is not None:
             client.first_party = first_party
         client.save()
+        if set_up := PROTOCOL_SETUP.get(protocol):
+            set_up(client, **(protocol_options or {}))
         record(Event.CLIENT_REGISTERED, actor=actor, ip=ip, client_id=client.client_id, protocol=protocol,
                public=public)
     return Registration(system, client, secret)
@@ -147,10 +154,11 @@ _cache_lock = threading.Lock()
 CACHE_ENTRIES = 2048  # registered clients are few; the cap bounds memory whatever is asked for
 
 
-def _cached(key, load):
-    """A found client, kept CACHE_SECONDS. Misses are not kept: random client_ids must not
-    grow the cache, and a client registered a moment ago is found at once. While this process
-    may have missed a change, every look-up reads the database."""
+def cached(key, load):
+    """A found client (or a protocol's registration of one: a SAML provider), kept CACHE_SECONDS.
+    Misses are not kept: random client_ids must not grow the cache, and a client registered a
+    moment ago is found at once. While this process may have missed a change, every look-up
+    reads the database."""
     if not broadcast.copies_are_current():
         return load()
     hit = _cache.get(key)
@@ -172,7 +180,8 @@ def invalidate(*_) -> None:
 
 
 def changed(**_) -> None:
-    """post_save / post_delete of a client or a business system: every process forgets."""
+    """post_save / post_delete of a client, a business system or a protocol's registration of
+    one (connected by that protocol's app): every process forgets."""
     invalidate()
     broadcast.publish(TOPIC)
     transaction.on_commit(invalidate)  # and again here once the change is visible
@@ -185,17 +194,17 @@ process_copies.register("registered clients", invalidate)
 def by_client_id(client_id: str) -> Client | None:
     if not client_id or len(client_id) > 64:
         return None
-    return _cached(("id", client_id), lambda: Client.objects.select_related("system").filter(
+    return cached(("id", client_id), lambda: Client.objects.select_related("system").filter(
         client_id=client_id, system__is_active=True).first())
 
 
 def by_pk(pk: int) -> Client | None:
-    return _cached(("pk", pk), lambda: Client.objects.select_related("system").filter(
+    return cached(("pk", pk), lambda: Client.objects.select_related("system").filter(
         pk=pk, system__is_active=True).first())
 
 
 def cas_clients() -> list[Client]:
-    return _cached(("cas",), lambda: list(Client.objects.select_related("system").filter(
+    return cached(("cas",), lambda: list(Client.objects.select_related("system").filter(
         system__is_active=True, system__protocol=Protocol.CAS).exclude(service_pattern="")))
 
 
@@ -207,7 +216,7 @@ def _origin(uri: str) -> str:
 def public_origins() -> frozenset[str]:
     """The origins of public clients' redirect URIs: browser apps that may call the token,
     userinfo and revocation endpoints (CORS)."""
-    return _cached(("public-origins",), lambda: frozenset(
+    return cached(("public-origins",), lambda: frozenset(
         _origin(uri) for client in Client.objects.filter(system__is_active=True, secret_digest="")
         for uri in client.redirect_uri_list()))
 

@@ -1,6 +1,7 @@
 """Single logout: the notifications (OIDC Back-Channel Logout 1.0 logout tokens, CAS SAML
-LogoutRequests), delivered by background jobs (core.jobs) so that a slow or dead business
-system never holds up the user who logs out.
+LogoutRequests, and what the protocols above register: SAML 2.0 SOAP LogoutRequests), delivered
+by background jobs (core.jobs) so that a slow or dead business system never holds up the user
+who logs out.
 
 Each notification is a LogoutDelivery row, written with the logout, and a `deliver` job queued
 in the same transaction makes the first attempt at once. Failed attempts are retried with
@@ -53,6 +54,13 @@ def logout_token(client, sid: str, sub: str) -> str:
     return jws.sign(body, keys.signing_key(client.id_token_alg), typ="logout+jwt")
 
 
+# Protocols above sso (SAML) notify their own participants: {protocol: deliveries(session,
+# participants) -> [LogoutDelivery]} makes the rows, {kind: send(delivery, timeout)} sends one
+# (raising on failure, which is retried). Filled from their AppConfig.ready().
+PROTOCOL_DELIVERIES: dict = {}
+PROTOCOL_SENDERS: dict = {}
+
+
 def saml_logout_request(ticket: str) -> str:
     issued = timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     return (
@@ -70,10 +78,13 @@ def queue_for(session: SsoSession, participants=None) -> int:
     the session (or of the given participants of it). What is stored is what the message is made
     from when it is sent."""
     now = timezone.now()
-    rows, seen = [], set()
-    for part in (participants if participants is not None else session.participants).select_related("client"):
+    rows, seen, by_protocol = [], set(), {}
+    for part in (participants if participants is not None else session.participants).select_related(
+            "client__system"):
         client = part.client
-        if part.ticket:
+        if client.system.protocol in PROTOCOL_DELIVERIES:
+            by_protocol.setdefault(client.system.protocol, []).append(part)
+        elif part.ticket:
             rows.append(LogoutDelivery(kind=LogoutDelivery.Kind.CAS, client=client, url=part.service,
                                        form_field="logoutRequest", payload=part.ticket, next_attempt_at=now))
         elif client.backchannel_logout_uri and (client.pk, part.subject) not in seen:
@@ -83,6 +94,8 @@ def queue_for(session: SsoSession, participants=None) -> int:
                                        url=client.backchannel_logout_uri, form_field="logout_token",
                                        payload=json.dumps({"sid": session.sid, "sub": subject}),
                                        next_attempt_at=now))
+    for protocol, parts in by_protocol.items():
+        rows += PROTOCOL_DELIVERIES[protocol](session, parts)
     for delivery in LogoutDelivery.objects.bulk_create(rows):
         jobs.enqueue("idp.sso.logout.deliver", delivery.pk)
     return len(rows)
@@ -112,6 +125,8 @@ def _claim(candidates, limit: int, timeout: float) -> list[LogoutDelivery]:
 
 
 def _send(delivery: LogoutDelivery, timeout: float) -> None:
+    if delivery.kind in PROTOCOL_SENDERS:
+        return PROTOCOL_SENDERS[delivery.kind](delivery, timeout)
     response = requests.post(delivery.url, data={delivery.form_field: message(delivery)}, timeout=timeout,
                              allow_redirects=False, headers={"Cache-Control": "no-store"})
     if response.status_code >= 300 and not (delivery.kind == LogoutDelivery.Kind.CAS

@@ -132,6 +132,7 @@ class LogoutDelivery(models.Model):
     class Kind(models.TextChoices):
         BACKCHANNEL = "oidc", "OIDC back-channel logout"
         CAS = "cas", "CAS SAML LogoutRequest"
+        SAML = "saml", "SAML 2.0 LogoutRequest (SOAP)"
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")

@@ -3,8 +3,8 @@
 A NUL byte makes PostgreSQL refuse the query (a 500), and a library may choke on characters a
 specification never allows. OAuth 2.0 / OpenID Connect parameters are printable ASCII
 (RFC 6749 Appendix A, VSCHAR); CAS parameters are URLs and tickets, which never hold control
-characters. One check, in both middleware lists (config/entry.py), so a malformed request is a 400
-`invalid_request` wherever it arrives.
+characters; SAML messages are base64 beside a RelayState. One check, in both middleware lists
+(config/entry.py), so a malformed request is a 400 `invalid_request` wherever it arrives.
 """
 
 import base64
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")  # \ufffd: bytes that were not UTF-8
 NOT_VSCHAR = re.compile(r"[^\x20-\x7e]")
 FREE_TEXT = {"login_hint"}  # may name a person in any script
-PROTOCOL_PREFIXES = ("/oidc/", "/cas/")
+PROTOCOL_PREFIXES = ("/oidc/", "/cas/", "/saml/")
 BROWSER_PATHS = {"/oidc/authorize", "/oidc/logout", "/cas/login", "/cas/logout"}
 
 
@@ -48,7 +48,7 @@ def problem(request) -> str | None:
 def refusal(request, reason: str):
     """The 400 for a malformed protocol request: a page where a browser is sent (authorize,
     logout, CAS login/logout), JSON for the endpoints business systems call."""
-    if request.path in BROWSER_PATHS:
+    if request.path in BROWSER_PATHS or request.path.startswith("/saml/"):  # SAML: all through the browser
         from django.shortcuts import render
 
         return render(request, "sso/error.html", {"error": "invalid_request", "description": reason}, status=400)

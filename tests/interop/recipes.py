@@ -50,7 +50,9 @@ def modules(name: str) -> list[str]:
     return words[1:]
 
 
-def start_apache(tmp_path, *, modules_recipe: str, config_recipe: str, port: int, **values) -> Apache:
-    """Apache with Debian's default modules, the recipe's modules and the recipe's configuration."""
-    config = filled(recipe(config_recipe), app=f"http://127.0.0.1:{port}", **values)
+def start_apache(tmp_path, *, modules_recipe: str, config_recipe: str, port: int, host: str = "127.0.0.1",
+                 **values) -> Apache:
+    """Apache with Debian's default modules, the recipe's modules and the recipe's configuration
+    (the application's address: http://<host>:<port>)."""
+    config = filled(recipe(config_recipe), app=f"http://{host}:{port}", **values)
     return Apache(tmp_path, [*APPLICATION_DEFAULTS, *modules(modules_recipe)], config, port)

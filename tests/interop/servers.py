@@ -67,7 +67,11 @@ class Platform:
         self.log = open(tmp / "granian.log", "w")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [granian, "--interface", "wsgi", "--workers", "1", "--blocking-threads", "4", "--host", "127.0.0.1",
-             "--port", str(self.port), "--no-ws", "--log-level", "warning", "config.wsgi:application"],
+             "--port", str(self.port), "--no-ws", "--log-level", "warning",
+             # The platform's own script (production serves it with WhiteNoise): the pages work as
+             # a browser meets them, e.g. a SAML response's form submits itself.
+             "--static-path-route", "/static", "--static-path-mount", str(ROOT / "idp" / "core" / "static"),
+             "config.wsgi:application"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         wait_for(self.url + "/.well-known/openid-configuration")
 

@@ -251,7 +251,8 @@ def test_register_business_system_refuses_bad_input_by_name():
     factories.demo_systems()
     for args, message in [
         (["--name", "高企认定", "--protocol", "oidc", "--code", "other"], "已被另一个业务系统使用"),
-        (["--name", "X", "--protocol", "saml"], "invalid choice"),
+        (["--name", "X", "--protocol", "ldap"], "invalid choice"),
+        (["--name", "X", "--protocol", "saml"], "--metadata"),
         (["--name", "X", "--protocol", "cas"], "服务地址"),
         (["--name", "X", "--protocol", "cas", "--service", "^https://x/.*"], "$"),
         (["--name", "X", "--protocol", "oidc", "--redirect-uri", "ftp://x"], "地址无效"),

@@ -346,6 +346,10 @@
     });
   });
 
+  // A SAML message on its way to a business system (saml/post.html): sent at once; without
+  // scripts the person presses the form's button.
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) { form.submit(); });
+
   // After a refused form the first field in error has the focus (its message is read with it),
   // not the top of the page.
   var firstError = document.querySelector(".field.has-error input:not([type=hidden]), .field.has-error select, " +

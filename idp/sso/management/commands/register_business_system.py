@@ -6,11 +6,11 @@ from idp.sso import clients
 
 
 class Command(BaseCommand):
-    help = "登记业务系统(OIDC 客户端或 CAS 服务),输出 client_id 与 client_secret(仅显示一次)"
+    help = "登记业务系统(OIDC 客户端、CAS 服务或 SAML 服务提供方),输出 client_id 与 client_secret(仅显示一次)"
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True, help="业务系统名称,例如 高企认定")
-        parser.add_argument("--protocol", required=True, choices=["oidc", "cas"])
+        parser.add_argument("--protocol", required=True, choices=["oidc", "cas", "saml"])
         parser.add_argument("--code", default="", help="代码(也是 client_id);默认由名称生成")
         parser.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris",
                             help="OIDC 回调地址,完全匹配;可重复")
@@ -21,6 +21,12 @@ class Command(BaseCommand):
                             help="CAS 服务地址(完全匹配),或以 ^ 开头、$ 结尾的锚定正则表达式")
         parser.add_argument("--proxy-to", action="append", default=[], dest="proxy_targets",
                             help="CAS:允许本服务代理访问的业务系统 client_id(可多次);默认不允许代理")
+        parser.add_argument("--metadata", default=None, help="SAML:服务提供方元数据文件(XML)")
+        parser.add_argument("--saml-sign", default=None, choices=["both", "response", "assertion"],
+                            help="SAML:签名响应、断言或两者(默认两者)")
+        parser.add_argument("--saml-encryption", default=None, choices=["aes256-gcm", "aes128-cbc"],
+                            help="SAML:服务提供方有加密证书时的断言加密算法(默认 aes256-gcm)")
+        parser.add_argument("--relay-state", default=None, help="SAML:平台发起登录(/saml/launch/<code>)时的 RelayState")
         parser.add_argument("--public", action="store_true", help="公开客户端(无密钥,必须 PKCE)")
         parser.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
         parser.add_argument("--third-party", action="store_true",
@@ -45,13 +51,24 @@ class Command(BaseCommand):
             settings["requires_realname"] = False
         if opts["delegable"]:
             settings["delegable"] = True
+        protocol_options = {}
+        if opts["protocol"] == "saml":
+            if opts["metadata"] is not None:
+                try:
+                    with open(opts["metadata"], "rb") as file:
+                        protocol_options["metadata"] = file.read()
+                except OSError as exc:
+                    raise CommandError(f"--metadata: {exc}") from None
+            protocol_options.update({key: opts[name] for key, name in (
+                ("sign", "saml_sign"), ("encryption", "saml_encryption"), ("relay_state", "relay_state"))
+                if opts[name] is not None})
         try:
             registration = clients.register(
                 name=opts["name"], protocol=opts["protocol"], code=opts["code"],
                 redirect_uris=opts["redirect_uris"], post_logout_redirect_uris=opts["post_logout_redirect_uris"],
                 backchannel_logout_uri=opts["backchannel_logout_uri"], service_pattern=opts["service_pattern"],
                 public=opts["public"], id_token_alg=opts["id_token_alg"], proxy_targets=opts["proxy_targets"],
-                first_party=False if opts["third_party"] else None, **settings)
+                first_party=False if opts["third_party"] else None, protocol_options=protocol_options, **settings)
         except clients.RegistrationError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"business_system: {registration.system.name} ({registration.system.code})")
