@@ -2,7 +2,7 @@
 /saml/metadata for service providers to load."""
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -43,8 +43,6 @@ class SpMetadata:
     signing_certificates: list[str]  # PEM
     encryption_certificate: str  # PEM, or ""
     authn_requests_signed: bool
-    want_assertions_signed: bool
-    name_id_formats: list[str] = field(default_factory=list)
 
 
 def _pem(text: str) -> str:
@@ -94,9 +92,7 @@ def read_sp_metadata(document: bytes) -> SpMetadata:
     return SpMetadata(
         entity_id=root.get("entityID"), acs=acs, slo=slo, signing_certificates=_certificates(descriptor, "signing"),
         encryption_certificate=encryption[0] if encryption else "",
-        authn_requests_signed=_true(descriptor.get("AuthnRequestsSigned")),
-        want_assertions_signed=_true(descriptor.get("WantAssertionsSigned")),
-        name_id_formats=[(e.text or "").strip() for e in descriptor.findall("md:NameIDFormat", NAMESPACES)])
+        authn_requests_signed=_true(descriptor.get("AuthnRequestsSigned")))
 
 
 # --- the platform's metadata ---

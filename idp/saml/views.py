@@ -84,10 +84,16 @@ def sso(request):
     acs_url = signon.acs_for(provider, authn.acs_url, authn.acs_index)
     if acs_url is None:
         return _refuse(request, "unregistered_acs", _("请求中的断言消费地址未在平台登记"))
+    return _continue(request, provider=provider.pk, acs=acs_url, id=authn.id, relay_state=received.relay_state,
+                     force=authn.force_authn, passive=authn.is_passive, format=authn.name_id_format)
+
+
+def _continue(request, **sign_on):
+    """Keep the sign-on to be answered in the session (a POSTed request cannot be sent round the
+    login page) and go on with it at /saml/sso/continue/<key>."""
     key = secrets.token_urlsafe(12)
     pending = dict(list(request.session.get(PENDING_KEY, {}).items())[-(PENDING_KEPT - 1):])
-    pending[key] = {"provider": provider.pk, "acs": acs_url, "id": authn.id, "relay_state": received.relay_state,
-                    "force": authn.force_authn, "passive": authn.is_passive, "format": authn.name_id_format}
+    pending[key] = sign_on
     request.session[PENDING_KEY] = pending
     return redirect("saml-sso-continue", key=key)
 
@@ -155,12 +161,8 @@ def launch(request, code: str):
     provider = signon.provider_by_code(code)
     if provider is None:
         return _refuse(request, "unknown_service_provider", _("该服务提供方未在平台登记"), status=404)
-    key = secrets.token_urlsafe(12)
-    pending = dict(list(request.session.get(PENDING_KEY, {}).items())[-(PENDING_KEPT - 1):])
-    pending[key] = {"provider": provider.pk, "acs": signon.acs_for(provider, "", None), "id": None,
-                    "relay_state": provider.default_relay_state, "force": False, "passive": False, "format": ""}
-    request.session[PENDING_KEY] = pending
-    return redirect("saml-sso-continue", key=key)
+    return _continue(request, provider=provider.pk, acs=signon.acs_for(provider, "", None), id=None,
+                     relay_state=provider.default_relay_state, force=False, passive=False, format="")
 
 
 # --- single logout ---

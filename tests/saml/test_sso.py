@@ -280,3 +280,15 @@ def test_a_third_party_provider_asks_for_consent_and_a_refusal_is_answered_reque
 def test_a_relay_state_beyond_a_kilobyte_is_refused(client, sp, person):
     _, document = sp.authn_request(destination=sso_url())
     assert client.get("/saml/sso?" + sp.redirect_query("SAMLRequest", document, "r" * 1025)).status_code == 400
+
+
+def test_a_rotation_publishes_the_next_certificate_in_the_metadata_before_it_signs(client, sp, person, idp_cert):
+    from idp.sso import keys
+
+    keys.ensure_keys()
+    keys.rotate(lead_seconds=600)
+    certificates = etree.fromstring(client.get("/saml/metadata").content).findall(
+        ".//md:KeyDescriptor[@use='signing']//ds:X509Certificate", NS)
+    assert len(certificates) == 2, "the next key's certificate is published beside the current one"
+    _, _, _, root = _respond(client, sp)
+    sp_module.verify_signature(root, idp_cert)  # still signed by the current key until the lead has passed
