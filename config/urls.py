@@ -19,6 +19,7 @@ from idp.oidc import urls as oidc
 from idp.portal import urls as portal
 from idp.ratings import urls as ratings
 from idp.realname import urls as realname
+from idp.sso import urls as sso
 
 # The platform's own error pages (a database or Redis that cannot be reached is a 503 the user
 # may retry, not a 500).
@@ -52,7 +53,7 @@ urlpatterns = [
     # 在线办事, a signed-in person's or organisation's pages.
     path("online/", include([*entrance.online_urlpatterns, *accounts.online_urlpatterns,
                              *realname.online_urlpatterns, *delegation.online_urlpatterns,
-                             *portal.online_urlpatterns, *ratings.online_urlpatterns])),
+                             *portal.online_urlpatterns, *ratings.online_urlpatterns, *sso.online_urlpatterns])),
     # The review console: reviews, appeals, the audit log, user migration; questions and ratings.
     path("console/", include([*console.urlpatterns, *portal.console_urlpatterns,
                               *ratings.console_urlpatterns,

@@ -81,6 +81,11 @@ def record_failure(*, login_name: str, ip: str, device: str | None = None) -> bo
     return locked
 
 
+def _agent(request) -> str:
+    """The browser's User-Agent, for 登录记录 (what the person will recognise it by)."""
+    return request.META.get("HTTP_USER_AGENT", "")[:200]
+
+
 def authenticate_at_tab(request, *, kind: str, login_name: str, password: str, ip: str,
                         device: str | None = None) -> Account:
     """The account, if the name and password match an active account of the tab's kind.
@@ -88,7 +93,7 @@ def authenticate_at_tab(request, *, kind: str, login_name: str, password: str, i
     try:
         check_not_locked(login_name=login_name, ip=ip, device=device)
     except LoginRefused as refused:
-        record(Event.LOGIN_FAILED, ip=ip, login_name=login_name, tab=kind, reason="locked")
+        record(Event.LOGIN_FAILED, ip=ip, login_name=login_name, tab=kind, reason="locked", agent=_agent(request))
         raise refused
     account = authenticate(request, login_name=login_name.strip(), password=password)
     if account is None or account.kind != kind:
@@ -96,11 +101,11 @@ def authenticate_at_tab(request, *, kind: str, login_name: str, password: str, i
         # The entry names the account only when the password was right (wrong tab), so the
         # log does not tie guesses to accounts they were not meant for.
         record(Event.LOGIN_FAILED, account=account, ip=ip, login_name=login_name, tab=kind,
-               reason=reason)
+               reason=reason, agent=_agent(request))
         if record_failure(login_name=login_name, ip=ip, device=device):
             record(Event.LOGIN_LOCKED, ip=ip, login_name=login_name)
         raise LoginRefused(GENERIC_ERROR)
     scope, ident = _counted(login_name, device)
     ratelimit.reset(f"login-{scope}-fail", ident)
-    record(Event.LOGIN, account=account, actor=account, ip=ip, tab=kind)
+    record(Event.LOGIN, account=account, actor=account, ip=ip, tab=kind, method="password", agent=_agent(request))
     return account

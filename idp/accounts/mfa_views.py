@@ -66,7 +66,8 @@ def _failed(request, account: Account, state: dict):
     password must be given again."""
     state["tries"] += 1
     request.session[PENDING] = state
-    record(Event.LOGIN_FAILED, account=account, ip=client_ip(request), reason="second_factor")
+    record(Event.LOGIN_FAILED, account=account, ip=client_ip(request), reason="second_factor",
+           method="totp", agent=request.META.get("HTTP_USER_AGENT", "")[:200])
     return _too_many(request) if state["tries"] >= MAX_TRIES else None
 
 

@@ -6,10 +6,13 @@ migration and tests all call these. What higher layers must do in consequence (s
 sign-on, real-name verification) they do on the events published here (accounts/events.py).
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,10 +30,11 @@ from idp.accounts.models import (
     set_document,
 )
 from idp.audit.log import record
-from idp.audit.models import Event
+from idp.audit.models import AuditEntry, Event
 from idp.core import events
 from idp.core.errors import Refused
 from idp.core.i18n import source_language
+from idp.core.useragent import describe
 from idp.identifiers.masking import mask_id_number, mask_phone
 from idp.notify import otp
 
@@ -241,3 +245,27 @@ def set_staff(*, account: Account, staff: bool, superuser: bool, actor: Account,
         Account.objects.filter(pk=account.pk).update(is_staff=staff, is_superuser=superuser)
         account.is_staff, account.is_superuser = staff, superuser
         record(Event.STAFF_CHANGED, account=account, actor=actor, ip=ip, staff=staff, superuser=superuser)
+
+
+# --- 登录记录 ---
+
+LOGINS_KEPT_DAYS = 180
+LOGIN_EVENTS = (Event.LOGIN, Event.LOGIN_FAILED, Event.LOGIN_LOCKED)
+LOGIN_METHODS = {"password": gettext_lazy("密码"), "totp": gettext_lazy("两步验证码")}
+
+
+def login_history(account: Account, *, limit: int = 500) -> list[dict]:
+    """The sign-ins and refused attempts at this account, newest first: those naming the account,
+    and those that typed its login name (a wrong password names no account in the log)."""
+    since = timezone.now() - timedelta(days=LOGINS_KEPT_DAYS)
+    entries = (AuditEntry.objects.filter(Q(account=account) | Q(account__isnull=True, login_name=account.login_name),
+                                         event__in=LOGIN_EVENTS, at__gte=since).order_by("-at")[:limit])
+    return [{"at": e.at, "ip": e.ip, "device": describe(e.detail.get("agent", "")) if e.detail.get("agent") else "",
+             "method": LOGIN_METHODS.get(e.detail.get("method", "password"), e.detail.get("method")),
+             "succeeded": e.event == Event.LOGIN,
+             "what": e.get_event_display()} for e in entries]
+
+
+def previous_login(account: Account) -> AuditEntry | None:
+    """上次登录: the sign-in before this one."""
+    return AuditEntry.objects.filter(account=account, event=Event.LOGIN).order_by("-at")[1:2].first()

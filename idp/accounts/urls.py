@@ -23,6 +23,7 @@ online_urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/edit/", views.profile_edit, name="profile-edit"),
     path("profile/history/", views.profile_history, name="profile-history"),
+    path("profile/logins/", views.profile_logins, name="profile-logins"),
     path("password/", views.password_change, name="password-change"),
     path("security/", mfa_views.security, name="mfa-settings"),
 ]

@@ -178,7 +178,7 @@ def logout_view(request):
 @login_required
 def profile(request):
     account = request.user
-    extra = hooks.context_for_profile(account)
+    extra = {**hooks.context_for_profile(account), "last_login": services.previous_login(account)}
     if account.is_natural:
         return render(request, "accounts/profile_natural.html",
                       {"section": "profile", "person": account.person, **extra})
@@ -219,6 +219,13 @@ def profile_history(request):
         raise PermissionDenied(_("信息更新记录只对法人用户开放"))
     changes = request.user.organisation.changes.select_related("actor")[:200]
     return render(request, "accounts/profile_history.html", {"section": "profile", "changes": changes})
+
+
+@login_required
+def profile_logins(request):
+    """登录记录: the account's sign-ins and refused attempts of the last LOGINS_KEPT_DAYS days."""
+    return render(request, "accounts/profile_logins.html", {"section": "profile",
+                                                            "entries": services.login_history(request.user)})
 
 
 @login_required

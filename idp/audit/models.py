@@ -11,6 +11,7 @@ class Event(models.TextChoices):
     LOGIN_FAILED = "login.failure", _("登录失败")
     LOGIN_LOCKED = "login.locked", _("登录锁定")
     LOGOUT = "logout", _("退出登录")
+    SESSION_ENDED = "session.ended", _("退出登录设备")
     MFA_ENROLLED = "mfa.enrolled", _("开启两步验证")
     MFA_REMOVED = "mfa.removed", _("关闭两步验证")
     PASSWORD_CHANGED = "password.changed", _("修改密码")

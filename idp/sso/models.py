@@ -94,6 +94,12 @@ class SsoSession(models.Model):
     auth_time = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, blank=True)
+    # The browser it was started in, for 登录设备; and the platform session that carries it, which
+    # ends with it (Django's session key, renewed with each login in that browser).
+    session_key = models.CharField(max_length=64, blank=True)
+    ip = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)  # its last login or business system entered
 
     class Meta:
         indexes = [models.Index(fields=["account", "ended_at"])]

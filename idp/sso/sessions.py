@@ -6,11 +6,14 @@ The `on_…` functions are its reactions to the accounts' and delegation's event
 import secrets
 import time
 from datetime import UTC, datetime
+from importlib import import_module
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from idp.core import events
+from idp.core.http import client_ip
 from idp.sso.events import SessionEnded
 from idp.sso.models import Client, Participant, SsoSession
 
@@ -28,15 +31,22 @@ def current_sid(request) -> str | None:
     return (request.session.get(SESSION_KEY) or {}).get("sid")
 
 
+def _browser(request) -> dict:
+    """Where the session is (登录设备): the platform session carrying it, the address, the browser."""
+    return {"session_key": request.session.session_key or "", "ip": client_ip(request)[:45],
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]}
+
+
 def start(request, account) -> SsoSession:
     """A login: a new SSO session — or, when the same account logs in again in this browser
     (prompt=login, max_age, renew), the same session with a new auth_time."""
     sid = current_sid(request)
     now = timezone.now()
-    if sid and SsoSession.objects.filter(sid=sid, account=account, ended_at__isnull=True).update(auth_time=now):
+    if sid and SsoSession.objects.filter(sid=sid, account=account, ended_at__isnull=True).update(
+            auth_time=now, **_browser(request)):
         return _remember(request, SsoSession.objects.get(sid=sid))
     return _remember(request, SsoSession.objects.create(sid=secrets.token_urlsafe(24), account=account,
-                                                        auth_time=now))
+                                                        auth_time=now, **_browser(request)))
 
 
 def current(request) -> SsoSession | None:
@@ -62,7 +72,8 @@ def join(session: SsoSession, client: Client, *, service: str = "", ticket: str 
 
 
 def end(session: SsoSession, *, reason: str) -> bool:
-    """End the session once (concurrent calls: one wins) and queue the single logouts."""
+    """End the session once (concurrent calls: one wins), queue the single logouts, and end the
+    platform session that carries it (its browser is signed out at its next request)."""
     from idp.sso import logout  # logout imports keys and claims; keep this module light
 
     with transaction.atomic():
@@ -72,7 +83,25 @@ def end(session: SsoSession, *, reason: str) -> bool:
             return False
         logout.queue_for(session)
         events.publish(SessionEnded(session=session))
+        session_key = SsoSession.objects.filter(pk=session.pk).values_list("session_key", flat=True).first()
+    if session_key:
+        import_module(settings.SESSION_ENGINE).SessionStore().delete(session_key)
     return True
+
+
+def open_sessions(account) -> list[SsoSession]:
+    """The account's sessions whose browsers are still signed in (登录设备), the latest first,
+    each with the participants it has (the business systems entered)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    found = (SsoSession.objects.filter(account=account, ended_at__isnull=True).order_by("-auth_time")
+             .prefetch_related("participants__client__system"))
+    return [s for s in found if s.session_key and store.exists(s.session_key)]
+
+
+def end_by_holder(account, sid: str, *, reason: str = "ended_by_holder") -> bool:
+    """The holder ends one of their own sessions (登录设备 → 退出)."""
+    session = SsoSession.objects.filter(account=account, sid=sid, ended_at__isnull=True).first()
+    return session is not None and end(session, reason=reason)
 
 
 def leave_for_grant(grant) -> int:
