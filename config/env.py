@@ -64,6 +64,9 @@ DEFAULTS = {
     # Seconds a SAML service provider's clock may be ahead of ours (an assertion's NotBefore is
     # this far in the past) or behind (an AuthnRequest's IssueInstant may be this far ahead).
     "IDP_SAML_CLOCK_SKEW": "60",
+    # The WebAuthn relying-party ID passkeys are bound to: a registrable domain (browsers refuse
+    # IP addresses); empty means the host of IDP_ISSUER.
+    "IDP_WEBAUTHN_RP_ID": "",
     # Worker processes of each background-job cluster (`manage.py qcluster`).
     "IDP_QUEUE_WORKERS": "2",
     # Where `make run` serves the two demo business systems (demos/), registered by load_demo.

@@ -77,6 +77,8 @@ def test_check_deploy_passes_on_a_correct_production_configuration():
     ({"IDP_SMS_HTTP_URL": "http://sms.example.cn"}, "idp.E016"),
     ({"IDP_REALNAME_HTTP_URL": "http://registry.example.cn"}, "idp.E016"),
     ({"IDP_ALLOWED_HOSTS": "other.example.cn"}, "idp.E017"),
+    ({"IDP_WEBAUTHN_RP_ID": "10.0.0.8"}, "idp.E018"),
+    ({"IDP_WEBAUTHN_RP_ID": "elsewhere.example.cn"}, "idp.E018"),
 ])
 def test_check_deploy_fails_on_each_unsafe_setting(unsafe, error):
     environ = {**SAFE_PRODUCTION, **unsafe}

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Deployment values come from config.env only."""
 
 import shutil
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -178,6 +179,7 @@ LOGGING = {
 
 # --- platform settings (docs/operators.md, "Configuration") ---
 IDP_ISSUER = env.get("IDP_ISSUER").rstrip("/")
+IDP_WEBAUTHN_RP_ID = env.get("IDP_WEBAUTHN_RP_ID") or (urlsplit(IDP_ISSUER).hostname or "")
 IDP_SUPPORT_PHONE = env.get("IDP_SUPPORT_PHONE")
 IDP_SITE_OWNER = env.get("IDP_SITE_OWNER")
 IDP_SITE_OWNER_EN = env.get("IDP_SITE_OWNER_EN")

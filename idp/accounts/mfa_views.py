@@ -48,7 +48,7 @@ def _pending(request):
 def _finish(request, account: Account, state: dict, response=None):
     """Both factors passed: sign in, and trust this browser for the name from now on."""
     request.session.pop(PENDING, None)
-    services.log_in(request, account, backend=BACKEND)
+    services.log_in(request, account, backend=BACKEND, methods=("pwd", "otp"))
     permissions.mark_second_factor(request)
     response = response or redirect(state["next"] or "online")
     devices.remember(request, response, account.login_name)
@@ -143,8 +143,10 @@ def security(request):
                 return redirect("mfa-settings")
             form.add_error("code", _("验证码错误或已使用"))
         return render(request, "accounts/mfa_settings.html", {
-            "section": "profile", "enrolled": True, "form": form, "required": mfa.required(account)})
+            "section": "profile", "enrolled": True, "form": form, "required": mfa.required(account),
+            "passkeys": account.passkeys.all()})
     context, codes = _enrolment(request, account)
     if codes is not None:
         return render(request, "accounts/mfa_codes.html", {"codes": codes, "next": "/online/security/"})
-    return render(request, "accounts/mfa_settings.html", {**context, "section": "profile", "enrolled": False})
+    return render(request, "accounts/mfa_settings.html", {**context, "section": "profile", "enrolled": False,
+                                                          "passkeys": account.passkeys.all()})

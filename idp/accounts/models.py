@@ -387,3 +387,23 @@ class RecoveryCode(models.Model):
 
     def __str__(self):
         return _("恢复码 · %(account)s") % {"account": self.account_id}
+
+
+class Passkey(models.Model):
+    """A passkey (WebAuthn discoverable credential) the person enrolled (accounts/passkeys.py)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(gettext_lazy("名称"), max_length=40)
+    credential_id = models.BinaryField(max_length=1024, unique=True)
+    public_key = models.BinaryField(max_length=2048)  # COSE
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("通行密钥")
+        verbose_name_plural = gettext_lazy("通行密钥")
+
+    def __str__(self):
+        return _("通行密钥 · %(account)s") % {"account": self.account_id}

@@ -207,9 +207,15 @@ def remember_language(account: Account, language: str) -> None:
         Account.objects.filter(pk=account.pk).update(language=language)
 
 
-def log_in(request, account: Account, *, backend: str | None = None) -> None:
-    """Begin the platform session of an account whose factors all passed (the login views)."""
+LOGIN_METHODS_KEY = "login_methods"  # how this session's login was proven: RFC 8176 amr values
+
+
+def log_in(request, account: Account, *, backend: str | None = None, methods=("pwd",)) -> None:
+    """Begin the platform session of an account whose factors all passed (the login views).
+    `methods`: how (RFC 8176): ("pwd",), ("pwd", "otp") with an authenticator app, ("hwk", "user")
+    with a passkey."""
     login(request, account, backend=backend)
+    request.session[LOGIN_METHODS_KEY] = list(methods)
     remember_language(account, _page_language())
     events.publish(account_events.LoggedIn(request=request, account=account))
 
@@ -251,7 +257,8 @@ def set_staff(*, account: Account, staff: bool, superuser: bool, actor: Account,
 
 LOGINS_KEPT_DAYS = 180
 LOGIN_EVENTS = (Event.LOGIN, Event.LOGIN_FAILED, Event.LOGIN_LOCKED)
-LOGIN_METHODS = {"password": gettext_lazy("密码"), "totp": gettext_lazy("两步验证码")}
+LOGIN_METHODS = {"password": gettext_lazy("密码"), "totp": gettext_lazy("两步验证码"),
+                 "passkey": gettext_lazy("通行密钥")}
 
 
 def login_history(account: Account, *, limit: int = 500) -> list[dict]:
@@ -269,3 +276,8 @@ def login_history(account: Account, *, limit: int = 500) -> list[dict]:
 def previous_login(account: Account) -> AuditEntry | None:
     """上次登录: the sign-in before this one."""
     return AuditEntry.objects.filter(account=account, event=Event.LOGIN).order_by("-at")[1:2].first()
+
+
+def login_methods(request) -> list[str]:
+    """How this session's login was proven (the ID token's amr); a session from before: a password."""
+    return request.session.get(LOGIN_METHODS_KEY) or ["pwd"]

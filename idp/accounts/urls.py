@@ -4,12 +4,14 @@
 
 from django.urls import path
 
-from idp.accounts import api, mfa_views, views
+from idp.accounts import api, mfa_views, passkey_views, views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/verify/", mfa_views.verify, name="login-verify"),
     path("login/enrol/", mfa_views.enrol_at_login, name="login-enrol"),
+    path("login/passkey/options", passkey_views.login_options, name="passkey-login-options"),
+    path("login/passkey/", passkey_views.login, name="passkey-login"),
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register_landing, name="register"),
     path("register/natural/", views.register_natural, name="register-natural"),
@@ -26,6 +28,9 @@ online_urlpatterns = [
     path("profile/logins/", views.profile_logins, name="profile-logins"),
     path("password/", views.password_change, name="password-change"),
     path("security/", mfa_views.security, name="mfa-settings"),
+    path("security/passkeys/options", passkey_views.enrol_options, name="passkey-enrol-options"),
+    path("security/passkeys/", passkey_views.enrol, name="passkey-enrol"),
+    path("security/passkeys/<int:pk>/delete/", passkey_views.remove, name="passkey-remove"),
 ]
 
 api_urlpatterns = [

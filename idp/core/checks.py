@@ -116,12 +116,25 @@ def _exposure_problems() -> list:
             errors.append(_error(15, f"IDP_TRUSTED_PROXIES: {proxy!r} trusts a large part of the internet: any "
                                      "client could choose its address (and escape its throttles and locks).",
                                  "Name only the reverse proxies' addresses or their small subnets."))
+    rp_id = settings.IDP_WEBAUTHN_RP_ID
+    if _is_address(rp_id) or not (issuer_host == rp_id or issuer_host.endswith("." + rp_id)):
+        errors.append(_error(18, f"IDP_WEBAUTHN_RP_ID={rp_id!r} is an IP address or not the issuer's host (or a "
+                                 "domain above it): browsers would refuse every passkey.",
+                             "Leave it empty (the issuer's host) or set the registrable domain, e.g. example.gov.cn."))
     for name in ("IDP_SMS_HTTP_URL", "IDP_REALNAME_HTTP_URL"):
         url = getattr(settings, name)
         if url and not url.startswith("https://") and not _loopback(url):
             errors.append(_error(16, f"{name} is not https: codes and identity numbers would travel in clear.",
                                  f"Use the gateway's https:// address for {name}."))
     return errors
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _loopback(url: str) -> bool:

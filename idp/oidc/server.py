@@ -87,6 +87,7 @@ class Principal:
     auth_time: int
     family_pk: int | None = None
     refresh_token: str | None = None  # stored with the family in the same statement
+    amr: tuple = ("pwd",)  # how the login was proven (RFC 8176), for the ID token
 
 
 class IssuedCode(AuthorizationCodeMixin):
@@ -109,7 +110,7 @@ class IssuedCode(AuthorizationCodeMixin):
         return None
 
     def get_amr(self):
-        return ["pwd"]
+        return self.data.get("amr") or ["pwd"]
 
 
 class IssuedToken(TokenMixin):
@@ -167,6 +168,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             "code_challenge_method": data.get("code_challenge_method"),
             "account": user.account.pk, "acting_for": user.acting_for.pk if user.acting_for else None,
             "sid": user.session.sid if user.session else None, "auth_time": user.auth_time,
+            "amr": list(user.amr),
         })
 
     def query_authorization_code(self, code, client):

@@ -337,7 +337,8 @@ def _authorize(request):
 
 def _issue_code(request, grant, account, acting_for, session, key):
     system = grant.client.model.system
-    principal = Principal(account, acting_for, session, int(session.auth_time.timestamp()))
+    principal = Principal(account, acting_for, session, int(session.auth_time.timestamp()),
+                          amr=tuple(account_services.login_methods(request)))
     response = server.create_authorization_response(request, grant_user=principal, grant=grant)
     if response.status_code == 302 and "code=" in response.get("Location", ""):
         steps.spend_new_login(request, key)

@@ -346,6 +346,75 @@
     });
   });
 
+  // Passkeys (accounts/passkeys.py): the server's options are JSON with base64url fields, which
+  // the WebAuthn API wants as bytes, and the credential goes back the same way.
+  function fromB64url(value) {
+    var text = atob(value.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((value.length + 3) % 4));
+    return Uint8Array.from(text, function (c) { return c.charCodeAt(0); }).buffer;
+  }
+  function toB64url(buffer) {
+    var text = String.fromCharCode.apply(null, new Uint8Array(buffer));
+    return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function credentialJSON(credential) {
+    var response = credential.response, out = {};
+    ["clientDataJSON", "attestationObject", "authenticatorData", "signature", "userHandle"].forEach(function (key) {
+      if (response[key]) out[key] = toB64url(response[key]);
+    });
+    if (response.getTransports) out.transports = response.getTransports();
+    return { id: credential.id, rawId: toB64url(credential.rawId), type: credential.type, response: out,
+             clientExtensionResults: credential.getClientExtensionResults(),
+             authenticatorAttachment: credential.authenticatorAttachment || undefined };
+  }
+  function postJSON(url, body) {
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return fetch(url, { method: "POST", credentials: "same-origin", body: JSON.stringify(body || {}),
+                        headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" } })
+      .then(function (response) {
+        return response.json().then(function (data) {
+          if (!response.ok) throw new Error(data.error || text("checkFailed"));
+          return data;
+        });
+      });
+  }
+  function passkeyFailed(box, error) {
+    var out = box.querySelector("[data-passkey-error]");
+    // The person closed the browser's dialog or took too long: say so plainly.
+    out.textContent = error && error.name === "NotAllowedError" ? text("passkeyCancelled") : (error.message || error);
+  }
+  if (window.PublicKeyCredential) {
+    document.querySelectorAll("[data-passkey-login]").forEach(function (box) {
+      box.hidden = false;
+      box.querySelector("button").addEventListener("click", function () {
+        box.querySelector("[data-passkey-error]").textContent = "";
+        postJSON(box.dataset.optionsUrl).then(function (options) {
+          options.challenge = fromB64url(options.challenge);
+          (options.allowCredentials || []).forEach(function (c) { c.id = fromB64url(c.id); });
+          return navigator.credentials.get({ publicKey: options });
+        }).then(function (credential) {
+          return postJSON(box.dataset.url, { credential: credentialJSON(credential), next: box.dataset.next });
+        }).then(function (data) { window.location.assign(data.redirect); })
+          .catch(function (error) { passkeyFailed(box, error); });
+      });
+    });
+    document.querySelectorAll("form[data-passkey-enrol]").forEach(function (form) {
+      form.hidden = false;
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        form.querySelector("[data-passkey-error]").textContent = "";
+        postJSON(form.dataset.optionsUrl, { password: form.elements.password.value }).then(function (options) {
+          options.challenge = fromB64url(options.challenge);
+          options.user.id = fromB64url(options.user.id);
+          (options.excludeCredentials || []).forEach(function (c) { c.id = fromB64url(c.id); });
+          return navigator.credentials.create({ publicKey: options });
+        }).then(function (credential) {
+          return postJSON(form.dataset.url, { name: form.elements.name.value, credential: credentialJSON(credential) });
+        }).then(function (data) { window.location.assign(data.redirect); })
+          .catch(function (error) { passkeyFailed(form, error); });
+      });
+    });
+  }
+
   // A SAML message on its way to a business system (saml/post.html): sent at once; without
   // scripts the person presses the form's button.
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) { form.submit(); });
