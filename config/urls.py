@@ -53,7 +53,8 @@ urlpatterns = [
     # 在线办事, a signed-in person's or organisation's pages.
     path("online/", include([*entrance.online_urlpatterns, *accounts.online_urlpatterns,
                              *realname.online_urlpatterns, *delegation.online_urlpatterns,
-                             *portal.online_urlpatterns, *ratings.online_urlpatterns, *sso.online_urlpatterns])),
+                             *portal.online_urlpatterns, *ratings.online_urlpatterns, *sso.online_urlpatterns,
+                             *oidc.online_urlpatterns])),
     # The review console: reviews, appeals, the audit log, user migration; questions and ratings.
     path("console/", include([*console.urlpatterns, *portal.console_urlpatterns,
                               *ratings.console_urlpatterns,

@@ -128,6 +128,11 @@ def enrol_at_login(request):
     return render(request, "accounts/mfa_enrol.html", {**context, "required": mfa.required(account)})
 
 
+def _passkeys(account: Account) -> dict:
+    listed = list(account.passkeys.all())
+    return {"passkeys": listed, "to_review": any(p.to_review for p in listed)}
+
+
 @login_required
 @never_cache
 def security(request):
@@ -144,9 +149,9 @@ def security(request):
             form.add_error("code", _("验证码错误或已使用"))
         return render(request, "accounts/mfa_settings.html", {
             "section": "profile", "enrolled": True, "form": form, "required": mfa.required(account),
-            "passkeys": account.passkeys.all()})
+            **_passkeys(account)})
     context, codes = _enrolment(request, account)
     if codes is not None:
         return render(request, "accounts/mfa_codes.html", {"codes": codes, "next": "/online/security/"})
     return render(request, "accounts/mfa_settings.html", {**context, "section": "profile", "enrolled": False,
-                                                          "passkeys": account.passkeys.all()})
+                                                          **_passkeys(account)})

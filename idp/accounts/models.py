@@ -400,6 +400,9 @@ class Passkey(models.Model):
     transports = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Set by a password recovery: the person confirms each passkey is still theirs (a lost phone's
+    # passkey would outlive the new password).
+    to_review = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = gettext_lazy("通行密钥")

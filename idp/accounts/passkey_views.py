@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from idp.accounts import passkeys, services
+from idp.accounts import devices, passkeys, services
 from idp.accounts.mfa_views import BACKEND
 from idp.audit.log import record
 from idp.audit.models import Event
@@ -55,7 +55,9 @@ def login(request):
     permissions.mark_second_factor(request)  # the device checked its PIN or biometrics: two factors
     record(Event.LOGIN, account=account, actor=account, ip=client_ip(request), method="passkey",
            agent=request.META.get("HTTP_USER_AGENT", "")[:200])
-    return JsonResponse({"redirect": local_next(request, body.get("next"), reverse("online"))})
+    response = JsonResponse({"redirect": local_next(request, body.get("next"), reverse("online"))})
+    devices.remember(request, response, account.login_name)  # this browser is known from now on
+    return response
 
 
 @login_required
@@ -85,4 +87,13 @@ def enrol(request):
 def remove(request, pk: int):
     if passkeys.remove(request.user, pk, ip=client_ip(request)):
         messages.success(request, _("已删除通行密钥"))
+    return redirect("mfa-settings")
+
+
+@login_required
+@require_POST
+def confirm(request):
+    """找回账号后: the person checked the list — every passkey left is theirs."""
+    passkeys.reviewed(request.user)
+    messages.success(request, _("已确认通行密钥"))
     return redirect("mfa-settings")

@@ -149,3 +149,12 @@ def remove(account: Account, pk: int, *, ip: str = "") -> bool:
     passkey.delete()
     record(Event.PASSKEY_REMOVED, account=account, actor=account, ip=ip, name=passkey.name)
     return True
+
+
+def ask_for_review(account: Account) -> int:
+    """After a recovery: every passkey is listed for the person to confirm or remove."""
+    return Passkey.objects.filter(account=account).update(to_review=True)
+
+
+def reviewed(account: Account) -> None:
+    Passkey.objects.filter(account=account, to_review=True).update(to_review=False)

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from idp.accounts import devices
 from idp.accounts import events as account_events
 from idp.accounts.models import (
     AGENT_DOCUMENT,
@@ -31,12 +32,14 @@ from idp.accounts.models import (
 )
 from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
-from idp.core import events
+from idp.core import events, ratelimit
 from idp.core.errors import Refused
+from idp.core.http import client_ip
 from idp.core.i18n import source_language
 from idp.core.useragent import describe
 from idp.identifiers.masking import mask_id_number, mask_phone
 from idp.notify import otp
+from idp.notify import tasks as deliveries
 
 # Saving any of these runs the automatic real-name check again (SPEC 3).
 IDENTITY_FIELDS = {
@@ -214,8 +217,11 @@ def log_in(request, account: Account, *, backend: str | None = None, methods=("p
     """Begin the platform session of an account whose factors all passed (the login views).
     `methods`: how (RFC 8176): ("pwd",), ("pwd", "otp") with an authenticator app, ("hwk", "user")
     with a passkey."""
+    new_device = devices.trusted_device(request, account.login_name) is None  # read before the login sets it
     login(request, account, backend=backend)
     request.session[LOGIN_METHODS_KEY] = list(methods)
+    if new_device:
+        tell_of_new_device(request, account)
     remember_language(account, _page_language())
     events.publish(account_events.LoggedIn(request=request, account=account))
 
@@ -281,3 +287,20 @@ def previous_login(account: Account) -> AuditEntry | None:
 def login_methods(request) -> list[str]:
     """How this session's login was proven (the ID token's amr); a session from before: a password."""
     return request.session.get(LOGIN_METHODS_KEY) or ["pwd"]
+
+
+NEW_DEVICE_NOTICES_PER_HOUR = 3
+
+
+def tell_of_new_device(request, account: Account) -> None:
+    """A login from a browser the account has not logged in from before: an SMS afterwards, in
+    the holder's language, saying when, from where and what to do if it was not them (a few an
+    hour at most: a person trying several browsers is not flooded)."""
+    if not account.phone or ratelimit.hit("new-device", str(account.pk), window=3600) > NEW_DEVICE_NOTICES_PER_HOUR:
+        return
+    with translation.override(account.language):
+        text = _("您的账号 %(login_name)s 于 %(time)s 在新设备(%(device)s,地址 %(ip)s)上登录。如非本人操作,"
+                 "请立即修改密码,并在“我的信息 → 登录设备”中退出该设备。") % {
+            "login_name": account.login_name, "time": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+            "device": describe(request.META.get("HTTP_USER_AGENT", "")), "ip": client_ip(request)}
+    transaction.on_commit(lambda: deliveries.queue(to=account.phone, purpose="new_device", text=text))

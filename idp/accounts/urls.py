@@ -31,6 +31,7 @@ online_urlpatterns = [
     path("security/passkeys/options", passkey_views.enrol_options, name="passkey-enrol-options"),
     path("security/passkeys/", passkey_views.enrol, name="passkey-enrol"),
     path("security/passkeys/<int:pk>/delete/", passkey_views.remove, name="passkey-remove"),
+    path("security/passkeys/confirm/", passkey_views.confirm, name="passkey-confirm"),
 ]
 
 api_urlpatterns = [

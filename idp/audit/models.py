@@ -35,6 +35,7 @@ class Event(models.TextChoices):
     GRANT_LOOKUP_FAILED = "grant.lookup_failed", _("授权代办:被授权人信息不符")
     SYSTEM_ENTERED = "system.entered", _("进入业务系统")
     SSO_SIGN_ON = "sso.sign_on", _("单点登录业务系统")
+    CONSENT_REVOKED = "consent.revoked", _("撤销应用授权")
     RESET_REQUESTED = "reset.requested", _("登录名重置密码:检索用户")
     RESET_CODE_SENT = "reset.code_sent", _("登录名重置密码:发送验证码")
     RESET_FAILED = "reset.failed", _("登录名重置密码:信息不匹配")

@@ -17,7 +17,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from idp import review
-from idp.accounts import login
+from idp.accounts import login, passkeys
 from idp.accounts.events import CredentialsReset
 from idp.accounts.models import (
     AGENT_DOCUMENT,
@@ -165,6 +165,7 @@ def _set_password(account: Account, new_password: str, *, ip: str, **detail) -> 
     account.save(update_fields=["password"])
     login.lift_lock(account.login_name)
     record(Event.RESET_DONE, account=account, actor=account, ip=ip, **detail)
+    passkeys.ask_for_review(account)
     # The changed password hash ends every platform session (Django's session hash check);
     # single sign-on ends what lives elsewhere (SSO sessions, refresh tokens).
     events.publish(CredentialsReset(account=account))

@@ -156,3 +156,16 @@ def test_the_id_token_says_the_login_was_a_passkey(client, person):
     payload = tokens["id_token"].split(".")[1]
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     assert claims["amr"] == ["hwk", "user"]
+
+
+def test_after_a_recovery_every_passkey_is_listed_for_review(client, person):
+    from idp.recovery import services as recovery
+
+    key = Authenticator()
+    enrol(client, key)
+    recovery._set_password(person, "Recovered@2026x", ip="")  # what both recoveries end with
+    factories.sign_in(client, person)
+    page = client.get("/online/security/").content.decode()
+    assert "待确认" in page and "您刚通过密码找回恢复了账号" in page
+    client.post("/online/security/passkeys/confirm/")
+    assert "待确认" not in client.get("/online/security/").content.decode()

@@ -125,7 +125,7 @@ def test_every_page_of_a_person_is_english(client, data):
     assert untranslated(client, [
         "/online/", "/online/apply/", "/online/matters/", "/online/ratings/", "/online/questions/", "/online/profile/",
         "/online/profile/edit/", "/online/profile/history/", "/online/password/", "/online/security/",
-        "/online/devices/", "/online/profile/logins/", "/online/verification/",
+        "/online/devices/", "/online/profile/logins/", "/online/applications/", "/online/verification/",
         "/online/verification/sample/id_front/", "/consult/", "/services/",
         f"/services/{data['item'].pk}/", f"/services/{data['item'].pk}/enter/", "/logout/"]) == {}
 

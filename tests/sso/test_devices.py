@@ -96,3 +96,28 @@ def test_the_login_record_shows_sign_ins_and_refused_attempts_and_the_last_login
     assert "203.0.113.7" in page
     profile = desktop.get("/online/profile/").content.decode()
     assert "上次登录" in profile
+
+
+def test_a_login_from_a_new_browser_is_told_by_sms_once(person, django_capture_on_commit_callbacks):
+    def notices():
+        return [m for m in factories.outbox_messages() if m["purpose"] == "new_device"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        browser = _signed_in(PHONE_UA)
+    assert len(notices()) == 1
+    text = notices()[0]["text"]
+    assert "新设备" in text and "Safari · iOS" in text and "203.0.113.7" in text
+    assert notices()[0]["phone"] == person.phone
+    browser.post("/logout/")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert login(browser, "device_user").status_code == 302
+    assert len(notices()) == 1, "this browser is known now"
+
+
+def test_the_new_device_notice_is_in_the_holders_language(person, django_capture_on_commit_callbacks):
+    person.language = "en"
+    person.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        _signed_in(DESKTOP_UA)
+    text = [m for m in factories.outbox_messages() if m["purpose"] == "new_device"][-1]["text"]
+    assert "new device" in text and "Chrome · Windows" in text
