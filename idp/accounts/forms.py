@@ -213,7 +213,9 @@ class LoginForm(forms.Form):
     kind = forms.ChoiceField(choices=AccountKind.choices, widget=forms.HiddenInput)
     login_name = forms.CharField(label=_("登录名"), max_length=64,
                                  error_messages={"required": _("请输入登录名")},
-                                 widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True,
+                                 # "webauthn": the browser's autofill also offers the site's passkeys.
+                                 widget=forms.TextInput(attrs={"autocomplete": "username webauthn",
+                                                               "autofocus": True,
                                                                "placeholder": _("请输入登录名")}))
     password = forms.CharField(label=_("密码"), max_length=128,
                                error_messages={"required": _("请输入密码")},

@@ -385,17 +385,32 @@
   if (window.PublicKeyCredential) {
     document.querySelectorAll("[data-passkey-login]").forEach(function (box) {
       box.hidden = false;
-      box.querySelector("button").addEventListener("click", function () {
-        box.querySelector("[data-passkey-error]").textContent = "";
-        postJSON(box.dataset.optionsUrl).then(function (options) {
+      var waiting = null;  // the autofill's request, given up when the button is pressed
+      function signIn(mediation) {
+        var controller = new AbortController();
+        return postJSON(box.dataset.optionsUrl).then(function (options) {
           options.challenge = fromB64url(options.challenge);
           (options.allowCredentials || []).forEach(function (c) { c.id = fromB64url(c.id); });
-          return navigator.credentials.get({ publicKey: options });
+          var request = { publicKey: options, signal: controller.signal };
+          if (mediation) request.mediation = mediation;
+          if (mediation) waiting = controller;
+          return navigator.credentials.get(request);
         }).then(function (credential) {
           return postJSON(box.dataset.url, { credential: credentialJSON(credential), next: box.dataset.next });
-        }).then(function (data) { window.location.assign(data.redirect); })
-          .catch(function (error) { passkeyFailed(box, error); });
+        }).then(function (data) { window.location.assign(data.redirect); });
+      }
+      box.querySelector("button").addEventListener("click", function () {
+        box.querySelector("[data-passkey-error]").textContent = "";
+        if (waiting) { waiting.abort(); waiting = null; }
+        signIn(null).catch(function (error) { passkeyFailed(box, error); });
       });
+      // Conditional UI: the login name field's autofill lists the passkeys too (autocomplete
+      // "username webauthn"); choosing one signs in. Nothing is shown if the person never does.
+      if (PublicKeyCredential.isConditionalMediationAvailable) {
+        PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
+          if (available) signIn("conditional").catch(function () { /* aborted, or another way chosen */ });
+        });
+      }
     });
     document.querySelectorAll("form[data-passkey-enrol]").forEach(function (form) {
       form.hidden = false;
