@@ -86,6 +86,11 @@ def test_check_deploy_fails_on_each_unsafe_setting(unsafe, error):
     assert result.returncode != 0 and error in result.stderr, result.stderr
 
 
+def test_an_issuer_at_an_ip_address_runs_without_passkeys():
+    result = check_deploy(**{**SAFE_PRODUCTION, "IDP_ISSUER": "https://10.0.0.8", "IDP_ALLOWED_HOSTS": "10.0.0.8"})
+    assert result.returncode == 0 and "idp.W018" in result.stderr + result.stdout, result.stderr
+
+
 def test_production_server_refuses_to_start_on_unsafe_settings():
     """The WSGI application itself (what granian loads) refuses, not only the check command."""
     environ = {k: v for k, v in SAFE_PRODUCTION.items() if k != "IDP_DATA_KEY"}

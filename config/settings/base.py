@@ -179,7 +179,8 @@ LOGGING = {
 
 # --- platform settings (docs/operators.md, "Configuration") ---
 IDP_ISSUER = env.get("IDP_ISSUER").rstrip("/")
-IDP_WEBAUTHN_RP_ID = env.get("IDP_WEBAUTHN_RP_ID") or (urlsplit(IDP_ISSUER).hostname or "")
+IDP_WEBAUTHN_RP_ID_SETTING = env.get("IDP_WEBAUTHN_RP_ID")
+IDP_WEBAUTHN_RP_ID = IDP_WEBAUTHN_RP_ID_SETTING or (urlsplit(IDP_ISSUER).hostname or "")
 IDP_SUPPORT_PHONE = env.get("IDP_SUPPORT_PHONE")
 IDP_SITE_OWNER = env.get("IDP_SITE_OWNER")
 IDP_SITE_OWNER_EN = env.get("IDP_SITE_OWNER_EN")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from idp.accounts import devices, mfa, services
+from idp.accounts import devices, mfa, passkeys, services
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.audit.models import Event
@@ -130,7 +130,8 @@ def enrol_at_login(request):
 
 def _passkeys(account: Account) -> dict:
     listed = list(account.passkeys.all())
-    return {"passkeys": listed, "to_review": any(p.to_review for p in listed)}
+    return {"passkeys": listed, "to_review": any(p.to_review for p in listed),
+            "passkeys_available": passkeys.available()}
 
 
 @login_required

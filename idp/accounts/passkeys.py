@@ -8,6 +8,7 @@ factors in one — it satisfies the staff's second factor. A sign count that goe
 cloned authenticator) refuses the passkey.
 """
 
+import ipaddress
 import json
 from urllib.parse import urlsplit
 
@@ -46,6 +47,15 @@ class PasskeyRefused(Refused):
 
 def rp_id() -> str:
     return settings.IDP_WEBAUTHN_RP_ID
+
+
+def available() -> bool:
+    """Browsers refuse an IP address as the passkey domain: under one, passkeys are not offered."""
+    try:
+        ipaddress.ip_address(rp_id().strip("[]"))
+    except ValueError:
+        return bool(rp_id())
+    return False
 
 
 def origin() -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
-from idp.accounts import devices, forms, hooks, mfa, mfa_views, services
+from idp.accounts import devices, forms, hooks, mfa, mfa_views, passkeys, services
 from idp.accounts.login import LoginRefused, authenticate_at_tab
 from idp.accounts.models import LOGIN_WINDOWS, Account, AccountKind
 from idp.core import permissions
@@ -143,7 +143,8 @@ def login_view(request):
     else:
         form = forms.LoginForm(initial={"kind": tab})
     return render(request, "accounts/login.html", {"form": form, "tab": tab, "tabs": LOGIN_TABS, "error": error,
-                                                   "locked": locked, "next": next_url})
+                                                   "locked": locked, "next": next_url,
+                                                   "passkeys": passkeys.available()})
 
 
 def admin_login(request):

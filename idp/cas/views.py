@@ -140,8 +140,11 @@ def login(request):
     account = request.user
     session = sessions.current(request)
     identity = claims.identity_claims(account, acting_for)
+    # authenticationMethod: how the login was proven, in OIDC's amr values (pwd, otp, hwk user).
+    attributes = {**claims.cas_attributes(identity),
+                  "authenticationMethod": " ".join(account_services.login_methods(request))}
     ticket = tickets.issue_service_ticket(service=service, client=client, session=session, identity=identity,
-                                          attributes=claims.cas_attributes(identity), renewed=new_login)
+                                          attributes=attributes, renewed=new_login)
     with transaction.atomic():
         sessions.join(session, client, service=service, ticket=ticket, acting_for=acting_for)
         record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,

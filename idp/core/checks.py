@@ -118,9 +118,15 @@ def _exposure_problems() -> list:
                                  "Name only the reverse proxies' addresses or their small subnets."))
     rp_id = settings.IDP_WEBAUTHN_RP_ID
     if _is_address(rp_id) or not (issuer_host == rp_id or issuer_host.endswith("." + rp_id)):
-        errors.append(_error(18, f"IDP_WEBAUTHN_RP_ID={rp_id!r} is an IP address or not the issuer's host (or a "
-                                 "domain above it): browsers would refuse every passkey.",
-                             "Leave it empty (the issuer's host) or set the registrable domain, e.g. example.gov.cn."))
+        if settings.IDP_WEBAUTHN_RP_ID_SETTING:
+            errors.append(_error(18, f"IDP_WEBAUTHN_RP_ID={rp_id!r} is an IP address or not the issuer's host (or a "
+                                     "domain above it): browsers would refuse every passkey.",
+                                 "Leave it empty (the issuer's host) or set the registrable domain, "
+                                 "e.g. example.gov.cn."))
+        else:  # an issuer at an IP address (a test rig): the platform runs, without passkeys
+            errors.append(checks.Warning(f"IDP_ISSUER's host {issuer_host!r} is an IP address: browsers refuse it "
+                                         "as a passkey domain, so passkeys are off.",
+                                         hint="Serve the platform under a domain name.", id="idp.W018"))
     for name in ("IDP_SMS_HTTP_URL", "IDP_REALNAME_HTTP_URL"):
         url = getattr(settings, name)
         if url and not url.startswith("https://") and not _loopback(url):

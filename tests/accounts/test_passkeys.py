@@ -169,3 +169,18 @@ def test_after_a_recovery_every_passkey_is_listed_for_review(client, person):
     assert "待确认" in page and "您刚通过密码找回恢复了账号" in page
     client.post("/online/security/passkeys/confirm/")
     assert "待确认" not in client.get("/online/security/").content.decode()
+
+
+def test_cas_says_the_login_was_a_passkey(client, person):
+    from tests.sso import helpers
+
+    key = Authenticator()
+    enrol(client, key)
+    browser = Client()
+    log_in(browser, key)
+    helpers.cas_client()
+    ticket = helpers.query_of(browser.get("/cas/login", {"service": helpers.SERVICE})["Location"])["ticket"]
+    answer = Client().get("/cas/p3/serviceValidate", {"service": helpers.SERVICE, "ticket": ticket,
+                                                      "format": "JSON"}).json()
+    attributes = answer["serviceResponse"]["authenticationSuccess"]["attributes"]
+    assert attributes["authenticationMethod"] == ["hwk user"]
