@@ -184,3 +184,18 @@ def test_cas_says_the_login_was_a_passkey(client, person):
                                                       "format": "JSON"}).json()
     attributes = answer["serviceResponse"]["authenticationSuccess"]["attributes"]
     assert attributes["authenticationMethod"] == ["hwk user"]
+
+
+def test_a_passkey_answers_a_business_systems_demand_for_a_new_login(client, person):
+    """OIDC prompt=login (and CAS renew, max_age) ask for a new login: a passkey is one."""
+    from tests.sso import helpers
+
+    key = Authenticator()
+    enrol(client, key)
+    rp = helpers.oidc_client()
+    verifier, challenge = helpers.pkce_pair()
+    asked = helpers.authorize(client, rp, challenge=challenge, prompt="login")
+    assert asked["Location"].startswith("/login/")
+    assert log_in(client, key).status_code == 200
+    again = helpers.authorize(client, rp, challenge=challenge, prompt="login")
+    assert "code=" in again["Location"]

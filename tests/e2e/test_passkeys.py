@@ -1,8 +1,8 @@
-"""Passkeys in Chromium with its virtual authenticator (DevTools WebAuthn domain), in both
-languages: enrol under 我的信息 → 两步验证, log out, log in by the login name's autofill and no
-name typed; 使用通行密钥登录 with a device that cannot verify its user is refused; a removed passkey
-no longer logs in. The platform
-is reached as http://localhost:PORT — browsers refuse IP addresses as relying-party IDs."""
+"""Passkeys in Chromium with its virtual authenticator (DevTools WebAuthn domain): enrol under
+我的信息 → 两步验证, log out, log in with 使用通行密钥登录 and no name (both languages); a device that
+cannot verify its user is refused; a removed passkey no longer logs in; the login name's autofill
+offers the passkey (conditional UI). The platform is reached as http://localhost:PORT — browsers
+refuse IP addresses as relying-party IDs."""
 
 import pytest
 from playwright.sync_api import expect
@@ -11,6 +11,9 @@ from tests import factories
 from tests.e2e.test_journeys import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The button's ceremony alone: the autofill's (conditional) request, which the virtual
+# authenticator would answer at once on its own, is not started.
+BUTTON_ONLY = "PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);"
 
 
 @pytest.fixture
@@ -28,22 +31,26 @@ def _authenticator(page) -> tuple:
     return devtools, added["authenticatorId"]
 
 
+def _enrol(page, login_name, name, t=str):
+    log_in(page, "自然人登录", login_name, factories.PASSWORD, t)
+    page.goto("/online/security/")
+    page.get_by_label(t("通行密钥名称")).fill(name)
+    page.get_by_label(t("登录密码")).fill(factories.PASSWORD)
+    page.get_by_role("button", name=t("添加通行密钥")).click()
+    expect(page.get_by_role("cell", name=name, exact=True)).to_be_visible()
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_enrol_a_passkey_then_log_in_with_it_and_no_name(new_page, relying_party, t):
     factories.natural_account("passkey_walker", name="孙八")
     page = new_page()
+    page.context.add_init_script(BUTTON_ONLY)
     devtools, authenticator = _authenticator(page)
-    log_in(page, "自然人登录", "passkey_walker", factories.PASSWORD, t)
-    page.goto("/online/security/")
-    page.get_by_label(t("通行密钥名称")).fill("Pixel")
-    page.get_by_label(t("登录密码")).fill(factories.PASSWORD)
-    page.get_by_role("button", name=t("添加通行密钥")).click()
-    expect(page.get_by_role("cell", name="Pixel", exact=True)).to_be_visible()
+    _enrol(page, "passkey_walker", "Pixel", t)
     page.get_by_role("button", name=t("退出登录")).click()
 
-    # The login name's autofill offers the passkey (conditional UI): Chromium's virtual
-    # authenticator picks it at once, and the person is signed in without typing anything.
     page.goto("/login/")
+    page.get_by_role("button", name=t("使用通行密钥登录")).click()
     expect(page.locator(".user-box")).to_contain_text(t("退出登录"))
     page.get_by_role("button", name=t("退出登录")).click()
 
@@ -55,15 +62,23 @@ def test_enrol_a_passkey_then_log_in_with_it_and_no_name(new_page, relying_party
     expect(page.locator(".user-box")).not_to_contain_text(t("退出登录"))
 
 
+def test_the_login_names_autofill_offers_the_passkey(new_page, relying_party):
+    factories.natural_account("passkey_autofill")
+    page = new_page()
+    _authenticator(page)
+    _enrol(page, "passkey_autofill", "笔记本")
+    page.get_by_role("button", name="退出登录").click()
+    # Nothing typed, nothing pressed: the virtual authenticator answers the autofill's request.
+    page.goto("/login/")
+    expect(page.locator(".user-box")).to_contain_text("退出登录", timeout=20000)
+
+
 def test_a_removed_passkey_no_longer_logs_in(new_page, relying_party):
     factories.natural_account("passkey_remover")
     page = new_page()
+    page.context.add_init_script(BUTTON_ONLY)
     _authenticator(page)
-    log_in(page, "自然人登录", "passkey_remover", factories.PASSWORD)
-    page.goto("/online/security/")
-    page.get_by_label("通行密钥名称").fill("旧手机")
-    page.get_by_label("登录密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="添加通行密钥").click()
+    _enrol(page, "passkey_remover", "旧手机")
     page.get_by_role("button", name="删除 旧手机").click()
     expect(page.get_by_role("cell", name="旧手机", exact=True)).to_have_count(0)
     page.get_by_role("button", name="退出登录").click()
