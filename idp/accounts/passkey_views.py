@@ -5,7 +5,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,8 +29,8 @@ def _body(request) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def _options(document: str) -> JsonResponse:
-    return JsonResponse(json.loads(document))
+def _options(document: str) -> HttpResponse:
+    return HttpResponse(document, content_type="application/json")
 
 
 def _refused(exc: passkeys.PasskeyRefused, status: int = 400) -> JsonResponse:
@@ -48,7 +48,7 @@ def login_options(request):
 def login(request):
     body = _body(request)
     try:
-        account = passkeys.authenticate(request, credential=json.dumps(body.get("credential")), ip=client_ip(request))
+        account = passkeys.authenticate(request, credential=body.get("credential"), ip=client_ip(request))
     except passkeys.PasskeyRefused as exc:
         return _refused(exc)
     services.log_in(request, account, backend=BACKEND, methods=("hwk", "user"))
@@ -64,7 +64,8 @@ def login(request):
 @require_POST
 def enrol_options(request):
     """The password typed again first: a session left open cannot add a key to the account."""
-    if not request.user.check_password(_body(request).get("password") or ""):
+    password = _body(request).get("password")
+    if not isinstance(password, str) or not request.user.check_password(password):
         return JsonResponse({"error": _("密码不正确"), "field": "password"}, status=400)
     return _options(passkeys.registration_options(request, request.user))
 
@@ -75,7 +76,7 @@ def enrol(request):
     body = _body(request)
     try:
         passkeys.register(request, request.user, name=str(body.get("name") or ""),
-                          credential=json.dumps(body.get("credential")), ip=client_ip(request))
+                          credential=body.get("credential"), ip=client_ip(request))
     except passkeys.PasskeyRefused as exc:
         return _refused(exc)
     messages.success(request, _("已添加通行密钥"))

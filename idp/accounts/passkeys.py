@@ -9,7 +9,6 @@ cloned authenticator) refuses the passkey.
 """
 
 import ipaddress
-import json
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -24,7 +23,8 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers import bytes_to_base64url
+from webauthn.helpers.exceptions import InvalidJSONStructure, WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -69,10 +69,9 @@ def _user_handle(account: Account) -> bytes:
 
 
 def _remember(request, purpose: str, options, account: Account | None = None) -> str:
-    document = options_to_json(options)
-    request.session[CHALLENGE_KEY] = {"purpose": purpose, "challenge": json.loads(document)["challenge"],
+    request.session[CHALLENGE_KEY] = {"purpose": purpose, "challenge": bytes_to_base64url(options.challenge),
                                       "account": account.pk if account else None}
-    return document
+    return options_to_json(options)
 
 
 def _spend(request, purpose: str) -> dict:
@@ -93,21 +92,25 @@ def registration_options(request, account: Account) -> str:
     return _remember(request, "register", options, account)
 
 
-def register(request, account: Account, *, name: str, credential: str, ip: str = "") -> Passkey:
-    """Check the browser's answer to registration_options and keep the passkey."""
+def register(request, account: Account, *, name: str, credential, ip: str = "") -> Passkey:
+    """Check the browser's answer to registration_options (`credential`: its JSON, as parsed)
+    and keep the passkey."""
     state = _spend(request, "register")
     if state["account"] != account.pk:
         raise PasskeyRefused(_("通行密钥验证已过期,请重试"), code="stale")
     if account.passkeys.count() >= MAX_PER_ACCOUNT:
         raise PasskeyRefused(_("最多可以添加 %(count)s 个通行密钥") % {"count": MAX_PER_ACCOUNT}, code="too_many")
     try:
+        if not isinstance(credential, dict):
+            raise InvalidJSONStructure("the credential is not a JSON object")
         verified = verify_registration_response(
             credential=credential, expected_challenge=base64url_to_bytes(state["challenge"]), expected_rp_id=rp_id(),
             expected_origin=origin(), require_user_verification=True)
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         record(Event.PASSKEY_REFUSED, account=account, actor=account, ip=ip, step="register", reason=str(exc)[:200])
         raise PasskeyRefused(_("通行密钥添加失败,请重试"), code="invalid") from None
-    transports = (json.loads(credential).get("response", {}).get("transports") or [])[:8]
+    transports = credential["response"].get("transports")
+    transports = transports[:8] if isinstance(transports, list) else []
     with transaction.atomic():
         passkey = Passkey.objects.create(account=account, name=name.strip()[:40] or _("通行密钥"),
                                          credential_id=verified.credential_id,
@@ -125,12 +128,13 @@ def authentication_options(request) -> str:
     return _remember(request, "login", options)
 
 
-def authenticate(request, *, credential: str, ip: str = "") -> Account:
-    """The active account whose passkey answered the challenge; PasskeyRefused otherwise."""
+def authenticate(request, *, credential, ip: str = "") -> Account:
+    """The active account whose passkey answered the challenge (`credential`: the browser's
+    answer, as parsed JSON); PasskeyRefused otherwise."""
     state = _spend(request, "login")
     refused = PasskeyRefused(_("无法使用该通行密钥登录"), code="invalid")
     try:
-        raw_id = base64url_to_bytes(json.loads(credential)["rawId"])
+        raw_id = base64url_to_bytes(credential["rawId"])
     except (ValueError, KeyError, TypeError):
         raise refused from None
     passkey = Passkey.objects.select_related("account").filter(credential_id=raw_id).first()
@@ -142,7 +146,7 @@ def authenticate(request, *, credential: str, ip: str = "") -> Account:
             credential=credential, expected_challenge=base64url_to_bytes(state["challenge"]), expected_rp_id=rp_id(),
             expected_origin=origin(), credential_public_key=bytes(passkey.public_key),
             credential_current_sign_count=passkey.sign_count, require_user_verification=True)
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         record(Event.PASSKEY_REFUSED, account=passkey.account, ip=ip, step="login", reason=str(exc)[:200])
         raise refused from None
     # Compare-and-set: two answers racing with the same count cannot both pass.

@@ -22,25 +22,25 @@ class NameIdRefused(ValueError):
     """The service provider asked for a NameID format the platform does not give."""
 
 
+def _provider(key: tuple, **where) -> ServiceProvider | None:
+    """The active business system's provider registration, kept with the registered clients and
+    forgotten with them whenever any registration changes."""
+    return clients.cached(("saml", *key), lambda: ServiceProvider.objects.select_related("client__system")
+                          .filter(client__system__is_active=True, **where).first())
+
+
 def provider_for(entity_id: str) -> ServiceProvider | None:
-    """The active business system registered with this entity ID (kept with the registered
-    clients, and forgotten with them whenever any registration changes)."""
     if not entity_id or len(entity_id) > 500:
         return None
-    return clients.cached(("saml", entity_id), lambda: ServiceProvider.objects.select_related("client__system")
-                          .filter(entity_id=entity_id, client__system__is_active=True).first())
+    return _provider(("entity", entity_id), entity_id=entity_id)
 
 
 def provider_by_pk(pk) -> ServiceProvider | None:
-    if not isinstance(pk, int):
-        return None
-    return clients.cached(("saml-pk", pk), lambda: ServiceProvider.objects.select_related("client__system")
-                          .filter(pk=pk, client__system__is_active=True).first())
+    return _provider(("pk", pk), pk=pk) if isinstance(pk, int) else None
 
 
 def provider_by_code(code: str) -> ServiceProvider | None:
-    return clients.cached(("saml-code", code), lambda: ServiceProvider.objects.select_related("client__system")
-                          .filter(client__system__code=code, client__system__is_active=True).first())
+    return _provider(("code", code), client__system__code=code)
 
 
 def acs_for(provider: ServiceProvider, url: str, index: int | None) -> str | None:

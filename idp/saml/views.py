@@ -18,6 +18,7 @@ from idp.core.http import client_ip
 from idp.core.permissions import second_factor_passed
 from idp.saml import bindings, messages, metadata, signing, signon, slo
 from idp.saml.xml import (
+    DS,
     STATUS_INVALID_NAMEID_POLICY,
     STATUS_NO_PASSIVE,
     STATUS_REQUEST_DENIED,
@@ -40,19 +41,41 @@ def _url(name: str) -> str:
     return settings.IDP_ISSUER + reverse(name)
 
 
-def _check_signature(provider, received: bindings.Received) -> None:
-    """A signature present must verify; one is required when the provider's metadata says it
-    signs its requests. Raises signing.SignatureError."""
+class Untrusted(Exception):
+    """A message the platform will not act on: (error code, description) for the error page."""
+
+
+def _check_signature(provider, received: bindings.Received, *, required: bool) -> None:
+    """A signature present must verify with the provider's certificates; `required`: one must be
+    there. Raises signing.SignatureError."""
     certificates = provider.signing_certificate_list()
     if received.binding == "redirect":
-        signed = certificates and signing.verify_redirect(received.query, received.parameter, certificates)
+        signed = bool(certificates) and signing.verify_redirect(received.query, received.parameter, certificates)
     else:
-        has_signature = received.root.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None
-        signed = bool(certificates) and has_signature
+        signed = bool(certificates) and received.root.find(f"{{{DS}}}Signature") is not None
         if signed:
             signing.verify(received.root, certificates)
-    if provider.authn_requests_signed and not signed:
-        raise signing.SignatureError("the service provider signs its requests, and this one is not signed")
+    if required and not signed:
+        raise signing.SignatureError("the message is not signed")
+
+
+def _trusted(request, read, *, signature_required):
+    """(the message `read` makes of the request's SAML message, its provider, what was received),
+    once it is readable, from a registered provider and signed as it must be; else Untrusted.
+    `signature_required(provider)`: whether this provider must sign it."""
+    try:
+        received = bindings.receive(request)
+        message = read(received)
+    except MalformedMessage as exc:
+        raise Untrusted("invalid_request", str(exc)) from None
+    provider = signon.provider_for(message.issuer)
+    if provider is None:
+        raise Untrusted("unknown_service_provider", _("该服务提供方未在平台登记"))
+    try:
+        _check_signature(provider, received, required=signature_required(provider))
+    except signing.SignatureError as exc:
+        raise Untrusted("invalid_signature", str(exc)) from None
+    return message, provider, received
 
 
 @require_GET
@@ -65,22 +88,18 @@ def idp_metadata(request):
 @csrf_exempt  # an AuthnRequest is POSTed by any service provider's page
 @require_http_methods(["GET", "POST"])
 def sso(request):
-    try:
-        received = bindings.receive(request)
+    def read(received):
         if received.parameter != "SAMLRequest":
             raise MalformedMessage("no SAMLRequest")
-        authn = messages.read_authn_request(received.root, _url("saml-sso"))
         if len(received.relay_state) > RELAY_STATE_MAX:
             raise MalformedMessage("RelayState is too long")
-    except MalformedMessage as exc:
-        return _refuse(request, "invalid_request", str(exc))
-    provider = signon.provider_for(authn.issuer)
-    if provider is None:
-        return _refuse(request, "unknown_service_provider", _("该服务提供方未在平台登记"))
+        return messages.read_authn_request(received.root, _url("saml-sso"))
+
     try:
-        _check_signature(provider, received)
-    except signing.SignatureError as exc:
-        return _refuse(request, "invalid_signature", str(exc))
+        authn, provider, received = _trusted(request, read,
+                                             signature_required=lambda provider: provider.authn_requests_signed)
+    except Untrusted as refusal:
+        return _refuse(request, *refusal.args)
     acs_url = signon.acs_for(provider, authn.acs_url, authn.acs_index)
     if acs_url is None:
         return _refuse(request, "unregistered_acs", _("请求中的断言消费地址未在平台登记"))
@@ -170,38 +189,22 @@ def launch(request, code: str):
 @csrf_exempt  # LogoutRequests and LogoutResponses come from service providers' pages
 @require_http_methods(["GET", "POST"])
 def logout(request):
-    try:
-        received = bindings.receive(request)
+    def read(received):
         if received.parameter == "SAMLRequest":
-            message = messages.read_logout_request(received.root, _url("saml-slo"))
-        else:
-            message = messages.read_logout_response(received.root, _url("saml-slo"))
-    except MalformedMessage as exc:
-        return _refuse(request, "invalid_request", str(exc))
-    provider = signon.provider_for(message.issuer)
-    if provider is None:
-        return _refuse(request, "unknown_service_provider", _("该服务提供方未在平台登记"))
+            return messages.read_logout_request(received.root, _url("saml-slo"))
+        return messages.read_logout_response(received.root, _url("saml-slo"))
+
+    # Logout messages must be signed by providers that registered a signing certificate (SAML
+    # Profiles §4.4.3.1); from one without, only a request naming this browser's session counts.
     try:
-        _check_logout_signature(provider, received)
-    except signing.SignatureError as exc:
-        return _refuse(request, "invalid_signature", str(exc))
+        message, provider, received = _trusted(
+            request, read, signature_required=lambda provider: bool(provider.signing_certificate_list()))
+    except Untrusted as refusal:
+        return _refuse(request, *refusal.args)
     if isinstance(message, messages.LogoutResponse):
         # A provider of the round has logged out (or could not): on to the next one.
         return slo.next_step(request) if slo.answered(request, message.in_response_to) else redirect("login")
     return _logout_requested(request, provider, message, received.relay_state)
-
-
-def _check_logout_signature(provider, received) -> None:
-    """Logout messages must be signed by providers that registered a signing certificate (SAML
-    Profiles §4.4.3.1); from one without, only a request naming this browser's own session counts."""
-    certificates = provider.signing_certificate_list()
-    if not certificates:
-        return
-    if received.binding == "redirect":
-        if not signing.verify_redirect(received.query, received.parameter, certificates):
-            raise signing.SignatureError("the logout message is not signed")
-    else:
-        signing.verify(received.root, certificates)
 
 
 def _logout_requested(request, provider, message, relay_state: str):

@@ -199,3 +199,19 @@ def test_a_passkey_answers_a_business_systems_demand_for_a_new_login(client, per
     assert log_in(client, key).status_code == 200
     again = helpers.authorize(client, rp, challenge=challenge, prompt="login")
     assert "code=" in again["Location"]
+
+
+@pytest.mark.parametrize("body", [b"", b"not json", b"[]", b'{"credential": null}', b'{"credential": "x"}',
+                                  b'{"credential": {"id": 1}}', b'{"credential": {"rawId": "!!"}}',
+                                  b'{"credential": {"rawId": "AA", "response": []}}'])
+def test_malformed_answers_are_refused_with_a_sentence(client, person, body):
+    _json(client, "/online/security/passkeys/options", {"password": factories.PASSWORD})
+    answer = client.post("/online/security/passkeys/", body, content_type="application/json")
+    assert answer.status_code == 400 and answer.json()["error"]
+    browser = Client()
+    _json(browser, "/login/passkey/options")
+    answer = browser.post("/login/passkey/", body, content_type="application/json")
+    assert answer.status_code == 400 and answer.json()["error"]
+    for password in ([], 5, None):
+        refused = _json(client, "/online/security/passkeys/options", {"password": password})
+        assert refused.status_code == 400 and refused.json()["field"] == "password"

@@ -292,3 +292,24 @@ def test_a_rotation_publishes_the_next_certificate_in_the_metadata_before_it_sig
     assert len(certificates) == 2, "the next key's certificate is published beside the current one"
     _, _, _, root = _respond(client, sp)
     sp_module.verify_signature(root, idp_cert)  # still signed by the current key until the lead has passed
+
+
+def test_a_sign_on_the_session_no_longer_holds_gets_a_page_saying_so(client, sp, person):
+    response = client.get("/saml/sso/continue/unknown-key")
+    assert response.status_code == 400 and "登录请求已过期" in response.content.decode()
+
+
+@pytest.mark.parametrize(("content", "message"), [(b"<not-metadata/>", "元数据无法读取"),
+                                                  (None, "--metadata")])
+def test_the_registration_command_names_what_is_wrong_with_the_metadata(tmp_path, db, content, message):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "sp.xml"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CommandError) as raised:
+        call_command("register_business_system", "--name", "坏元数据", "--protocol", "saml", "--metadata", str(path))
+    assert message in str(raised.value)
+    from idp.catalogue.models import BusinessSystem
+    assert not BusinessSystem.objects.filter(name="坏元数据").exists(), "nothing half registered"
