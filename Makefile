@@ -54,13 +54,19 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package-lock.json
 	@if command -v npm >/dev/null; then cd $(INTEROP) && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
 	else echo "npm is missing: the openid-client interoperability test will be skipped"; fi
 
+# The upstream identity provider of the federation tests (node's oidc-provider, npm).
+UPSTREAM := tests/interop/upstream
+$(UPSTREAM)/node_modules/.installed: $(UPSTREAM)/package-lock.json
+	@if command -v npm >/dev/null; then cd $(UPSTREAM) && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
+	else echo "npm is missing: the federation tests will be skipped"; fi
+
 # axe-core, which the browser tests run on every page they visit (WCAG 2.1 A/AA).
 AXE := tests/e2e/axe
 $(AXE)/node_modules/.installed: $(AXE)/package-lock.json
 	@if command -v npm >/dev/null; then cd $(AXE) && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
 	else echo "npm is missing: the browser tests cannot check accessibility"; fi
 
-test: install $(INTEROP)/node_modules/.installed $(AXE)/node_modules/.installed
+test: install $(INTEROP)/node_modules/.installed $(UPSTREAM)/node_modules/.installed $(AXE)/node_modules/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
 
 # Single sign-on throughput on one core (needs PostgreSQL and Redis on 127.0.0.1, and wrk).

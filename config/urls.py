@@ -42,6 +42,8 @@ urlpatterns = [
     path("", include("idp.core.urls")),
     # The portal's public pages (home, notices, consult, search, results).
     path("", include("idp.portal.urls")),
+    # Logins through upstream identity providers (the platform as their relying party).
+    path("federation/", include("idp.federation.urls")),
     # Logging in and out, registering, the language switch.
     path("", include("idp.accounts.urls")),
     # Password recovery; 服务事项 and 办理入口; 账号检索 for legacy users; evidence files.

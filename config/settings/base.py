@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "idp.oidc",
     "idp.cas",
     "idp.saml",
+    "idp.federation",
     "idp.console",
 ]
 

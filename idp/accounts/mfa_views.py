@@ -32,9 +32,11 @@ class CodeForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
 
-def begin(request, account: Account, next_url: str):
-    """The password was right; the second factor comes next (called by the login view)."""
-    request.session[PENDING] = {"account": account.pk, "next": next_url, "since": time.time(), "tries": 0}
+def begin(request, account: Account, next_url: str, *, methods=("pwd",)):
+    """The first factor passed (a password, or an upstream's login: `methods`); the second comes
+    next (called by the login views)."""
+    request.session[PENDING] = {"account": account.pk, "next": next_url, "since": time.time(), "tries": 0,
+                                "methods": list(methods)}
     return redirect("login-enrol" if not mfa.enrolled(account) else "login-verify")
 
 
@@ -48,7 +50,7 @@ def _pending(request):
 def _finish(request, account: Account, state: dict, response=None):
     """Both factors passed: sign in, and trust this browser for the name from now on."""
     request.session.pop(PENDING, None)
-    services.log_in(request, account, backend=BACKEND, methods=("pwd", "otp"))
+    services.log_in(request, account, backend=BACKEND, methods=(*state.get("methods", ["pwd"]), "otp"))
     permissions.mark_second_factor(request)
     response = response or redirect(state["next"] or "online")
     devices.remember(request, response, account.login_name)

@@ -211,6 +211,7 @@ def remember_language(account: Account, language: str) -> None:
 
 
 LOGIN_METHODS_KEY = "login_methods"  # how this session's login was proven: RFC 8176 amr values
+LOGIN_AUTHORITY_KEY = "login_authority"  # the upstream provider (its issuer) that proved it, if one did
 
 
 def log_in(request, account: Account, *, backend: str | None = None, methods=("pwd",)) -> None:
@@ -220,6 +221,7 @@ def log_in(request, account: Account, *, backend: str | None = None, methods=("p
     new_device = devices.trusted_device(request, account.login_name) is None  # read before the login sets it
     login(request, account, backend=backend)
     request.session[LOGIN_METHODS_KEY] = list(methods)
+    request.session.pop(LOGIN_AUTHORITY_KEY, None)  # set again by the LoggedIn subscriber of an upstream login
     if new_device:
         tell_of_new_device(request, account)
     remember_language(account, _page_language())
@@ -287,6 +289,12 @@ def previous_login(account: Account) -> AuditEntry | None:
 def login_methods(request) -> list[str]:
     """How this session's login was proven (the ID token's amr); a session from before: a password."""
     return request.session.get(LOGIN_METHODS_KEY) or ["pwd"]
+
+
+def login_authority(request) -> str:
+    """The issuer of the upstream provider this session's login came through ("" if none): a SAML
+    assertion names it as its AuthenticatingAuthority."""
+    return request.session.get(LOGIN_AUTHORITY_KEY, "")
 
 
 NEW_DEVICE_NOTICES_PER_HOUR = 3

@@ -43,8 +43,10 @@ def _check_sms(form):
         return None
 
 
-def _registration(request, form_class, template, create):
-    """One registration page: send a code, or validate, check the code and `create`."""
+def registration_page(request, form_class, template, create, *, initial=None, done=None, extra=None):
+    """One registration page: send a code, or validate, check the code and `create`; then the
+    registration's done page, or `done(account)`'s response. `initial`/`extra`: what the page
+    starts with and shows besides (a registration begun at an upstream provider)."""
     notice = None
     if request.method == "POST" and request.POST.get("send_code") == form_class.sms_phone_field:
         form, notice = _send_code_from_form(request, form_class)
@@ -58,11 +60,13 @@ def _registration(request, form_class, template, create):
             except otp.CodeError as exc:
                 form.add_error(form_class.sms_code_field, str(exc))
             else:
+                if done is not None:
+                    return done(account)
                 request.session["registered"] = account.login_name
                 return redirect("register-done")
     else:
-        form = form_class()
-    return render(request, template, {"form": form, "notice": notice})
+        form = form_class(initial=initial)
+    return render(request, template, {"form": form, "notice": notice, **(extra or {})})
 
 
 def register_landing(request):
@@ -78,7 +82,7 @@ def register_natural(request):
             ip=client_ip(request),
         )
 
-    return _registration(request, forms.NaturalRegistrationForm,
+    return registration_page(request, forms.NaturalRegistrationForm,
                          "accounts/register_natural.html", create)
 
 
@@ -86,7 +90,7 @@ def register_legal(request):
     def create(data, code_id):
         return services.register_organisation(data=data, code_id=code_id, ip=client_ip(request))
 
-    return _registration(request, forms.LegalRegistrationForm, "accounts/register_legal.html",
+    return registration_page(request, forms.LegalRegistrationForm, "accounts/register_legal.html",
                          create)
 
 
@@ -144,7 +148,8 @@ def login_view(request):
         form = forms.LoginForm(initial={"kind": tab})
     return render(request, "accounts/login.html", {"form": form, "tab": tab, "tabs": LOGIN_TABS, "error": error,
                                                    "locked": locked, "next": next_url,
-                                                   "passkeys": passkeys.available()})
+                                                   "passkeys": passkeys.available(),
+                                                   "other_ways": hooks.choices_for_login(tab, next_url)})
 
 
 def admin_login(request):
@@ -171,9 +176,10 @@ def set_language(request):
 
 @require_POST
 def logout_view(request):
+    elsewhere = hooks.redirect_after_logout(request)  # read while the session still says how it began
     services.log_out(request, ip=client_ip(request))
     messages.info(request, _("您已安全退出登录"))
-    return redirect("login")
+    return redirect(elsewhere or "login")
 
 
 @login_required

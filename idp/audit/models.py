@@ -48,6 +48,9 @@ class Event(models.TextChoices):
     ACCOUNT_ENABLED = "account.enabled", _("启用账号")
     ACCOUNT_DISABLED = "account.disabled", _("停用账号")
     STAFF_CHANGED = "account.staff_changed", _("修改审核与管理权限")
+    FEDERATION_LINKED = "federation.linked", _("关联外部身份")
+    FEDERATION_UNLINKED = "federation.unlinked", _("解除外部身份关联")
+    FEDERATION_REGISTERED = "federation.registered", _("登记外部身份提供方")
     CLIENT_REGISTERED = "client.registered", _("登记接入配置")
     CLIENT_SECRET_ISSUED = "client.secret_issued", _("生成 client_secret")
 

@@ -27,6 +27,8 @@ EVENTS = Counter("idp_audit_events", "Security events written to the audit log (
 SMS = Counter("idp_sms_codes", "One-time codes: sent, or refused with the reason", ["outcome"])
 TOKENS = Counter("idp_token_grants", "Tokens issued by the token endpoint, by grant type", ["grant_type"])
 JOBS_REFUSED = Counter("idp_jobs_refused", "Queued tasks refused because they name no job of the platform")
+FEDERATION_FAILURES = Counter("idp_federation_failures", "Logins through an upstream identity provider that failed",
+                              ["provider", "reason"])
 DEPENDENCY_ERRORS = Counter("idp_dependency_errors", "Errors talking to the database or Redis", ["dependency"])
 
 # Endpoint groups by path prefix, the most specific first.
@@ -36,7 +38,8 @@ _GROUPS = [
     ("/.well-known/", "oidc_discovery"), ("/oidc/", "oidc_other"),
     ("/cas/login", "cas_login"), ("/cas/logout", "cas_logout"), ("/cas/", "cas_validate"),
     ("/saml/sso", "saml_sso"), ("/saml/slo", "saml_slo"), ("/saml/", "saml_other"),
-    ("/login/", "login"), ("/register/", "registration"), ("/api/check/", "registration"),
+    ("/login/", "login"), ("/federation/", "federation"), ("/register/", "registration"),
+    ("/api/check/", "registration"),
     ("/api/sms/", "sms"), ("/password/", "recovery"), ("/online/", "online"), ("/console/", "console"),
     ("/admin/", "admin"), ("/migration/", "migration"), ("/api/migration/", "migration"),
     ("/health/", "health"), ("/metrics", "metrics"), ("/static/", "static"),
@@ -92,7 +95,7 @@ def exposition() -> bytes:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # every worker process's counts
         multiprocess.MultiProcessCollector(registry)
     else:
-        for collector in (REQUESTS, LATENCY, EVENTS, SMS, TOKENS, DEPENDENCY_ERRORS):
+        for collector in (REQUESTS, LATENCY, EVENTS, SMS, TOKENS, FEDERATION_FAILURES, DEPENDENCY_ERRORS):
             registry.register(collector)
     registry.register(_ScrapeTimeGauges())
     return generate_latest(registry)

@@ -164,7 +164,7 @@ def check_automatically(*, account: Account, actor: Account | None, ip: str = ""
 
 
 def record_automatic_result(*, account: Account, result: verifiers.Result, actor: Account | None,
-                            ip: str = "") -> str:
+                            ip: str = "", source: str = "registry") -> str:
     """未实名认证/实名认证失败 → 国家平台实名认证通过 | 实名认证失败 | 未实名认证 (registry unavailable)."""
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
@@ -185,8 +185,15 @@ def record_automatic_result(*, account: Account, result: verifiers.Result, actor
                        reason=_("该证件已在另一账号完成实名认证"))
             else:
                 _set_status(account, RealNameStatus.REGISTRY_PASSED)
-                record(Event.REALNAME_PASSED, account=account, actor=actor, ip=ip)
+                record(Event.REALNAME_PASSED, account=account, actor=actor, ip=ip, source=source)
     return account.realname_status
+
+
+def vouched_for_upstream(*, account: Account, upstream: str, ip: str = "") -> str:
+    """A trusted upstream identity provider (federation) verified this account's document or
+    USCC: 国家平台实名认证通过 at once — unless the document is verified on another account."""
+    return record_automatic_result(account=account, result=verifiers.Result(verifiers.MATCH), actor=account,
+                                   ip=ip, source=upstream)
 
 
 def on_registered(event) -> None:

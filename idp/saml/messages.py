@@ -35,6 +35,7 @@ REQUEST_MAX_AGE_SECONDS = 600  # an AuthnRequest or LogoutRequest older than thi
 ATTRIBUTE_NAME_FORMAT = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
 PASSWORD = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 TWO_FACTOR = "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract"
+UNSPECIFIED = "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified"  # proven at an upstream provider
 
 # The attributes' FriendlyName: what each CAS name means, as the platform's pages say it.
 FRIENDLY_NAMES = {
@@ -183,6 +184,7 @@ class Subject:
     session_index: str
     auth_time: datetime
     two_factor: bool
+    authority: str = ""  # the upstream provider that proved the login (federation), if one did
 
 
 def _attribute(name: str, value: str):
@@ -193,6 +195,15 @@ def _attribute(name: str, value: str):
     element.set(f"{{{XSI}}}type", "xs:string")
     attribute.append(element)
     return attribute
+
+
+def _authn_context(subject: Subject):
+    """How the login was proven; one that came through an upstream names it (AuthenticatingAuthority)."""
+    method = TWO_FACTOR if subject.two_factor else UNSPECIFIED if subject.authority else PASSWORD
+    context = S.AuthnContext(S.AuthnContextClassRef(method))
+    if subject.authority:
+        context.append(S.AuthenticatingAuthority(subject.authority))
+    return context
 
 
 def assertion(provider, subject: Subject, *, acs_url: str, in_response_to: str | None, now: datetime):
@@ -210,7 +221,7 @@ def assertion(provider, subject: Subject, *, acs_url: str, in_response_to: str |
         S.Subject(name_id, S.SubjectConfirmation(confirmation, Method="urn:oasis:names:tc:SAML:2.0:cm:bearer")),
         S.Conditions(S.AudienceRestriction(S.Audience(provider.entity_id)),
                      NotBefore=instant(now - timedelta(seconds=settings.IDP_SAML_CLOCK_SKEW)), NotOnOrAfter=until),
-        S.AuthnStatement(S.AuthnContext(S.AuthnContextClassRef(TWO_FACTOR if subject.two_factor else PASSWORD)),
+        S.AuthnStatement(_authn_context(subject),
                          AuthnInstant=instant(subject.auth_time), SessionIndex=subject.session_index,
                          SessionNotOnOrAfter=instant(now + timedelta(hours=8))),
     ])

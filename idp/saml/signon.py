@@ -9,6 +9,7 @@ import secrets
 
 from django.db import transaction
 
+from idp.accounts import services as account_services
 from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core import crypto
@@ -87,7 +88,8 @@ def sign_on(request, provider: ServiceProvider, *, acs_url: str, in_response_to:
     name_id, name_format = name_id_for(provider, acting_for or account, name_id_format)
     subject = messages.Subject(name_id=name_id, name_id_format=name_format,
                                attributes=attributes(account, acting_for), session_index=messages.new_id(),
-                               auth_time=session.auth_time, two_factor=two_factor)
+                               auth_time=session.auth_time, two_factor=two_factor,
+                               authority=account_services.login_authority(request))
     document = messages.response(provider, acs_url=acs_url, in_response_to=in_response_to, subject=subject)
     with transaction.atomic():
         sessions.join(session, provider.client, service=acs_url, ticket=subject.session_index, subject=name_id,

@@ -313,3 +313,13 @@ def test_the_registration_command_names_what_is_wrong_with_the_metadata(tmp_path
     assert message in str(raised.value)
     from idp.catalogue.models import BusinessSystem
     assert not BusinessSystem.objects.filter(name="坏元数据").exists(), "nothing half registered"
+
+
+def test_a_login_through_an_upstream_provider_names_it_as_the_authenticating_authority(client, sp, person, idp_cert):
+    session = client.session
+    session["login_authority"] = "https://national.example"  # as federation.signon.on_login leaves it
+    session.save()
+    _, _, _, root = _respond(client, sp)
+    context = _assertion(sp, root, idp_cert).find("saml:AuthnStatement/saml:AuthnContext", NS)
+    assert context.find("saml:AuthnContextClassRef", NS).text.endswith(":unspecified")
+    assert context.find("saml:AuthenticatingAuthority", NS).text == "https://national.example"
