@@ -60,13 +60,20 @@ $(UPSTREAM)/node_modules/.installed: $(UPSTREAM)/package-lock.json
 	@if command -v npm >/dev/null; then cd $(UPSTREAM) && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
 	else echo "npm is missing: the federation tests will be skipped"; fi
 
+# npm sm-crypto, a second outside verifier of SM2-signed tokens.
+GM := tests/interop/gm
+$(GM)/node_modules/.installed: $(GM)/package-lock.json
+	@if command -v npm >/dev/null; then cd $(GM) && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
+	else echo "npm is missing: the sm-crypto check of SM2 tokens will be skipped"; fi
+
 # axe-core, which the browser tests run on every page they visit (WCAG 2.1 A/AA).
 AXE := tests/e2e/axe
 $(AXE)/node_modules/.installed: $(AXE)/package-lock.json
 	@if command -v npm >/dev/null; then cd $(AXE) && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
 	else echo "npm is missing: the browser tests cannot check accessibility"; fi
 
-test: install $(INTEROP)/node_modules/.installed $(UPSTREAM)/node_modules/.installed $(AXE)/node_modules/.installed
+test: install $(INTEROP)/node_modules/.installed $(UPSTREAM)/node_modules/.installed $(GM)/node_modules/.installed \
+      $(AXE)/node_modules/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
 
 # Single sign-on throughput on one core (needs PostgreSQL and Redis on 127.0.0.1, and wrk).

@@ -1,8 +1,9 @@
 """Health for load balancers and orchestrators (CONTRACT.md, Operations).
 
 `/health/live`: the process answers. `/health/ready`: it can serve — the database and Redis
-answer and every migration is applied; otherwise 503 naming the failing part, so a proxy takes
-the node out of rotation while a dependency is down and back when it returns.
+answer, every migration is applied and the algorithms give their known answers (crypto_selftest,
+once per process); otherwise 503 naming the failing part, so a proxy takes the node out of
+rotation while a dependency is down and back when it returns.
 """
 
 import functools
@@ -29,11 +30,20 @@ def ready() -> tuple[int, dict]:
     checks["migrations"] = _migrations() if checks["database"] == OK else UNKNOWN
     if settings.REDIS_URL:
         checks["redis"] = _redis()
+    checks["crypto"] = _crypto()
     failing = sorted(part for part, state in checks.items() if state not in (OK, UNKNOWN))
     if failing:
         log.warning("not ready: %s", ", ".join(f"{part} {checks[part]}" for part in failing))
         return 503, {"status": "unavailable", "failing": failing, "checks": checks}
     return 200, {"status": "ready", "checks": checks}
+
+
+@functools.lru_cache(maxsize=1)
+def _crypto() -> str:
+    """The algorithms' known answers (core/gm.py), checked once per process."""
+    from idp.core import gm
+
+    return OK if all(ok for _, ok in gm.self_test()) else "failed"
 
 
 def _database() -> str:

@@ -71,7 +71,8 @@ def token_response(request) -> HttpResponse:
     if not set(scope.split()) <= set(SCOPES):
         return _refused("invalid_scope", "The requested scope is invalid, unknown, or malformed.")
     scope = " ".join(scope.split())
-    access, lifetime = tokens.issue_access_token(client_id=client.client_id, scope=scope, subject=client.client_id)
+    access, lifetime = tokens.issue_access_token(client_id=client.client_id, scope=scope, subject=client.client_id,
+                                                 alg=tokens.access_alg(client.id_token_alg))
     body = {"token_type": "Bearer", "access_token": access, "expires_in": lifetime}
     if scope:
         body["scope"] = scope

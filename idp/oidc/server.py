@@ -27,6 +27,7 @@ from authlib.oidc.core.grants.util import create_half_hash
 from django.conf import settings
 from django.http import HttpResponse
 
+from idp.core import gm
 from idp.delegation import policy
 from idp.oidc import families, tokens
 from idp.oidc.requests import AuthlibRequest
@@ -283,7 +284,8 @@ class IdToken(OpenIDCode):
         if request.authorization_code:
             claims.update(self.get_authorization_code_claims(request.authorization_code))
         if access_token := token.get("access_token"):
-            claims["at_hash"] = create_half_hash(access_token, key.alg).decode()
+            claims["at_hash"] = (gm.half_hash(access_token) if key.alg == "SM2"
+                                 else create_half_hash(access_token, key.alg).decode())
         claims.update(self.generate_user_info(request.user, token["scope"]))
         return jws.sign(claims, key, typ="JWT")
 
@@ -396,15 +398,16 @@ class Server(_AuthorizationServer):
     def _generate_token(self, grant_type, client, user=None, scope=None, expires_in=None,
                         include_refresh_token=True):
         scope = client.get_allowed_scope(scope)
+        alg = tokens.access_alg(client.id_token_signed_response_alg)
         if user is None:
             access, lifetime = tokens.issue_access_token(client_id=client.client_id, scope=scope,
-                                                         subject=client.client_id)
+                                                         subject=client.client_id, alg=alg)
             token = {"token_type": "Bearer", "access_token": access, "expires_in": lifetime}
         else:
             identity = claims.identity_claims(user.account, user.acting_for)
             access, lifetime = tokens.issue_access_token(
                 client_id=client.client_id, scope=scope, subject=identity["sub"], identity=identity,
-                gid=user.family_pk)
+                gid=user.family_pk, alg=alg)
             token = {"token_type": "Bearer", "access_token": access, "expires_in": lifetime}
             if include_refresh_token:
                 token["refresh_token"] = user.refresh_token

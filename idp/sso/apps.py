@@ -14,7 +14,7 @@ class SsoConfig(AppConfig):
         from idp.catalogue.models import BusinessSystem
         from idp.core import events, jobs, metrics
         from idp.delegation.events import GrantEnded
-        from idp.sso import clients, sessions
+        from idp.sso import clients, keys, sessions
         from idp.sso.models import Client, LogoutDelivery
 
         # What single sign-on does when accounts and grants change (core/events.py).
@@ -28,6 +28,9 @@ class SsoConfig(AppConfig):
         for model in (Client, BusinessSystem):
             post_save.connect(clients.changed, sender=model, dispatch_uid=f"clients-changed-{model.__name__}")
             post_delete.connect(clients.changed, sender=model, dispatch_uid=f"clients-deleted-{model.__name__}")
+        # The JWKS carries the SM2 keys while a system uses them (keys.py): a change may add or drop them.
+        post_save.connect(keys.client_saved, sender=Client, dispatch_uid="keys-client-saved")
+        post_delete.connect(keys.client_saved, sender=Client, dispatch_uid="keys-client-deleted")
 
         def deliveries():
             waiting = LogoutDelivery.objects.filter(delivered_at__isnull=True)

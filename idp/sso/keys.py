@@ -1,5 +1,6 @@
 """Signing keys: RS256 (every ID token unless the client asked for ES256) and ES256 (access
-tokens, and ID tokens of clients that chose it), with rotation.
+tokens, and ID tokens of clients that chose it), and SM2 (every token of a client registered
+with `--signing-alg SM2`, core/gm.py), with rotation.
 
 Each process keeps the key ring in memory: a rotation is announced to every process at once
 (core/broadcast.py); a process that may have missed it reloads the ring every second, and
@@ -8,6 +9,7 @@ IDP_KEY_PUBLISH_SECONDS before they sign, which must be longer than both that an
 JWKS cache, so no process ever signs with a key a business system cannot know yet.
 """
 
+import base64
 import json
 import secrets
 import threading
@@ -18,10 +20,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
-from idp.core import broadcast, process_copies
-from idp.sso.models import IdTokenAlg, SigningKey
+from idp.core import broadcast, gm, process_copies
+from idp.sso.models import Client, IdTokenAlg, SigningKey
 
 RELOAD_SECONDS = 60
 JWKS_MAX_AGE = 300  # how long business systems may cache the JWKS (its Cache-Control)
@@ -33,7 +37,15 @@ def _generate(alg: str, kid: str):
     params = {"kid": kid, "alg": alg, "use": "sig"}
     if alg == IdTokenAlg.RS256:
         return RSAKey.generate_key(2048, parameters=params, private=True)
+    if alg == IdTokenAlg.SM2:
+        return gm.Sm2Key.generate(kid)
     return ECKey.generate_key("P-256", parameters=params, private=True)
+
+
+def _import(alg: str, jwk: dict):
+    if alg == IdTokenAlg.SM2:
+        return gm.Sm2Key.import_key(jwk)
+    return (RSAKey if alg == IdTokenAlg.RS256 else ECKey).import_key(jwk)
 
 
 def _create(alg: str, active_from) -> SigningKey:
@@ -49,6 +61,19 @@ def longest_token_seconds() -> int:
 
 class LeadTooShort(ValueError):
     """A rotation whose new keys would sign before every cached JWKS has expired."""
+
+
+def _sm2_in_use() -> bool:
+    """The SM2 keys are published only while a business system signs with them: JOSE libraries that
+    do not know the curve (joserfc, and with it Authlib's clients) refuse a whole JWKS that has one."""
+    return Client.objects.filter(id_token_alg=IdTokenAlg.SM2).exists()
+
+
+def client_saved(sender, instance, **_) -> None:
+    """A client was saved or deleted: one signing SM2 may add the SM2 keys to the JWKS, or the last
+    one take them away (every process reloads its ring)."""
+    if instance.id_token_alg == IdTokenAlg.SM2 or (_ring is not None and _ring.sm2):
+        changed()
 
 
 def ensure_keys() -> None:
@@ -87,8 +112,9 @@ def rotate(*, lead_seconds: int | None = None, emergency: bool = False) -> list[
 
 @dataclass(frozen=True)
 class _Ring:
-    signing: dict  # alg -> joserfc key
-    public: KeySet
+    signing: dict  # alg -> joserfc key (SM2: core.gm.Sm2Key)
+    public: KeySet  # the joserfc keys (ES256, RS256)
+    sm2: dict  # kid -> core.gm.Sm2Key, the SM2 keys published
     kids: frozenset
     jwks_json: bytes
     loaded_at: float
@@ -103,20 +129,27 @@ def _load() -> _Ring:
     ensure_keys()
     now = timezone.now()
     rows = list(SigningKey.objects.exclude(expires_at__lte=now).order_by("-active_from"))
-    signing, public, switches = {}, [], []
+    signing, public, sm2, switches = {}, [], {}, []
     for row in rows:
-        key = (RSAKey if row.alg == IdTokenAlg.RS256 else ECKey).import_key(json.loads(row.private_jwk))
-        public.append(key)
+        key = _import(row.alg, json.loads(row.private_jwk))
+        if row.alg == IdTokenAlg.SM2:
+            sm2[key.kid] = key
+        else:
+            public.append(key)
         in_use = row.active_from <= now and (row.retired_at is None or row.retired_at > now)
         if in_use and row.alg not in signing:
             signing[row.alg] = key
         switches += [t for t in (row.active_from, row.retired_at, row.expires_at) if t and t > now]
+    if not _sm2_in_use():
+        sm2 = {}
+        signing.pop(IdTokenAlg.SM2, None)
     keyset = KeySet(public)
-    jwks = json.dumps(keyset.as_dict(private=False), separators=(",", ":")).encode()
+    published = keyset.as_dict(private=False)["keys"] + [key.as_dict() for key in sm2.values()]
+    jwks = json.dumps({"keys": published}, separators=(",", ":")).encode()
     mono = time.monotonic()
     soonest = min(((t - now).total_seconds() for t in switches), default=RELOAD_SECONDS)
-    kids = frozenset(key.kid for key in public)
-    return _Ring(signing, keyset, kids, jwks, mono, mono + min(soonest, RELOAD_SECONDS))
+    kids = frozenset(key.kid for key in public) | frozenset(sm2)
+    return _Ring(signing, keyset, sm2, kids, jwks, mono, mono + min(soonest, RELOAD_SECONDS))
 
 
 def ring() -> _Ring:
@@ -158,3 +191,42 @@ def public_keys() -> KeySet:
 
 def jwks_json() -> bytes:
     return ring().jwks_json
+
+
+class Invalid(ValueError):
+    """Not a token signed by one of the published keys with an allowed algorithm."""
+
+
+def _b64decode(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def header_of(token: str) -> dict:
+    """The JOSE header of a compact token, unverified ({} if it has none)."""
+    try:
+        header = json.loads(_b64decode(token.split(".", 1)[0]))
+    except (ValueError, TypeError, UnicodeDecodeError, AttributeError):
+        return {}
+    return header if isinstance(header, dict) else {}
+
+
+def verify(token: str, *, algorithms) -> tuple[dict, dict]:
+    """(header, claims) of a compact JWS signed by one of the published keys with one of
+    `algorithms`; Invalid otherwise. SM2 here (no JOSE library knows it), the others by joserfc."""
+    try:
+        head, body, signature = token.split(".")
+        header = json.loads(_b64decode(head))
+        if not isinstance(header, dict):
+            raise Invalid("header")
+        if header.get("alg") == IdTokenAlg.SM2 and IdTokenAlg.SM2 in algorithms:
+            key = ring().sm2.get(header.get("kid"))
+            if key is None or not key.verify(f"{head}.{body}".encode(), _b64decode(signature)):
+                raise Invalid("signature")
+            claims = json.loads(_b64decode(body))
+            if not isinstance(claims, dict):
+                raise Invalid("claims")
+            return header, claims
+        decoded = jwt.decode(token, public_keys(), algorithms=[a for a in algorithms if a != IdTokenAlg.SM2])
+        return decoded.header, decoded.claims
+    except (JoseError, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise Invalid(str(exc)) from None

@@ -13,6 +13,7 @@ from idp.core.fields import EncryptedTextField
 class IdTokenAlg(models.TextChoices):
     RS256 = "RS256", "RS256"
     ES256 = "ES256", "ES256"
+    SM2 = "SM2", "SM2"  # 国密: SM2 with SM3 (core/gm.py); that system's access and logout tokens too
 
 
 class Client(models.Model):

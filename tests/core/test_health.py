@@ -27,7 +27,7 @@ def test_ready_names_each_dependency(client):
     response = client.get("/health/ready")
     assert response.status_code == 200, response.content
     checks = response.json()["checks"]
-    assert checks["database"] == checks["migrations"] == "ok"
+    assert checks["database"] == checks["migrations"] == checks["crypto"] == "ok"
     assert ("redis" in checks) == bool(django_settings.REDIS_URL)
     assert call("GET", "/health/ready")[0] == 200
 
@@ -56,3 +56,15 @@ def test_ready_stays_200_when_the_database_drops_a_connection_and_answers_again(
     call("GET", "/health/ready")  # the connection is open
     _terminate_our_connection()
     assert call("GET", "/health/ready")[0] == 200  # a new connection
+
+
+def test_ready_is_503_naming_crypto_when_an_algorithm_gives_a_wrong_answer(client, monkeypatch):
+    from idp.core import gm, health
+
+    monkeypatch.setattr(gm, "KNOWN_ANSWERS", [("a wrong answer", lambda: False)])
+    health._crypto.cache_clear()
+    try:
+        response = client.get("/health/ready")
+        assert response.status_code == 503 and response.json()["failing"] == ["crypto"]
+    finally:
+        health._crypto.cache_clear()

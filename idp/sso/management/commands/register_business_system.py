@@ -28,7 +28,10 @@ class Command(BaseCommand):
                             help="SAML:服务提供方有加密证书时的断言加密算法(默认 aes256-gcm)")
         parser.add_argument("--relay-state", default=None, help="SAML:平台发起登录(/saml/launch/<code>)时的 RelayState")
         parser.add_argument("--public", action="store_true", help="公开客户端(无密钥,必须 PKCE)")
-        parser.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
+        parser.add_argument("--id-token-alg", default=None, choices=["RS256", "ES256"],
+                            help="ID Token 签名算法(默认 RS256;access token 为 ES256)")
+        parser.add_argument("--signing-alg", default=None, choices=["SM2"],
+                            help="国密:该系统的 ID token、access token 与 logout token 均以 SM2(SM3)签名")
         parser.add_argument("--third-party", action="store_true",
                             help="非平台自有系统:用户每次登录时须确认授权(默认免确认)")
         # System settings: a new system gets the defaults; re-keying an existing one changes only
@@ -62,12 +65,15 @@ class Command(BaseCommand):
             protocol_options.update({key: opts[name] for key, name in (
                 ("sign", "saml_sign"), ("encryption", "saml_encryption"), ("relay_state", "relay_state"))
                 if opts[name] is not None})
+        if opts["signing_alg"] and opts["id_token_alg"]:
+            raise CommandError("--signing-alg SM2 signs every token of the system: leave out --id-token-alg")
+        signing_alg = opts["signing_alg"] or opts["id_token_alg"] or "RS256"
         try:
             registration = clients.register(
                 name=opts["name"], protocol=opts["protocol"], code=opts["code"],
                 redirect_uris=opts["redirect_uris"], post_logout_redirect_uris=opts["post_logout_redirect_uris"],
                 backchannel_logout_uri=opts["backchannel_logout_uri"], service_pattern=opts["service_pattern"],
-                public=opts["public"], id_token_alg=opts["id_token_alg"], proxy_targets=opts["proxy_targets"],
+                public=opts["public"], id_token_alg=signing_alg, proxy_targets=opts["proxy_targets"],
                 first_party=False if opts["third_party"] else None, protocol_options=protocol_options, **settings)
         except clients.RegistrationError as exc:
             raise CommandError(str(exc)) from None
