@@ -64,6 +64,10 @@ DEFAULTS = {
     # Seconds a SAML service provider's clock may be ahead of ours (an assertion's NotBefore is
     # this far in the past) or behind (an AuthnRequest's IssueInstant may be this far ahead).
     "IDP_SAML_CLOCK_SKEW": "60",
+    "IDP_SESSION_IDLE_MINUTES": "60",
+    "IDP_STAFF_SESSION_IDLE_MINUTES": "30",
+    "IDP_SESSION_MAX_HOURS": "8",
+    "IDP_STAFF_DORMANT_DAYS": "90",
     # The WebAuthn relying-party ID passkeys are bound to: a registrable domain (browsers refuse
     # IP addresses); empty means the host of IDP_ISSUER.
     "IDP_WEBAUTHN_RP_ID": "",

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "idp.sso.params.ProtocolParametersMiddleware",  # before any protocol view (CSRF checks come later)
     "django.contrib.messages.middleware.MessageMiddleware",
+    "idp.accounts.timeouts.SessionTimeoutMiddleware",  # 等保: idle and absolute session limits
     "idp.saml.slo.PlatformLogoutRound",  # a logout's browser round through SAML providers
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "idp.core.middleware.SecurityHeadersMiddleware",
@@ -209,6 +210,13 @@ IDP_UPLOAD_MAX_PIXELS = 30_000_000  # width × height of a document image (a 600
 # Password recovery: how long an appeal's set-password link stays valid, and the throttles.
 IDP_RESET_LINK_HOURS = int(env.get("IDP_RESET_LINK_HOURS"))
 IDP_SAML_CLOCK_SKEW = int(env.get("IDP_SAML_CLOCK_SKEW"))
+# 等保 2.0: a browser signed in here is signed out after this long without a request (staff
+# sooner), and after IDP_SESSION_MAX_HOURS whatever it does (accounts/timeouts.py).
+IDP_SESSION_IDLE_MINUTES = int(env.get("IDP_SESSION_IDLE_MINUTES"))
+IDP_STAFF_SESSION_IDLE_MINUTES = int(env.get("IDP_STAFF_SESSION_IDLE_MINUTES"))
+IDP_SESSION_MAX_HOURS = int(env.get("IDP_SESSION_MAX_HOURS"))
+# 等保 2.0: staff unused this long are disabled (daily); `dormant_accounts` lists the people.
+IDP_STAFF_DORMANT_DAYS = int(env.get("IDP_STAFF_DORMANT_DAYS"))
 # Reverse proxies (docs/security.md, "Behind a reverse proxy"): [] when unset or `none`.
 IDP_TRUSTED_PROXIES_SETTING = env.get("IDP_TRUSTED_PROXIES").strip()
 IDP_TRUSTED_PROXIES = [] if IDP_TRUSTED_PROXIES_SETTING.lower() in ("", "none") else env.get_list("IDP_TRUSTED_PROXIES")

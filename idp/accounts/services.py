@@ -6,6 +6,7 @@ migration and tests all call these. What higher layers must do in consequence (s
 sign-on, real-name verification) they do on the events published here (accounts/events.py).
 """
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from idp.accounts import devices
+from idp.accounts import devices, timeouts
 from idp.accounts import events as account_events
 from idp.accounts.models import (
     AGENT_DOCUMENT,
@@ -221,6 +222,7 @@ def log_in(request, account: Account, *, backend: str | None = None, methods=("p
     new_device = devices.trusted_device(request, account.login_name) is None  # read before the login sets it
     login(request, account, backend=backend)
     request.session[LOGIN_METHODS_KEY] = list(methods)
+    request.session[timeouts.LOGIN_AT_KEY] = request.session[timeouts.SEEN_AT_KEY] = time.time()
     request.session.pop(LOGIN_AUTHORITY_KEY, None)  # set again by the LoggedIn subscriber of an upstream login
     if new_device:
         tell_of_new_device(request, account)
@@ -238,17 +240,35 @@ def log_out(request, *, ip: str = "", via: str = "") -> None:
     logout(request)
 
 
-def set_active(*, account: Account, active: bool, actor: Account, ip: str = "") -> None:
+def set_active(*, account: Account, active: bool, actor: Account | None, ip: str = "", reason: str = "") -> None:
     """An operator enables or disables an account (系统管理); a disabled one is signed out of
-    everything at once (AccountDisabled)."""
+    everything at once (AccountDisabled). `actor` None: the platform itself (`reason` says why)."""
     if account.is_active == active:
         return
     with transaction.atomic():
         Account.objects.filter(pk=account.pk).update(is_active=active)
         account.is_active = active
-        record(Event.ACCOUNT_ENABLED if active else Event.ACCOUNT_DISABLED, account=account, actor=actor, ip=ip)
+        detail = {"reason": reason} if reason else {}
+        record(Event.ACCOUNT_ENABLED if active else Event.ACCOUNT_DISABLED, account=account, actor=actor, ip=ip,
+               **detail)
         if not active:
             events.publish(account_events.AccountDisabled(account=account))
+
+
+def dormant(days: int):
+    """Active accounts with no login for `days` days (none at all: registered that long ago)."""
+    since = timezone.now() - timedelta(days=days)
+    return Account.objects.filter(is_active=True).filter(
+        Q(last_login__lt=since) | Q(last_login__isnull=True, date_joined__lt=since))
+
+
+def disable_dormant_staff() -> int:
+    """等保 2.0 (8.1.4.2): a staff account unused for IDP_STAFF_DORMANT_DAYS is disabled (an
+    operator enables it again in 系统管理). Daily (AccountsConfig). Returns how many."""
+    stale = list(dormant(settings.IDP_STAFF_DORMANT_DAYS).filter(is_staff=True))
+    for account in stale:
+        set_active(account=account, active=False, actor=None, reason="dormant")
+    return len(stale)
 
 
 def set_staff(*, account: Account, staff: bool, superuser: bool, actor: Account, ip: str = "") -> None:
