@@ -16,6 +16,8 @@ def record(event: Event, *, account=None, actor=None, ip: str = "", login_name: 
         event=event,
         account=account,
         actor=actor,
+        account_ref=account.pk if account else None,
+        actor_ref=actor.pk if actor else None,
         login_name=(login_name or (account.login_name if account else ""))[:64],
         ip=ip,
         detail=_plain(detail),
@@ -27,7 +29,8 @@ def audit_row(event: Event, *, account_id: int | None = None, actor_id: int | No
     """One entry as column values, for a writer that inserts many rows in one statement (the legacy
     import's COPY). Counted like record(); the same rules for `detail`."""
     EVENTS.labels(str(event)).inc()
-    return {"event": event, "account_id": account_id, "actor_id": actor_id, "login_name": login_name[:64],
+    return {"event": event, "account_id": account_id, "actor_id": actor_id, "account_ref": account_id,
+            "actor_ref": actor_id, "login_name": login_name[:64],
             "ip": ip, "at": at or timezone.now(), "detail": _plain(detail)}
 
 

@@ -68,6 +68,12 @@ class AuditEntry(models.Model):
     login_name = models.CharField(_("登录名"), max_length=64, blank=True, db_index=True)
     ip = models.CharField("IP", max_length=45, blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
+    # The tamper-evident chain (audit/chain.py): the account and actor as written (the foreign keys
+    # above become NULL if an account is deleted), the entry's place in the chain and its tag.
+    account_ref = models.BigIntegerField(null=True, blank=True)
+    actor_ref = models.BigIntegerField(null=True, blank=True)
+    chain_seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    tag = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("审计日志")
@@ -77,3 +83,15 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_event_display()} {self.login_name}"
+
+
+class ChainHead(models.Model):
+    """The one row that says where the chain ends: its last sequence number and tag. The sealer
+    locks it, so one sealer at a time extends the chain."""
+
+    seq = models.BigIntegerField(default=0)
+    tag = models.CharField(max_length=64, blank=True)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"#{self.seq}"

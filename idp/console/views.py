@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from idp import review as review_workflow
 from idp.accounts.models import AccountKind
+from idp.audit import chain as audit_chain
 from idp.audit import selectors as audit_selectors
 from idp.audit.log import record
 from idp.audit.models import Event
@@ -201,4 +202,5 @@ def audit(request):
     params = urlencode({key: value for key, value in query.items() if value})
     return render(request, "console/audit.html", {
         "page": page, "query": query, "events": Event.choices, "errors": errors, "params": params,
+        "chain": audit_chain.state(),
     })

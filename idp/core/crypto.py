@@ -117,6 +117,12 @@ def blind_index(kind: str, normalised_value: str) -> str:
     return hmac.new(_keys()[1], message, hashlib.sha256).hexdigest()
 
 
+def purpose_key(purpose: str) -> bytes:
+    """A key of its own for one purpose (HKDF of IDP_DATA_KEY), e.g. the audit chain's HMAC."""
+    master = base64.b64decode(settings.IDP_DATA_KEY)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"idp {purpose}".encode()).derive(master)
+
+
 def keyed_digest(value: str) -> str:
     """HMAC for short secrets kept only to compare against (one-time codes)."""
     return hmac.new(_keys()[1], b"digest:" + value.encode(), hashlib.sha256).hexdigest()
