@@ -5,6 +5,7 @@ SSO session, second factor and notices as a password login, with `amr` ["fed"].
 
 Nothing is signed in until every check passed: a failure leaves the browser as it was."""
 
+import json
 import secrets
 import time
 
@@ -16,6 +17,7 @@ from idp.accounts import mfa, mfa_views, services
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.audit.models import Event
+from idp.core import crypto
 from idp.core.http import client_ip
 from idp.federation import linking, upstream
 from idp.federation.models import IdentityProvider, UpstreamSession
@@ -27,6 +29,22 @@ LOGIN = "federation_login"  # what the login about to begin needs for its Upstre
 STATE_SECONDS = 600
 PENDING_SECONDS = 900
 KEPT_STATES = 5  # logins begun in other tabs of the browser, at most
+
+
+def _keep(request, name: str, value: dict) -> None:
+    """Kept in the session sealed: it holds what the upstream said (an identity number, the ID
+    token), and the session store is no place for those in clear."""
+    request.session[name] = crypto.encrypt(json.dumps(value, ensure_ascii=False), aad=f"session.{name}")
+
+
+def _kept(request, name: str) -> dict | None:
+    sealed = request.session.get(name)
+    if not isinstance(sealed, str):
+        return None
+    try:
+        return json.loads(crypto.decrypt(sealed, aad=f"session.{name}"))
+    except (crypto.UndecryptableError, ValueError):
+        return None
 
 
 def begin(request, provider: IdentityProvider, *, kind: str, next_url: str) -> str:
@@ -80,7 +98,7 @@ def finish(request, provider: IdentityProvider, params) -> tuple[str, dict]:
     login = {"provider": provider.code, "subject": asserted.subject, "sid": str(claims.get("sid", ""))[:255],
              "id_token": tokens["id_token"], "next": remembered["next"]}
     if decision == linking.CHOOSE:
-        request.session[PENDING] = {**asserted.as_dict(), **login, "at": time.time()}
+        _keep(request, PENDING, {**asserted.as_dict(), **login, "at": time.time()})
         return decision, {}
     if decision == linking.MATCHED:
         linking.link(provider=provider, subject=asserted.subject, account=account, how=linking.BY_NUMBER,
@@ -91,7 +109,7 @@ def finish(request, provider: IdentityProvider, params) -> tuple[str, dict]:
 
 def pending(request) -> tuple[IdentityProvider | None, dict | None]:
     """The person waiting for the link-or-register choice, and their upstream."""
-    kept = request.session.get(PENDING)
+    kept = _kept(request, PENDING)
     if not isinstance(kept, dict) or time.time() - kept.get("at", 0) > PENDING_SECONDS:
         return None, None
     provider = IdentityProvider.objects.filter(pk=kept["provider_id"], enabled=True).first()
@@ -112,8 +130,8 @@ def sign_in(request, account: Account, login: dict, *, methods=("fed",)):
     if not account.is_active:
         raise upstream.UpstreamError(_("该账号已停用,请联系管理员"), code="inactive")
     request.session.pop(PENDING, None)
-    request.session[LOGIN] = {**{k: login[k] for k in ("provider", "subject", "sid", "id_token")},
-                              "account": account.pk}
+    _keep(request, LOGIN, {**{k: login[k] for k in ("provider", "subject", "sid", "id_token")},
+                           "account": account.pk})
     linking.touch(IdentityProvider.objects.get(code=login["provider"]), login["subject"])
     record(Event.LOGIN, account=account, actor=account, ip=client_ip(request), method="federation",
            provider=login["provider"], agent=request.META.get("HTTP_USER_AGENT", "")[:200])
@@ -126,7 +144,8 @@ def sign_in(request, account: Account, login: dict, *, methods=("fed",)):
 def on_login(event) -> None:
     """LoggedIn: a login begun by an upstream keeps its sid and ID token beside the SSO session."""
     request = event.request
-    login = request.session.pop(LOGIN, None)
+    login = _kept(request, LOGIN)
+    request.session.pop(LOGIN, None)
     if not isinstance(login, dict) or login.get("account") != event.account.pk:
         return
     provider = IdentityProvider.objects.filter(code=login["provider"]).first()

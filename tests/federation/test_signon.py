@@ -130,6 +130,7 @@ def test_the_person_links_an_account_by_its_password(client, upstream):
     federated_login(client, "wang")
     page = client.get("/federation/link/").content.decode()
     assert "王五" in page and WANG_ID not in page  # the number is masked
+    assert WANG_ID not in str(dict(client.session.items()))  # and sealed in the session store
     wrong = client.post("/federation/link/", {"kind": "natural", "login_name": "wang_here", "password": "nope",
                                               "captcha_0": captcha_key(), "captcha_1": "PASSED"})
     assert "登录名或密码错误" in wrong.content.decode() and not FederatedIdentity.objects.exists()
