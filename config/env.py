@@ -64,6 +64,7 @@ DEFAULTS = {
     # Seconds a SAML service provider's clock may be ahead of ours (an assertion's NotBefore is
     # this far in the past) or behind (an AuthnRequest's IssueInstant may be this far ahead).
     "IDP_SAML_CLOCK_SKEW": "60",
+    "IDP_CRYPTO_SUITE": "international",
     "IDP_SESSION_IDLE_MINUTES": "60",
     "IDP_STAFF_SESSION_IDLE_MINUTES": "30",
     "IDP_SESSION_MAX_HOURS": "8",

@@ -122,8 +122,14 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/online/"
 # argon2id first (OWASP m=19 MiB, t=2, p=1); the others only verify hashes made elsewhere —
 # the legacy platform's five formats ("密码不变") — and are re-hashed at the first login.
+# IDP_CRYPTO_SUITE=gm (国密): new hashes are argon2id over HMAC-SM3 with a pepper (accounts/hashers.py);
+# every earlier hash still verifies and is re-hashed at the next login — and back again, the other way.
+IDP_CRYPTO_SUITE = env.get("IDP_CRYPTO_SUITE")
+if IDP_CRYPTO_SUITE not in ("international", "gm"):
+    raise ImproperlyConfigured("IDP_CRYPTO_SUITE must be international or gm")
+_ARGON2 = ["idp.accounts.hashers.Argon2idHasher", "idp.accounts.hashers.Argon2idSM3PepperHasher"]
 PASSWORD_HASHERS = [
-    "idp.accounts.hashers.Argon2idHasher",
+    *(reversed(_ARGON2) if IDP_CRYPTO_SUITE == "gm" else _ARGON2),
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "idp.legacy.hashers.LegacyUnsaltedMD5Hasher",
