@@ -1,4 +1,4 @@
-"""等保 2.0 (GB/T 22239-2019 8.1.4.1 d): a signed-in browser is signed out after a while without
+"""等保 2.0 (GB/T 22239-2019 8.1.4.1 b): a signed-in browser is signed out after a while without
 a request (IDP_SESSION_IDLE_MINUTES; staff IDP_STAFF_SESSION_IDLE_MINUTES, 30 by default) and
 after IDP_SESSION_MAX_HOURS whatever it does — on every page, the console and 系统管理 included.
 

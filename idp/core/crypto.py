@@ -35,19 +35,20 @@ class UndecryptableError(ValueError):
     key missing from IDP_ENCRYPTION_KEYS)."""
 
 
-@lru_cache(maxsize=4)
-def _subkeys(master_b64: str) -> tuple[bytes, bytes]:
+@lru_cache(maxsize=16)
+def _derive(master_b64: str, purpose: str) -> bytes:
+    """The subkey of IDP_DATA_KEY for `purpose` (HKDF-SHA256, info "idp <purpose>")."""
     try:
         master = base64.b64decode(master_b64, validate=True)
     except ValueError:
         raise ImproperlyConfigured("IDP_DATA_KEY must be base64") from None
     if len(master) != 32:
         raise ImproperlyConfigured("IDP_DATA_KEY must decode to 32 bytes")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"idp {purpose}".encode()).derive(master)
 
-    def derive(purpose: bytes) -> bytes:
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
 
-    return derive(b"idp field encryption"), derive(b"idp blind index")
+def _subkeys(master_b64: str) -> tuple[bytes, bytes]:
+    return _derive(master_b64, "field encryption"), _derive(master_b64, "blind index")
 
 
 def _keys() -> tuple[bytes, bytes]:
@@ -119,8 +120,7 @@ def blind_index(kind: str, normalised_value: str) -> str:
 
 def purpose_key(purpose: str) -> bytes:
     """A key of its own for one purpose (HKDF of IDP_DATA_KEY), e.g. the audit chain's HMAC."""
-    master = base64.b64decode(settings.IDP_DATA_KEY)
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"idp {purpose}".encode()).derive(master)
+    return _derive(settings.IDP_DATA_KEY, purpose)
 
 
 def keyed_digest(value: str) -> str:

@@ -19,8 +19,10 @@ import base64
 import hashlib
 import hmac
 import os
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -55,8 +57,6 @@ def half_hash(value: str) -> str:
 
 
 def hmac_sm3(key: bytes, data: bytes) -> bytes:
-    from cryptography.hazmat.primitives import hmac as crypto_hmac
-
     mac = crypto_hmac.HMAC(key, hashes.SM3())
     mac.update(data)
     return mac.finalize()
@@ -69,6 +69,7 @@ def sm4_ecb_block(key: bytes, block: bytes) -> bytes:
 
 # --- SM2 through the engine -------------------------------------------------------------------
 
+@lru_cache(maxsize=1)
 def _engine():
     from tongsuopy.crypto import hashes as engine_hashes
     from tongsuopy.crypto.asymciphers import ec

@@ -4,11 +4,15 @@ issuer's discovery document is fetched before the provider is saved)."""
 from django import forms
 from django.contrib import admin
 
+from idp.audit.log import record
+from idp.audit.models import Event
+from idp.core.http import client_ip
 from idp.federation import registration
 from idp.federation.models import FederatedIdentity, IdentityProvider
 
 
 class IdentityProviderForm(forms.ModelForm):
+    issuer = forms.URLField(label="Issuer", max_length=300, assume_scheme="https")
     client_secret = forms.CharField(widget=forms.PasswordInput(render_value=True), label="client_secret")
 
     class Meta:
@@ -35,6 +39,11 @@ class IdentityProviderAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "issuer", "kinds", "trusted", "enabled", "order"]
     list_filter = ["trusted", "enabled", "kinds"]
     readonly_fields = ["redirect_uri", "backchannel_logout_uri"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record(Event.FEDERATION_REGISTERED, actor=request.user, ip=client_ip(request), provider=obj.code,
+               issuer=obj.issuer, trusted=obj.trusted, created=not change)
 
 
 @admin.register(FederatedIdentity)

@@ -7,15 +7,14 @@ hour; a token signed with a key we do not know makes us fetch the JWKS again at 
 upstream rotated its keys), at most once a minute per upstream, so forged tokens cannot make us
 hammer it."""
 
-import base64
 import hashlib
-import json
 import logging
 import secrets
 import time
 from urllib.parse import urlencode
 
 import requests
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from joserfc import jwt
@@ -47,8 +46,7 @@ CODE_REFUSED = _("%(name)s 的登录结果已使用或已过期,请重新登录"
 
 
 def failed(provider: IdentityProvider, message, code: str, detail: str) -> UpstreamError:
-    log.warning(json.dumps({"event": "federation_failed", "provider": provider.code, "reason": code,
-                            "detail": detail[:300]}, ensure_ascii=False))
+    log.warning("federation login through %s failed (%s): %s", provider.code, code, detail[:300])
     metrics.FEDERATION_FAILURES.labels(provider.code, code).inc()
     return UpstreamError(message % {"name": provider.name}, code=code)
 
@@ -120,16 +118,18 @@ def _decode(provider: IdentityProvider, token: str, what: str):
 
 def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
+    return verifier, create_s256_code_challenge(verifier)
+
+
+def _with_query(endpoint: str, params: dict) -> str:
+    return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
 
 
 def authorization_url(provider: IdentityProvider, *, state: str, nonce: str, challenge: str, language: str) -> str:
     params = {"response_type": "code", "client_id": provider.client_id, "redirect_uri": provider.redirect_uri,
               "scope": provider.scopes, "state": state, "nonce": nonce, "code_challenge": challenge,
               "code_challenge_method": "S256", "ui_locales": "en" if language.startswith("en") else "zh-CN"}
-    endpoint = metadata(provider)["authorization_endpoint"]
-    return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
+    return _with_query(metadata(provider)["authorization_endpoint"], params)
 
 
 def check_response_issuer(provider: IdentityProvider, iss: str | None) -> None:
@@ -243,6 +243,6 @@ def end_session_url(provider: IdentityProvider, *, id_token: str, after: str) ->
         return None
     if not isinstance(endpoint, str):
         return None
-    params = {"id_token_hint": id_token, "post_logout_redirect_uri": after, "client_id": provider.client_id}
-    return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
+    return _with_query(endpoint, {"id_token_hint": id_token, "post_logout_redirect_uri": after,
+                                  "client_id": provider.client_id})
 

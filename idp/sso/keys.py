@@ -9,7 +9,6 @@ IDP_KEY_PUBLISH_SECONDS before they sign, which must be longer than both that an
 JWKS cache, so no process ever signs with a key a business system cannot know yet.
 """
 
-import base64
 import json
 import secrets
 import threading
@@ -23,6 +22,7 @@ from django.utils import timezone
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.util import urlsafe_b64decode
 
 from idp.core import broadcast, gm, process_copies
 from idp.sso.models import Client, IdTokenAlg, SigningKey
@@ -197,14 +197,10 @@ class Invalid(ValueError):
     """Not a token signed by one of the published keys with an allowed algorithm."""
 
 
-def _b64decode(segment: str) -> bytes:
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-
-
 def header_of(token: str) -> dict:
     """The JOSE header of a compact token, unverified ({} if it has none)."""
     try:
-        header = json.loads(_b64decode(token.split(".", 1)[0]))
+        header = json.loads(urlsafe_b64decode(token.split(".", 1)[0].encode()))
     except (ValueError, TypeError, UnicodeDecodeError, AttributeError):
         return {}
     return header if isinstance(header, dict) else {}
@@ -215,14 +211,14 @@ def verify(token: str, *, algorithms) -> tuple[dict, dict]:
     `algorithms`; Invalid otherwise. SM2 here (no JOSE library knows it), the others by joserfc."""
     try:
         head, body, signature = token.split(".")
-        header = json.loads(_b64decode(head))
+        header = json.loads(urlsafe_b64decode(head.encode()))
         if not isinstance(header, dict):
             raise Invalid("header")
         if header.get("alg") == IdTokenAlg.SM2 and IdTokenAlg.SM2 in algorithms:
             key = ring().sm2.get(header.get("kid"))
-            if key is None or not key.verify(f"{head}.{body}".encode(), _b64decode(signature)):
+            if key is None or not key.verify(f"{head}.{body}".encode(), urlsafe_b64decode(signature.encode())):
                 raise Invalid("signature")
-            claims = json.loads(_b64decode(body))
+            claims = json.loads(urlsafe_b64decode(body.encode()))
             if not isinstance(claims, dict):
                 raise Invalid("claims")
             return header, claims

@@ -1,4 +1,5 @@
-"""`register_identity_provider` (CONTRACT.md): the upstream's discovery is fetched first."""
+"""`register_identity_provider` (CONTRACT.md) and 系统管理 → 外部身份提供方: the upstream's
+discovery is fetched first."""
 
 import io
 
@@ -50,3 +51,24 @@ def test_an_issuer_whose_discovery_names_another_is_refused(stand_in):
 def test_an_upstream_not_reachable_now_is_registered_with_a_warning():
     _, err = register(f"http://127.0.0.1:{free_port()}")
     assert "cannot be reached now" in err and IdentityProvider.objects.filter(code="nation").exists()
+
+
+def test_an_operator_registers_an_upstream_in_the_admin(client, stand_in):
+    from idp.audit.models import AuditEntry, Event
+    from tests import factories
+
+    operator = factories.natural_account("operator")
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    factories.sign_in(client, operator)
+    form = {"code": "nation", "name": "国家政务服务平台", "issuer": stand_in.issuer + "/wrong", "client_id": "idp",
+            "client_secret": "s3cret", "scopes": "openid profile", "kinds": "both", "name_claim": "name",
+            "id_number_claim": "id_number", "id_type_claim": "", "default_id_type": "resident_id", "uscc_claim": "",
+            "verified_claim": "", "phone_claim": "phone_number", "trusted": "on", "order": "0", "enabled": "on"}
+    refused = client.post("/admin/federation/identityprovider/add/", form)
+    assert refused.status_code == 200 and "issuer" in refused.context["adminform"].form.errors
+    assert not IdentityProvider.objects.exists()
+    added = client.post("/admin/federation/identityprovider/add/", {**form, "issuer": stand_in.issuer})
+    assert added.status_code == 302, added.content[:500]
+    assert IdentityProvider.objects.get(code="nation").trusted
+    assert AuditEntry.objects.get(event=Event.FEDERATION_REGISTERED).actor == operator
