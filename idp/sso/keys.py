@@ -76,15 +76,27 @@ def client_saved(sender, instance, **_) -> None:
         changed()
 
 
+ENSURE_LOCK = 7_372_002  # any fixed number: nodes that start together make the first keys one at a time
+
+
 def ensure_keys() -> None:
-    """A signing key for each algorithm, usable now (first start)."""
+    """A signing key for each algorithm, usable now (first start). Nodes starting together on an
+    empty table take turns (a PostgreSQL advisory lock), so one set is made; any process that did
+    make keys tells the others, which reload their rings and so know every key that may sign."""
     now = timezone.now()
+    made = False
     with transaction.atomic():
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ENSURE_LOCK])
         for alg in IdTokenAlg.values:
-            usable = SigningKey.objects.select_for_update().filter(alg=alg, active_from__lte=now).exclude(
-                retired_at__lte=now)
+            usable = SigningKey.objects.filter(alg=alg, active_from__lte=now).exclude(retired_at__lte=now)
             if not usable.exists():
                 _create(alg, now)
+                made = True
+        if made:
+            broadcast.publish(TOPIC)  # after the commit
 
 
 def rotate(*, lead_seconds: int | None = None, emergency: bool = False) -> list[SigningKey]:

@@ -6,6 +6,8 @@ import pytest
 from django.test import Client
 
 from idp.oidc.models import Authorization
+from idp.sso import keys
+from idp.sso.models import IdTokenAlg, SigningKey
 from tests import factories
 from tests.concurrency import run_together
 from tests.sso import helpers
@@ -61,3 +63,12 @@ def test_one_ticket_one_validation():
         return b"authenticationSuccess" in body
 
     assert sorted(run_together(*[validate] * 4)) == [False, False, False, True]
+
+
+def test_nodes_starting_together_make_one_set_of_signing_keys():
+    """Two nodes on an empty key table (a first start, or the multinode tests' flushed database)
+    once made a key each: a token one signed failed at the other until its ring reloaded."""
+    assert not SigningKey.objects.exists()
+    run_together(*[keys.ensure_keys] * 4)
+    made = sorted(SigningKey.objects.values_list("alg", flat=True))
+    assert made == sorted(IdTokenAlg.values)
