@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from idp.accounts.models import AGENT_DOCUMENT, LR_DOCUMENT, document_indexes
 from idp.notify import tasks as deliveries
 
 CLAIM_MINUTES = 30  # how long an opened case stays the reviewer's without being opened again
@@ -81,12 +82,12 @@ def _documents_and_phones(account) -> tuple[set, set]:
     """The identity documents (blind indexes) and phones an account is tied to."""
     phones, documents = {account.phone}, set()
     if account.is_natural and hasattr(account, "person"):
-        documents.add(account.person.id_index)
+        documents = document_indexes(account.person)
     elif account.is_legal and hasattr(account, "organisation"):
         org = account.organisation
-        documents.update({org.lr_id_index, org.agent_id_index})
+        documents = document_indexes(org, LR_DOCUMENT) | document_indexes(org, AGENT_DOCUMENT)
         phones.add(org.lr_mobile)
-    return phones - {""}, documents - {""}
+    return phones - {""}, documents
 
 
 def reviewers_own(reviewer, *, account=None, phones=(), documents=()) -> bool:

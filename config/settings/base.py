@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "idp.sso.params.ProtocolParametersMiddleware",  # before any protocol view (CSRF checks come later)
     "django.contrib.messages.middleware.MessageMiddleware",
     "idp.accounts.timeouts.SessionTimeoutMiddleware",  # 等保: idle and absolute session limits
+    "idp.accounts.roles.StaffPasswordAgeMiddleware",  # 等保: staff change their passwords
     "idp.saml.slo.PlatformLogoutRound",  # a logout's browser round through SAML providers
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "idp.core.middleware.SecurityHeadersMiddleware",
@@ -223,6 +224,7 @@ IDP_STAFF_SESSION_IDLE_MINUTES = int(env.get("IDP_STAFF_SESSION_IDLE_MINUTES"))
 IDP_SESSION_MAX_HOURS = int(env.get("IDP_SESSION_MAX_HOURS"))
 # 等保 2.0: staff unused this long are disabled (daily); `dormant_accounts` lists the people.
 IDP_STAFF_DORMANT_DAYS = int(env.get("IDP_STAFF_DORMANT_DAYS"))
+IDP_STAFF_PASSWORD_MAX_DAYS = int(env.get("IDP_STAFF_PASSWORD_MAX_DAYS"))  # 0: no limit
 # Reverse proxies (docs/security.md, "Behind a reverse proxy"): [] when unset or `none`.
 IDP_TRUSTED_PROXIES_SETTING = env.get("IDP_TRUSTED_PROXIES").strip()
 IDP_TRUSTED_PROXIES = [] if IDP_TRUSTED_PROXIES_SETTING.lower() in ("", "none") else env.get_list("IDP_TRUSTED_PROXIES")

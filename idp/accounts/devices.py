@@ -20,7 +20,7 @@ MAX_NAMES = 5  # a shared family computer: a few accounts
 
 
 def _name(login_name: str) -> str:
-    return crypto.blind_index("device", login_name.strip().lower())[:24]
+    return crypto.identifier("device", login_name.strip().lower())[:24]
 
 
 def _read(request) -> dict:

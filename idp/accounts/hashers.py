@@ -27,7 +27,7 @@ class Argon2idSM3PepperHasher(Argon2idHasher):
     def _peppered(password: str) -> str:
         from idp.core import crypto, gm
 
-        return gm.hmac_sm3(crypto.purpose_key("password pepper"), password.encode()).hex()
+        return gm.hmac_sm3(crypto.purpose_key("password pepper", crypto.GM), password.encode()).hex()
 
     def encode(self, password, salt):
         return super().encode(self._peppered(password), salt)

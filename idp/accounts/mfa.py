@@ -79,6 +79,10 @@ def _digest(code: str) -> str:
     return crypto.keyed_digest("recovery-code:" + code.strip().lower())
 
 
+def _digests(code: str) -> list[str]:
+    return crypto.keyed_digests("recovery-code:" + code.strip().lower())
+
+
 def verify(account: Account, code: str) -> str | None:
     """'totp' or 'recovery' when `code` is a fresh authenticator code or an unused recovery
     code of the account (which it then spends), else None."""
@@ -87,7 +91,7 @@ def verify(account: Account, code: str) -> str | None:
         step = _step_matching(device.secret, code)
         if step is not None and TotpDevice.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step):
             return "totp"
-    if code and RecoveryCode.objects.filter(account=account, digest=_digest(code), used_at__isnull=True).update(
+    if code and RecoveryCode.objects.filter(account=account, digest__in=_digests(code), used_at__isnull=True).update(
             used_at=timezone.now()):
         return "recovery"
     return None

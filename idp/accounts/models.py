@@ -59,6 +59,15 @@ class AccountManager(BaseUserManager):
 PASSING_STATUSES = frozenset({RealNameStatus.REGISTRY_PASSED, RealNameStatus.REVIEW_APPROVED})
 
 
+class AdminRole(models.TextChoices):
+    """The three separated administrator roles of 等保 2.0 (8.1.4.2 d, accounts/roles.py): one
+    per account, given only by `manage.py admin_role` (a shell on a node), never from a page."""
+
+    SYSTEM = "system", gettext_lazy("系统管理员")
+    SECURITY = "security", gettext_lazy("安全管理员")
+    AUDIT = "audit", gettext_lazy("审计管理员")
+
+
 class Account(AbstractBaseUser, PermissionsMixin):
     """A login of either kind. Natural persons have `person`, legal persons `organisation`."""
 
@@ -83,7 +92,11 @@ class Account(AbstractBaseUser, PermissionsMixin):
     realname_at = models.DateTimeField(gettext_lazy("实名认证时间"), null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(gettext_lazy("审核员/管理员"), default=False)
+    admin_role = models.CharField(gettext_lazy("管理员角色"), max_length=10, choices=AdminRole.choices, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the holder (or a reset) last chose the password — not a re-hash at login. Staff must
+    # change theirs after IDP_STAFF_PASSWORD_MAX_DAYS (accounts/roles.py).
+    password_changed_at = models.DateTimeField(gettext_lazy("密码修改时间"), default=timezone.now)
 
     objects = AccountManager()
 
@@ -99,6 +112,11 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.login_name
+
+    def set_new_password(self, raw_password: str) -> None:
+        """A password the holder chose (a change or a reset): save `password` and `password_changed_at`."""
+        self.set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     @property
     def is_natural(self) -> bool:
@@ -207,6 +225,14 @@ def set_document(obj, document: DocumentFields, *, identity_type: str, id_type: 
     setattr(obj, document.id_index, crypto.blind_index(id_type, id_number) if id_number else "")
 
 
+def document_indexes(obj, document: DocumentFields = None) -> set[str]:
+    """The blind indexes of a document's number in both crypto suites (core/crypto.py), from the
+    plaintext: what comparisons and look-ups use while `reencrypt` moves rows between suites."""
+    document = document or OWN_DOCUMENT
+    number = getattr(obj, document.id_number)
+    return set(crypto.blind_indexes(getattr(obj, document.id_type), number)) if number else set()
+
+
 class Gender(models.TextChoices):
     MALE = "male", gettext_lazy("男")
     FEMALE = "female", gettext_lazy("女")
@@ -214,6 +240,11 @@ class Gender(models.TextChoices):
 
 class NaturalPerson(models.Model):
     """自然人用户信息 (SPEC 3)."""
+
+    # `reencrypt` rebuilds these blind indexes in the current crypto suite; verified_id_index,
+    # a copy of id_index while the document is verified here, follows it.
+    INDEXED_DOCUMENTS = (OWN_DOCUMENT,)
+    INDEX_COPIES = {"verified_id_index": "id_index"}
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="person")
     name = models.CharField(gettext_lazy("姓名"), max_length=100)
@@ -287,6 +318,8 @@ class Organisation(models.Model):
 
     The main agent's mobile is the account's reserved phone (`account.phone`).
     """
+
+    INDEXED_DOCUMENTS = (LR_DOCUMENT, AGENT_DOCUMENT)  # rebuilt by `reencrypt`
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="organisation")
     name = models.CharField(gettext_lazy("单位名称"), max_length=200, db_index=True)

@@ -9,7 +9,7 @@ def login_name_exists(login_name: str) -> bool:
 
 
 def person_document_exists(id_type: str, id_number: str) -> bool:
-    return NaturalPerson.objects.filter(id_index=crypto.blind_index(id_type, id_number)).exists()
+    return NaturalPerson.objects.filter(id_index__in=crypto.blind_indexes(id_type, id_number)).exists()
 
 
 def uscc_exists(uscc: str) -> bool:

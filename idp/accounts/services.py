@@ -193,8 +193,8 @@ def change_password(*, request, account: Account, new_password: str, ip: str = "
     session hash check ends the account's other platform sessions, and single sign-on its
     other SSO sessions (PasswordChanged)."""
     with transaction.atomic():
-        account.set_password(new_password)
-        account.save(update_fields=["password"])
+        account.set_new_password(new_password)
+        account.save(update_fields=["password", "password_changed_at"])
         update_session_auth_hash(request, account)
         record(Event.PASSWORD_CHANGED, account=account, actor=account, ip=ip)
         events.publish(account_events.PasswordChanged(request=request, account=account))

@@ -1,7 +1,8 @@
 """The tamper-evident audit log (等保 2.0 8.1.4.3 c): every entry is sealed into one chain —
-its tag is an HMAC, under a key of its own derived from IDP_DATA_KEY, over the entry's content
-and the tag of the entry before it. Editing an entry breaks its tag; deleting one, reordering, or
-inserting one breaks the next entry's; only a holder of the key could forge a chain.
+its tag is an HMAC (SHA-256, or SM3 in the gm crypto suite), under a key of its own derived from
+IDP_DATA_KEY, over the entry's content and the tag of the entry before it. Editing an entry breaks
+its tag; deleting one, reordering, or inserting one breaks the next entry's; only a holder of the
+key could forge a chain.
 
 Entries are written without a tag (record(), and the bulk writers' audit_row()), so no request
 waits for a lock; the sealer — every minute (AuditConfig), and before `audit_verify` — takes the
@@ -24,14 +25,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from idp.audit.models import AuditEntry, ChainHead
-from idp.core import crypto
+from idp.core import crypto, gm
 
 BATCH = 2000
 FIELDS = ["id", "chain_seq", "at", "event", "account_ref", "actor_ref", "login_name", "ip", "detail", "tag"]
 
 
-def _key() -> bytes:
-    return crypto.purpose_key("audit chain")
+def _keys() -> dict[str, bytes]:
+    """The chain's key in each crypto suite; the current suite's seals, either verifies (an entry
+    keeps the suite it was sealed in when IDP_CRYPTO_SUITE changes)."""
+    return {s: crypto.purpose_key("audit chain", s) for s in crypto.SUITES}
 
 
 def _content(entry: dict, seq: int) -> bytes:
@@ -42,8 +45,17 @@ def _content(entry: dict, seq: int) -> bytes:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def tag_of(key: bytes, entry: dict, seq: int, previous: str) -> str:
-    return hmac.new(key, previous.encode() + b"|" + _content(entry, seq), hashlib.sha256).hexdigest()
+def tag_of(key: bytes, entry: dict, seq: int, previous: str, crypto_suite: str) -> str:
+    """HMAC-SHA256, or HMAC-SM3 in the gm suite."""
+    message = previous.encode() + b"|" + _content(entry, seq)
+    if crypto_suite == crypto.GM:
+        return gm.hmac_sm3(key, message).hex()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _holds(keys: dict, entry: dict, seq: int, previous: str) -> bool:
+    return any([hmac.compare_digest(entry["tag"], tag_of(keys[s], entry, seq, previous, s))
+                for s in sorted(keys, key=lambda s: s != crypto.suite())])
 
 
 def _head() -> ChainHead:
@@ -58,7 +70,8 @@ def _head() -> ChainHead:
 
 def seal(*, limit: int | None = None) -> int:
     """Extend the chain with the entries not yet in it (oldest first). Returns how many."""
-    key, sealed = _key(), 0
+    suite, sealed = crypto.suite(), 0
+    key = _keys()[suite]
     while limit is None or sealed < limit:
         with transaction.atomic():
             head = _head()
@@ -69,7 +82,7 @@ def seal(*, limit: int | None = None) -> int:
             seq, tag, sealed_now = head.seq, head.tag, []
             for entry in batch:
                 seq += 1
-                tag = tag_of(key, entry, seq, tag)
+                tag = tag_of(key, entry, seq, tag, suite)
                 sealed_now.append(AuditEntry(pk=entry["id"], chain_seq=seq, tag=tag))
             AuditEntry.objects.bulk_update(sealed_now, ["chain_seq", "tag"], batch_size=500)
             head.seq, head.tag, head.sealed_at = seq, tag, timezone.now()
@@ -93,7 +106,7 @@ class Verdict:
 def verify(*, from_seq: int = 1, day: str | None = None, progress=None) -> Verdict:
     """Walk the chain from `from_seq` (or from the first entry of `day`, YYYY-MM-DD) to its end
     (or that day's end). `progress(seq)` is called after each batch."""
-    key, checked = _key(), 0
+    keys, checked = _keys(), 0
     entries = AuditEntry.objects.filter(chain_seq__isnull=False)
     until = None
     if day:
@@ -119,7 +132,7 @@ def verify(*, from_seq: int = 1, day: str | None = None, progress=None) -> Verdi
                 return Verdict(checked)
             if entry["chain_seq"] != expected:
                 return Verdict(checked, broken_at=expected, reason="an entry of the chain is missing")
-            if not hmac.compare_digest(entry["tag"], tag_of(key, entry, expected, previous)):
+            if not _holds(keys, entry, expected, previous):
                 return Verdict(checked, broken_at=expected, entry_id=entry["id"],
                                reason="the entry or the one before it was changed")
             previous, expected, checked = entry["tag"], expected + 1, checked + 1

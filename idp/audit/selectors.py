@@ -8,10 +8,12 @@ from idp.audit.models import AuditEntry
 
 
 def search(*, login_name: str = "", event: str = "", since: datetime | None = None,
-           until: datetime | None = None) -> QuerySet:
-    """Entries about or by an account (login name, any case), of one event type, in a time range;
-    newest first."""
+           until: datetime | None = None, events: set[str] | None = None) -> QuerySet:
+    """Entries about or by an account (login name, any case), of one event type, in a time range,
+    among `events` (None: all); newest first."""
     entries = AuditEntry.objects.select_related("account", "actor")
+    if events is not None:
+        entries = entries.filter(event__in=events)
     if login_name:
         name = login_name.lower()
         entries = entries.filter(Q(login_name__iexact=name) | Q(account__login_name__lower=name)

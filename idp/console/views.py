@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from idp import review as review_workflow
+from idp.accounts import roles
 from idp.accounts.models import AccountKind
 from idp.audit import chain as audit_chain
 from idp.audit import selectors as audit_selectors
@@ -187,8 +188,10 @@ def _parse_date(value: str, end: bool):
 def audit(request):
     """The audit log, searchable by account (login name), event type and time range."""
     query = {key: request.GET.get(key, "").strip() for key in ("account", "event", "since", "until")}
+    visible = roles.visible_events(request.user)
+    choices = [(value, label) for value, label in Event.choices if visible is None or value in visible]
     errors, moments = [], {}
-    if query["event"] and query["event"] not in Event.values:
+    if query["event"] and query["event"] not in dict(choices):
         errors.append(_("未知的事件类型"))
     for key, end in (("since", False), ("until", True)):
         if query[key]:
@@ -196,11 +199,11 @@ def audit(request):
             if moments[key] is None:
                 errors.append(_("日期格式应为 年-月-日"))
     entries = audit_selectors.search(login_name=query["account"],
-                               event=query["event"] if query["event"] in Event.values else "",
-                               since=moments.get("since"), until=moments.get("until"))
+                                     event=query["event"] if query["event"] in dict(choices) else "",
+                                     since=moments.get("since"), until=moments.get("until"), events=visible)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     params = urlencode({key: value for key, value in query.items() if value})
     return render(request, "console/audit.html", {
-        "page": page, "query": query, "events": Event.choices, "errors": errors, "params": params,
+        "page": page, "query": query, "events": choices, "errors": errors, "params": params,
         "chain": audit_chain.state(),
     })

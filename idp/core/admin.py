@@ -8,10 +8,15 @@ from django_q.models import Failure, OrmQ, Schedule, Success
 
 from idp.core.permissions import second_factor_passed
 
+ADMIN_SITE_ROLES = ("system", "security")  # accounts.roles: 系统管理员, 安全管理员 (the auditor reads the console)
+
 
 def _staff_with_second_factor(request) -> bool:
-    """系统管理 wants what the console wants: a staff account whose login passed the second factor."""
-    return request.user.is_active and request.user.is_staff and second_factor_passed(request)
+    """系统管理 wants what the console wants — a staff account whose login passed the second factor —
+    and one of the two administrator roles that work here (or a superuser, in development)."""
+    user = request.user
+    return (user.is_active and user.is_staff and second_factor_passed(request)
+            and (user.is_superuser or user.admin_role in ADMIN_SITE_ROLES))
 
 
 admin.site.has_permission = _staff_with_second_factor

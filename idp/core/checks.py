@@ -3,7 +3,7 @@
 `manage.py check --deploy` reports them as errors (exit 1); under production settings the
 WSGI application refuses to start while any of them fails (config/wsgi.py). With
 `--database default` the check also refuses demo accounts that still have the README's
-passwords.
+passwords, and superusers (the three administrator roles are kept apart: accounts/roles.py).
 """
 
 import base64
@@ -164,6 +164,22 @@ def no_demo_passwords(app_configs=None, databases=None, **kwargs):
     return errors
 
 
+@checks.register(checks.Tags.database, deploy=True)
+def no_superusers(app_configs=None, databases=None, **kwargs):
+    """等保 2.0 三权分立: a superuser holds the system, security and audit administrators' rights at once."""
+    if not databases:
+        return []
+    from django.contrib.auth import get_user_model
+
+    names = list(get_user_model().objects.filter(is_superuser=True, is_active=True)
+                 .values_list("login_name", flat=True)[:5])
+    if not names:
+        return []
+    return [_error(19, f"Superuser accounts hold every administrator right at once: {', '.join(names)}.",
+                   "Give each administrator one role instead: manage.py admin_role <login_name> "
+                   "system|security|audit (it ends the superuser right).")]
+
+
 def refuse_unsafe_start() -> None:
     """Called by the WSGI application under production settings: any error above stops it.
     The settings are checked first; the database check runs only if they pass and the
@@ -173,7 +189,7 @@ def refuse_unsafe_start() -> None:
 
     errors = [m for m in checks.run_checks(include_deployment_checks=True) if m.level >= checks.ERROR]
     try:
-        errors = errors or no_demo_passwords(databases=["default"])
+        errors = errors or no_demo_passwords(databases=["default"]) + no_superusers(databases=["default"])
     except DatabaseError:
         pass
     if errors:

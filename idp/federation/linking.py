@@ -98,8 +98,8 @@ def read_claims(provider: IdentityProvider, claims: dict, *, kind: str) -> Asser
 def _holder(asserted: Asserted) -> Account | None:
     """The account here verified with the asserted number, if it may be linked by it."""
     if asserted.kind == AccountKind.NATURAL and asserted.id_number:
-        index = crypto.blind_index(asserted.id_type, asserted.id_number)
-        person = NaturalPerson.objects.filter(verified_id_index=index).select_related("account").first()
+        indexes = crypto.blind_indexes(asserted.id_type, asserted.id_number)
+        person = NaturalPerson.objects.filter(verified_id_index__in=indexes).select_related("account").first()
         account = person.account if person else None
     elif asserted.kind == AccountKind.LEGAL and asserted.uscc:
         org = Organisation.objects.filter(uscc=asserted.uscc).select_related("account").first()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from idp.core.crypto import keyed_digest
+from idp.core.crypto import digest_matches, keyed_digest
 from idp.core.errors import Refused
 from idp.core.metrics import SMS
 from idp.notify import tasks
@@ -121,7 +121,7 @@ def check_code(*, phone: str, purpose: str, code: str) -> int:
             attempts=F("attempts") + 1)
     if not counted:
         raise CodeError(_("验证码输入错误次数过多,请重新获取"), code="attempts")
-    if not secrets.compare_digest(record.code_digest, _digest(phone, purpose, code)):
+    if not digest_matches(record.code_digest, f"{phone}:{purpose}:{code}"):
         raise CodeError(_("短信验证码错误"), code="wrong")
     return record.pk
 

@@ -24,6 +24,7 @@ from idp.accounts.models import (
     NaturalPerson,
     RealNameStatus,
     RegionType,
+    document_indexes,
 )
 from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
@@ -87,15 +88,18 @@ def _claim_document(account: Account) -> None:
     person = NaturalPerson.objects.get(account=account)
     if person.verified_id_index == person.id_index:
         return
+    # The unique column refuses a second holder; while `reencrypt` moves the indexes between crypto
+    # suites, a holder whose row still has the other suite's index is found by asking for both.
+    if holder := document_holder(account):
+        raise DocumentTaken(taken_message(holder))
     try:
         with transaction.atomic():
             NaturalPerson.objects.filter(pk=person.pk).update(verified_id_index=person.id_index)
     except IntegrityError:
-        holder = (NaturalPerson.objects.filter(verified_id_index=person.id_index)
-                  .select_related("account").first())
+        holder = document_holder(account)
         if holder is None:
             raise DocumentTaken(_("该证件已在另一账号上完成实名认证,一个证件只能认证一个账号")) from None
-        raise DocumentTaken(taken_message(holder.account)) from None
+        raise DocumentTaken(taken_message(holder)) from None
 
 
 def document_holder(account: Account) -> Account | None:
@@ -105,7 +109,7 @@ def document_holder(account: Account) -> Account | None:
     person = NaturalPerson.objects.filter(account=account).first()
     if person is None or not person.id_index:
         return None
-    holder = (NaturalPerson.objects.filter(verified_id_index=person.id_index).exclude(account=account)
+    holder = (NaturalPerson.objects.filter(verified_id_index__in=document_indexes(person)).exclude(account=account)
               .select_related("account").first())
     return holder.account if holder else None
 

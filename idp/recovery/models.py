@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from idp.accounts.models import (
+    OWN_DOCUMENT,
     id_index_field,
     id_number_field,
     id_type_field,
@@ -34,6 +35,8 @@ class Appeal(Claimable):
     For a natural person the identity is the appellant's own; for an organisation it is the
     (new) main agent's. The reply goes to `phone`.
     """
+
+    INDEXED_DOCUMENTS = (OWN_DOCUMENT,)  # rebuilt by `reencrypt`
 
     reference = models.CharField(_("申诉编号"), max_length=24, unique=True)
     kind = models.CharField(max_length=8, choices=AppealKind.choices)

@@ -26,6 +26,7 @@ from idp.accounts.models import (
     NaturalPerson,
     Organisation,
     OrganisationChange,
+    document_indexes,
     set_document,
 )
 from idp.accounts.services import change_entry
@@ -161,8 +162,8 @@ def reset_password(*, account: Account, method: str, destination: str, destinati
 
 
 def _set_password(account: Account, new_password: str, *, ip: str, **detail) -> None:
-    account.set_password(new_password)
-    account.save(update_fields=["password"])
+    account.set_new_password(new_password)
+    account.save(update_fields=["password", "password_changed_at"])
     login.lift_lock(account.login_name)
     record(Event.RESET_DONE, account=account, actor=account, ip=ip, **detail)
     passkeys.ask_for_review(account)
@@ -220,7 +221,7 @@ def candidates(appeal: Appeal) -> list[Account]:
     """The accounts an appeal may be for: by identity number (verified holder first) for
     persons, by USCC for organisations."""
     if appeal.kind == AppealKind.NATURAL:
-        people = (NaturalPerson.objects.filter(id_index=appeal.id_index).select_related("account")
+        people = (NaturalPerson.objects.filter(id_index__in=document_indexes(appeal)).select_related("account")
                   .order_by("account__date_joined"))
         ranked = sorted(people, key=lambda p: p.verified_id_index is None)
         return [p.account for p in ranked]
@@ -231,7 +232,7 @@ def candidates(appeal: Appeal) -> list[Account]:
 
 def open_for_review(appeal: Appeal, reviewer: Account) -> bool:
     """As realname.services.open_for_review: the appeal is this reviewer's for a while."""
-    own = review.reviewers_own(reviewer, phones=[appeal.phone], documents=[appeal.id_index])
+    own = review.reviewers_own(reviewer, phones=[appeal.phone], documents=document_indexes(appeal))
     first = appeal.first_approved_by_id == reviewer.pk  # a second reviewer's turn
     if appeal.status == AppealStatus.PENDING and not (own or first):
         review.claim(Appeal, appeal.pk, reviewer, pending=AppealStatus.PENDING)
@@ -280,7 +281,7 @@ def _replace_main_agent(account: Account, appeal: Appeal, reviewer: Account) -> 
 def _not_own(appeal: Appeal, reviewer: Account, account: Account | None = None) -> None:
     """Four eyes: a reviewer never decides an appeal for their own account, nor one they filed
     (their own phone or identity document)."""
-    if review.reviewers_own(reviewer, account=account, phones=[appeal.phone], documents=[appeal.id_index]):
+    if review.reviewers_own(reviewer, account=account, phones=[appeal.phone], documents=document_indexes(appeal)):
         raise RecoveryError(_("不能审核与本人有关的申诉,请由其他审核员处理"))
 
 

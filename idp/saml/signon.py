@@ -61,7 +61,7 @@ def name_id_for(provider: ServiceProvider, who, requested_format: str) -> tuple[
     different at each provider (a keyed blind index of the account, never its id). Transient:
     new at every sign-on; it starts with "_", which a persistent one (hex) never does."""
     if requested_format in ("", NAMEID_PERSISTENT, NAMEID_UNSPECIFIED):
-        return crypto.blind_index("saml:" + provider.entity_id, str(who.pk))[:32], NAMEID_PERSISTENT
+        return crypto.identifier("saml:" + provider.entity_id, str(who.pk))[:32], NAMEID_PERSISTENT
     if requested_format == NAMEID_TRANSIENT:
         return "_" + secrets.token_hex(16), NAMEID_TRANSIENT
     # E-mail addresses are not verified by the platform, so no SP may rely on one as a NameID.

@@ -44,7 +44,7 @@ class Party:
 
 def subject(who: Account | Party) -> str:
     """A stable identifier that is not the login name and reveals nothing about the account."""
-    return crypto.blind_index("subject", str(who.pk))[:32]
+    return crypto.identifier("subject", str(who.pk))[:32]
 
 
 def _own_claims(who: Party) -> dict:

@@ -6,7 +6,6 @@ saving or deleting a client or a business system, however it is done (console, a
 commands), empties every process's copy at once (core/broadcast.py).
 """
 
-import hmac
 import re
 import secrets
 import threading
@@ -46,7 +45,7 @@ def new_secret() -> tuple[str, str]:
 def secret_matches(client: Client, secret: str) -> bool:
     if not client.secret_digest or not secret:
         return False
-    return hmac.compare_digest(client.secret_digest, crypto.keyed_digest("client-secret:" + secret))
+    return crypto.digest_matches(client.secret_digest, "client-secret:" + secret)
 
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}

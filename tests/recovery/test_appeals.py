@@ -243,8 +243,7 @@ def test_candidates_prefer_the_verified_holder():
     from idp.accounts.models import NaturalPerson
 
     NaturalPerson.objects.filter(account=second).update(verified_id_index=second.person.id_index)
-    appeal = Appeal(kind="natural", id_type="resident_id")
-    appeal.id_index = first.person.id_index
+    appeal = Appeal(kind="natural", id_type="resident_id", id_number=number)  # its index in either suite
     assert services.candidates(appeal) == [second, first]
 
 
