@@ -77,23 +77,25 @@ def client_saved(sender, instance, **_) -> None:
 
 
 ENSURE_LOCK = 7_372_002  # any fixed number: nodes that start together make the first keys one at a time
+CLOCK_SKEW_SECONDS = 300
 
 
 def ensure_keys() -> None:
     """A signing key for each algorithm, usable now (first start). Nodes starting together on an
     empty table take turns (a PostgreSQL advisory lock), so one set is made; any process that did
     make keys tells the others, which reload their rings and so know every key that may sign."""
-    now = timezone.now()
     made = False
     with transaction.atomic():
         connection = transaction.get_connection()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ENSURE_LOCK])
+        now = timezone.now()  # after the wait: the keys a node made meanwhile are usable by then
         for alg in IdTokenAlg.values:
             usable = SigningKey.objects.filter(alg=alg, active_from__lte=now).exclude(retired_at__lte=now)
             if not usable.exists():
-                _create(alg, now)
+                # Dated a little back, so that a node whose clock is behind this one's finds it usable too.
+                _create(alg, now - timedelta(seconds=CLOCK_SKEW_SECONDS))
                 made = True
         if made:
             broadcast.publish(TOPIC)  # after the commit
