@@ -76,7 +76,7 @@ def _check(rows, numbers_by_account, *, suites) -> dict:
     return counts
 
 
-def test_reencrypt_to_gm_killed_and_resumed_ends_consistent():
+def test_reencrypt_to_gm_killed_and_resumed_ends_consistent(capsys):
     numbers = _make_accounts(make_password(factories.PASSWORD))
     accounts = dict(Account.objects.filter(login_name__startswith="mv_").values_list("login_name", "pk"))
     numbers_by_account = {accounts[f"mv_{n}"]: number for n, number in enumerate(numbers)}
@@ -99,6 +99,9 @@ def test_reencrypt_to_gm_killed_and_resumed_ends_consistent():
         out, err = resumed.communicate(timeout=600)
         assert resumed.returncode == 0, err.decode()[-2000:]
         assert f"{ACCOUNTS - partly['gm']:,} rows re-encrypted (gm suite" in out.decode()
+        with capsys.disabled():
+            print(f"\n\nSuite migration: killed after {partly['gm']:,} of {ACCOUNTS:,} accounts; the rerun: "
+                  f"{out.decode().strip()}")
         assert _check(_rows(), numbers_by_account, suites=("gm",)) == {"gm": ACCOUNTS}
         assert Account.objects.filter(login_name__startswith="mv_").count() == ACCOUNTS
         assert selectors.person_document_exists("resident_id", numbers[ACCOUNTS // 2])

@@ -5,10 +5,11 @@ meanwhile (compare and set); safe to run while the platform serves, to kill, and
 rows already current are skipped, so a rerun goes on where the last one stopped."""
 
 import time
+from collections import defaultdict
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from idp.core import crypto
 from idp.core.fields import EncryptedTextField
@@ -36,16 +37,30 @@ def _stale_indexes(model, row) -> dict[str, str]:
     return rebuilt
 
 
-def _renew(model, fields, row) -> bool:
-    """Rewrite the row's stale envelopes and indexes, if nobody changed them since it was read."""
-    stale = {f: row.__dict__[f.attname] for f in fields
-             if row.__dict__[f.attname] and not crypto.is_current(row.__dict__[f.attname])}
-    indexes = _stale_indexes(model, row)
-    if not stale and not indexes:
-        return False
-    new = {f.attname: f.seal(getattr(row, f.attname), getattr(row, f.bind)) for f in stale}
-    unchanged = {f.attname: token for f, token in stale.items()} | {c: row.__dict__[c] for c in indexes}
-    return bool(model.objects.filter(pk=row.pk, **unchanged).update(**new, **indexes))
+def _renewal(model, fields, row) -> dict[str, tuple]:
+    """The row's stale envelopes and indexes: column -> (value read, value to write)."""
+    changes = {f.column: (row.__dict__[f.attname], f.seal(getattr(row, f.attname), getattr(row, f.bind)))
+               for f in fields if row.__dict__[f.attname] and not crypto.is_current(row.__dict__[f.attname])}
+    for attname, index in _stale_indexes(model, row).items():
+        changes[model._meta.get_field(attname).column] = (row.__dict__[attname], index)
+    return changes
+
+
+def _renew(model, renewals: list[tuple]) -> int:
+    """Write the renewals of one batch — each row only if its columns still hold what was read (compare
+    and set) — one statement per set of columns, sent together (executemany). Returns rows written."""
+    by_columns = defaultdict(list)
+    for pk, changes in renewals:
+        columns = tuple(sorted(changes))
+        by_columns[columns].append([*(changes[c][1] for c in columns), pk, *(changes[c][0] for c in columns)])
+    quote, written = connection.ops.quote_name, 0
+    for columns, params in by_columns.items():
+        sql = (f"UPDATE {quote(model._meta.db_table)} SET {', '.join(f'{quote(c)} = %s' for c in columns)} "
+               f"WHERE {quote(model._meta.pk.column)} = %s AND {' AND '.join(f'{quote(c)} = %s' for c in columns)}")
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+            written += cursor.rowcount
+    return written
 
 
 class Command(BaseCommand):
@@ -61,8 +76,9 @@ class Command(BaseCommand):
             done, rows = 0, model.objects.order_by("pk")
             size = min(batch_size, getattr(model, "REENCRYPT_BATCH", batch_size))  # large rows: fewer at once
             while batch := list(rows[:size]):
+                renewals = [(row.pk, changes) for row in batch if (changes := _renewal(model, fields, row))]
                 with transaction.atomic():
-                    done += sum(_renew(model, fields, row) for row in batch)
+                    done += _renew(model, renewals)
                 rows = model.objects.filter(pk__gt=batch[-1].pk).order_by("pk")
                 self.stderr.write(f"\r{model._meta.label}: {done:,} rows re-encrypted", ending="")
             self.stderr.write("")
