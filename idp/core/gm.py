@@ -240,6 +240,18 @@ def _aes_gcm_known_answer() -> bool:
     return sealed.hex() == "cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919"
 
 
+def _sm4_gcm_known_answer() -> bool:
+    """RFC 8998 A.1 (SM4-GCM), the mode of the gm suite's envelopes (core/crypto.py)."""
+    encryptor = Cipher(algorithms.SM4(bytes.fromhex("0123456789abcdeffedcba9876543210")),
+                       modes.GCM(bytes.fromhex("00001234567800000000abcd"))).encryptor()
+    encryptor.authenticate_additional_data(bytes.fromhex("feedfacedeadbeeffeedfacedeadbeefabaddad2"))
+    sealed = encryptor.update(bytes.fromhex("aa" * 8 + "bb" * 8 + "cc" * 8 + "dd" * 8 + "ee" * 8 + "ff" * 8
+                                            + "ee" * 8 + "aa" * 8)) + encryptor.finalize()
+    return (sealed.hex() == "17f399f08c67d5ee19d0dc9969c4bb7d5fd46fd3756489069157b282bb200735d82710ca5c22f0cc"
+                            "fa7cbf93d496ac15a56834cbcf98c397b4024a2691233b8d"
+            and encryptor.tag.hex() == "83de3541e4c2b58177e065a9bf7b62ec")
+
+
 KNOWN_ANSWERS = [
     ("SM3 (GB/T 32905 A.1: abc)",
      lambda: sm3(b"abc").hex() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"),
@@ -249,6 +261,7 @@ KNOWN_ANSWERS = [
      lambda: sm4_ecb_block(bytes.fromhex("0123456789abcdeffedcba9876543210"),
                            bytes.fromhex("0123456789abcdeffedcba9876543210")).hex()
      == "681edf34d206965e86b3e94f536e4246"),
+    ("SM4-GCM (RFC 8998 A.1)", _sm4_gcm_known_answer),
     ("SM2 signature (GB/T 32918.5 A.2)", _sm2_standard_example),
     ("SM2 engine, default ID 1234567812345678", _sm2_engine_round_trip),
     ("SHA-256 (FIPS 180-4: abc)",
