@@ -70,6 +70,8 @@ DEFAULTS = {
     "IDP_SESSION_MAX_HOURS": "8",
     "IDP_STAFF_DORMANT_DAYS": "90",
     "IDP_STAFF_PASSWORD_MAX_DAYS": "90",
+    "IDP_AUDIT_SINK": "",
+    "IDP_AUDIT_RETENTION_DAYS": "180",
     # The WebAuthn relying-party ID passkeys are bound to: a registrable domain (browsers refuse
     # IP addresses); empty means the host of IDP_ISSUER.
     "IDP_WEBAUTHN_RP_ID": "",

@@ -225,6 +225,11 @@ IDP_SESSION_MAX_HOURS = int(env.get("IDP_SESSION_MAX_HOURS"))
 # 等保 2.0: staff unused this long are disabled (daily); `dormant_accounts` lists the people.
 IDP_STAFF_DORMANT_DAYS = int(env.get("IDP_STAFF_DORMANT_DAYS"))
 IDP_STAFF_PASSWORD_MAX_DAYS = int(env.get("IDP_STAFF_PASSWORD_MAX_DAYS"))  # 0: no limit
+# Audit export to a SIEM and retention (audit/export.py): 网络安全法 Art. 21 wants six months at least.
+IDP_AUDIT_SINK = env.get("IDP_AUDIT_SINK")
+IDP_AUDIT_RETENTION_DAYS = int(env.get("IDP_AUDIT_RETENTION_DAYS"))
+if IDP_AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("IDP_AUDIT_RETENTION_DAYS must be at least 180 (网络安全法 Art. 21)")
 # Reverse proxies (docs/security.md, "Behind a reverse proxy"): [] when unset or `none`.
 IDP_TRUSTED_PROXIES_SETTING = env.get("IDP_TRUSTED_PROXIES").strip()
 IDP_TRUSTED_PROXIES = [] if IDP_TRUSTED_PROXIES_SETTING.lower() in ("", "none") else env.get_list("IDP_TRUSTED_PROXIES")

@@ -11,9 +11,11 @@ class AuditConfig(AppConfig):
         from django.contrib.admin.models import LogEntry
         from django.db.models.signals import post_save
 
+        from idp.audit import export  # noqa: F401  its system check
         from idp.core import jobs
 
-        jobs.every(1, "idp.audit.chain.seal_job")  # the tamper-evident chain (audit/chain.py)
+        jobs.every(1, "idp.audit.export.export_job")  # seal the chain, then send it to IDP_AUDIT_SINK
+        jobs.every(24 * 60, "idp.audit.export.purge_job")  # retention: exported entries past IDP_AUDIT_RETENTION_DAYS
         post_save.connect(_admin_action, sender=LogEntry, dispatch_uid="audit-admin-action")
 
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from idp.audit.models import AuditEntry, ChainHead
+from idp.audit.models import AuditEntry, AuditExport, ChainHead
 from idp.core import crypto, gm
 
 BATCH = 2000
@@ -117,7 +117,10 @@ def verify(*, from_seq: int = 1, day: str | None = None, progress=None) -> Verdi
         if not from_seq:
             return Verdict(0)
     previous = ""
-    if from_seq > 1:
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is not None and head.purged_seq >= from_seq - 1 and head.purged_seq:  # the start was purged after export
+        from_seq, previous = head.purged_seq + 1, head.purged_tag
+    elif from_seq > 1:
         before = entries.filter(chain_seq=from_seq - 1).values_list("tag", flat=True).first()
         if before is None:
             return Verdict(0, broken_at=from_seq - 1, reason="the entry before the starting point is missing")
@@ -141,12 +144,12 @@ def verify(*, from_seq: int = 1, day: str | None = None, progress=None) -> Verdi
 
 
 def state() -> dict:
-    """For the console: how far the chain is sealed and how many entries wait."""
+    """For the console: how far the chain is sealed, how many entries wait, how far it was exported."""
     head = ChainHead.objects.filter(pk=1).first()
+    export = AuditExport.objects.filter(pk=1).first()
     return {"sealed": head.seq if head else 0, "sealed_at": head.sealed_at if head else None,
-            "waiting": AuditEntry.objects.filter(chain_seq__isnull=True).count()}
+            "waiting": AuditEntry.objects.filter(chain_seq__isnull=True).count(),
+            "exported": export.sent_seq if export else 0, "exported_at": export.sent_at if export else None,
+            "purged": head.purged_seq if head else 0}
 
 
-def seal_job() -> int:
-    """The periodic job (AuditConfig)."""
-    return seal()

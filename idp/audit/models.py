@@ -100,6 +100,20 @@ class ChainHead(models.Model):
     seq = models.BigIntegerField(default=0)
     tag = models.CharField(max_length=64, blank=True)
     sealed_at = models.DateTimeField(null=True, blank=True)
+    # Retention (audit/export.py): entries up to purged_seq were exported and deleted; purged_tag is
+    # the last one's tag, where verification of what is left begins.
+    purged_seq = models.BigIntegerField(default=0)
+    purged_tag = models.CharField(max_length=64, blank=True)
 
     def __str__(self):
         return f"#{self.seq}"
+
+
+class AuditExport(models.Model):
+    """The one row that says how far the chain has been sent to IDP_AUDIT_SINK (audit/export.py)."""
+
+    sent_seq = models.BigIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"sent through #{self.sent_seq}"

@@ -208,5 +208,6 @@ def keyed_digests(value: str) -> list[str]:
 
 
 def digest_matches(stored: str, value: str) -> bool:
-    """Whether `stored` is the digest of `value`, in either suite (constant time)."""
-    return any([hmac.compare_digest(stored, candidate) for candidate in keyed_digests(value)])
+    """Whether `stored` is the digest of `value`: in the current suite, else in the other (a client
+    secret's digest made before a change of suite). Each comparison is constant time."""
+    return any(hmac.compare_digest(stored, keyed_digest(value, s)) for s in (suite(), _other(suite())))

@@ -29,6 +29,8 @@ TOKENS = Counter("idp_token_grants", "Tokens issued by the token endpoint, by gr
 JOBS_REFUSED = Counter("idp_jobs_refused", "Queued tasks refused because they name no job of the platform")
 FEDERATION_FAILURES = Counter("idp_federation_failures", "Logins through an upstream identity provider that failed",
                               ["provider", "reason"])
+AUDIT_EXPORT_FAILURES = Counter("idp_audit_export_failures",
+                                "Audit exports IDP_AUDIT_SINK did not take (the entries go at the next run)")
 DEPENDENCY_ERRORS = Counter("idp_dependency_errors", "Errors talking to the database or Redis", ["dependency"])
 
 # Endpoint groups by path prefix, the most specific first.
