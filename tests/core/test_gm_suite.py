@@ -43,6 +43,13 @@ def gm_suite(settings):
     return settings
 
 
+@pytest.fixture
+def international_first(settings):
+    """The tests that move between suites start in the international one, whatever the run's default."""
+    settings.IDP_CRYPTO_SUITE = "international"
+    return settings
+
+
 def test_an_identity_number_is_sealed_with_sm4_gcm_under_a_hkdf_sm3_key(gm_suite):
     """Opened here without the module: HKDF-SM3 of IDP_DATA_KEY, SM4-GCM, the row as associated data."""
     number = factories.resident_id()
@@ -69,7 +76,7 @@ def test_an_sm4_envelope_moved_to_another_row_does_not_decrypt(gm_suite):
         crypto.decrypt(tampered, aad="t.c:1")
 
 
-def test_blind_indexes_are_hmac_sm3_and_a_lookup_finds_either_suite(settings):
+def test_blind_indexes_are_hmac_sm3_and_a_lookup_finds_either_suite(settings, international_first):
     number = factories.resident_id()
     factories.natural_account(id_number=number)  # indexed in the international suite
     settings.IDP_CRYPTO_SUITE = "gm"
@@ -79,7 +86,7 @@ def test_blind_indexes_are_hmac_sm3_and_a_lookup_finds_either_suite(settings):
     assert selectors.person_document_exists("resident_id", number)  # the row not moved yet is found
 
 
-def test_secrets_digested_in_one_suite_are_accepted_in_the_other(settings):
+def test_secrets_digested_in_one_suite_are_accepted_in_the_other(settings, international_first):
     rp_secret, rp_digest = clients.new_secret()
     account = factories.natural_account()
     codes = mfa._new_recovery_codes(account)
@@ -97,14 +104,14 @@ def test_secrets_digested_in_one_suite_are_accepted_in_the_other(settings):
     assert clients.secret_matches(type("C", (), {"secret_digest": gm_digest})(), gm_secret)
 
 
-def test_identifiers_given_to_business_systems_do_not_change_with_the_suite(settings):
+def test_identifiers_given_to_business_systems_do_not_change_with_the_suite(settings, international_first):
     account = factories.natural_account()
     subject = claims.subject(account)
     settings.IDP_CRYPTO_SUITE = "gm"
     assert claims.subject(account) == subject
 
 
-def test_moving_to_the_gm_suite_and_back(settings):
+def test_moving_to_the_gm_suite_and_back(settings, international_first):
     """International rows, then the gm suite: they read and are found before `reencrypt`, a second
     account cannot verify the same document meanwhile, and afterwards every envelope is SM4 and
     every index HMAC-SM3 — the verified copy included. Then back again."""
@@ -140,7 +147,7 @@ def test_moving_to_the_gm_suite_and_back(settings):
     assert person.id_index == person.verified_id_index == crypto.blind_index("resident_id", number, "international")
 
 
-def test_the_audit_chain_is_hmac_sm3_in_the_gm_suite_and_verifies_across_a_change(settings):
+def test_the_audit_chain_is_hmac_sm3_in_the_gm_suite_and_verifies_across_a_change(settings, international_first):
     account = factories.natural_account()
     record(Event.LOGIN, account=account, ip="10.0.0.1")
     chain.seal()
