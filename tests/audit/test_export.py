@@ -2,6 +2,7 @@
 and TCP, JSON lines to a file or over HTTP; a sink that is down loses nothing; exported entries past
 the retention period are purged and the chain still verifies."""
 
+import io
 import json
 import re
 import socket
@@ -10,6 +11,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from idp.audit import chain, export
@@ -182,6 +184,21 @@ def test_two_nodes_exporting_at_once_send_each_entry_once(settings, tmp_path):
     assert sum(results) == AuditEntry.objects.count()
     seqs = [json.loads(line)["seq"] for line in sink.read_text().splitlines()]
     assert seqs == list(range(1, AuditEntry.objects.count() + 1))
+
+
+def test_the_command_sends_now_and_says_how_far(settings, tmp_path):
+    settings.IDP_AUDIT_SINK = ""
+    with pytest.raises(CommandError, match="not set"):
+        call_command("audit_export")
+    settings.IDP_AUDIT_SINK = f"syslog+tcp://127.0.0.1:{free_port()}"
+    events(2)
+    with pytest.raises(CommandError, match="#1 onwards wait"):
+        call_command("audit_export", stdout=io.StringIO())
+    settings.IDP_AUDIT_SINK = f"file://{tmp_path / 'audit.jsonl'}"
+    out = io.StringIO()
+    call_command("audit_export", "--purge", stdout=out)
+    total = AuditEntry.objects.count()
+    assert f"exported through #{total}" in out.getvalue() and "purged 0 entries older than 180 days" in out.getvalue()
 
 
 def test_a_sink_that_cannot_be_used_is_refused(settings):
