@@ -88,8 +88,10 @@ STAFF_PATHS = ("/console/", "/admin/")
 
 
 def password_too_old(account) -> bool:
+    """A staff password past its age (an account without a password — passkeys only — has none to change)."""
     days = settings.IDP_STAFF_PASSWORD_MAX_DAYS
-    return bool(days) and account.is_staff and account.password_changed_at < timezone.now() - timedelta(days=days)
+    return (bool(days) and account.is_staff and account.has_usable_password()
+            and account.password_changed_at < timezone.now() - timedelta(days=days))
 
 
 class StaffPasswordAgeMiddleware:

@@ -54,8 +54,8 @@ def tag_of(key: bytes, entry: dict, seq: int, previous: str, crypto_suite: str) 
 
 
 def _holds(keys: dict, entry: dict, seq: int, previous: str) -> bool:
-    return any([hmac.compare_digest(entry["tag"], tag_of(keys[s], entry, seq, previous, s))
-                for s in sorted(keys, key=lambda s: s != crypto.suite())])
+    return any(hmac.compare_digest(entry["tag"], tag_of(keys[s], entry, seq, previous, s))
+               for s in sorted(keys, key=lambda s: s != crypto.suite()))  # the current suite's first
 
 
 def _head() -> ChainHead:
