@@ -6,41 +6,27 @@ who logs out.
 Each notification is a LogoutDelivery row, written with the logout, and a `deliver` job queued
 in the same transaction makes the first attempt at once. Failed attempts are retried with
 back-off by `deliver_due`, which runs every minute and also picks up any delivery whose job
-was lost. Both lease a row before sending it, so a notification is never sent twice, however
-many workers on however many nodes run."""
+was lost. Both lease a row before sending it (core/outbox.py), so a notification is never sent
+twice, however many workers on however many nodes run."""
 
 import html
 import json
-import logging
 import secrets
 import time
-from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.db import connection
-from django.db.models import Q
-from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
 from idp.core import jobs
+from idp.core.outbox import Outbox
 from idp.sso import claims, jws, keys
 from idp.sso.models import LogoutDelivery, SsoSession
-
-log = logging.getLogger(__name__)
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 RETRY_DELAYS = [60, 120, 600, 1800, 3600]  # seconds after each failed attempt; then give up
 BATCH, TIMEOUT = 5, 5.0  # deliveries claimed at once; seconds per send
-SWEEP_SECONDS = 30  # deliver_due claims no new batch after this, well within the job timeout
 FINISHED_KEPT_DAYS = 7
-RECORD_MARGIN_SECONDS = 5  # an outcome not saved this long before the lease ends is given up
-
-
-def lease_seconds(limit: int, timeout: float) -> int:
-    """A claimed batch is not handed to another worker before this worker can have sent all
-    of it (every send may take the whole timeout)."""
-    return int(limit * timeout) + 30
 
 
 def logout_token(client, sid: str, sub: str) -> str:
@@ -108,22 +94,6 @@ def message(delivery: LogoutDelivery) -> str:
     return logout_token(delivery.client, facts["sid"], facts["sub"])
 
 
-def _claim(candidates, limit: int, timeout: float) -> list[LogoutDelivery]:
-    """Lease due deliveries among `candidates` to this worker (compare-and-set, so two workers
-    never share one). Each claimed delivery's next_attempt_at is its lease: the result is saved
-    only while the lease is still this worker's."""
-    now = timezone.now()
-    lease = now + timedelta(seconds=lease_seconds(limit, timeout))
-    claimed = []
-    due = (candidates.filter(delivered_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now)
-           .order_by("next_attempt_at").values_list("pk", "next_attempt_at")[:limit])
-    for pk, seen_at in due:
-        if LogoutDelivery.objects.filter(pk=pk, next_attempt_at=seen_at, delivered_at__isnull=True).update(
-                next_attempt_at=lease):
-            claimed.append(pk)
-    return list(LogoutDelivery.objects.filter(pk__in=claimed).select_related("client"))
-
-
 def _send(delivery: LogoutDelivery, timeout: float) -> None:
     if delivery.kind in PROTOCOL_SENDERS:
         return PROTOCOL_SENDERS[delivery.kind](delivery, timeout)
@@ -134,65 +104,19 @@ def _send(delivery: LogoutDelivery, timeout: float) -> None:
         raise RuntimeError(f"HTTP {response.status_code}")
 
 
-def _attempt(claimed: list[LogoutDelivery], timeout: float) -> int:
-    """Send each claimed delivery once and record the outcome; returns how many were delivered."""
-    delivered = 0
-    for delivery in claimed:
-        lease = delivery.next_attempt_at
-        delivery.attempts += 1
-        try:
-            _send(delivery, timeout)
-        except Exception as exc:  # any failure of the remote side is retried
-            delivery.last_error = f"{type(exc).__name__}: {exc}"[:255]
-            if delivery.attempts > len(RETRY_DELAYS):
-                delivery.failed_at = timezone.now()
-                log.warning("single logout to %s given up: %s", delivery.url, delivery.last_error)
-            else:
-                delivery.next_attempt_at = timezone.now() + timedelta(seconds=RETRY_DELAYS[delivery.attempts - 1])
-        else:
-            delivery.delivered_at = timezone.now()
-        if not _record(delivery, lease):  # the lease ran out and another worker took the delivery over
-            log.warning("single logout to %s: lease lost, result dropped", delivery.url)
-        elif delivery.delivered_at:
-            delivered += 1
-    return delivered
-
-
-def _record(delivery: LogoutDelivery, lease) -> bool:
-    """Save the attempt's outcome while the lease is still this worker's; False if it was not.
-    The business system has been told already: should the database be away for a moment (a
-    restart, a failover), keep trying until shortly before the lease ends — giving up sooner
-    would let another worker send the notification a second time."""
-    fields = ["attempts", "last_error", "failed_at", "next_attempt_at", "delivered_at"]
-    while True:
-        try:
-            return bool(LogoutDelivery.objects.filter(pk=delivery.pk, next_attempt_at=lease, delivered_at__isnull=True)
-                        .update(**{name: getattr(delivery, name) for name in fields}))
-        except (OperationalError, InterfaceError):
-            if timezone.now() > lease - timedelta(seconds=RECORD_MARGIN_SECONDS):
-                raise
-            if not connection.in_atomic_block:  # a new connection at the next try
-                connection.close()
-            time.sleep(0.5)
+OUTBOX = Outbox(LogoutDelivery, _send, RETRY_DELAYS, "single logout", related=("client",))
 
 
 def deliver(pk: int) -> bool:
     """The job queued with each notification: its first attempt. True if delivered."""
-    return _attempt(_claim(LogoutDelivery.objects.filter(pk=pk), 1, TIMEOUT), TIMEOUT) == 1
+    return OUTBOX.deliver(pk, TIMEOUT)
 
 
 def deliver_due(*, limit: int = BATCH, timeout: float = TIMEOUT) -> int:
-    """The periodic job: send what is due, a batch at a time, for up to SWEEP_SECONDS; returns
-    how many were delivered."""
-    delivered, started = 0, time.monotonic()
-    while claimed := _claim(LogoutDelivery.objects.all(), limit, timeout):
-        delivered += _attempt(claimed, timeout)
-        if time.monotonic() - started > SWEEP_SECONDS:
-            break
-    return delivered
+    """The periodic job: send what is due; returns how many were delivered."""
+    return OUTBOX.deliver_due(limit=limit, timeout=timeout)
 
 
 def purge_finished() -> int:
     """The periodic purge: deliveries sent or given up more than FINISHED_KEPT_DAYS ago."""
-    before = timezone.now() - timedelta(days=FINISHED_KEPT_DAYS)
-    return jobs.delete_in_batches(LogoutDelivery.objects.filter(Q(delivered_at__lt=before) | Q(failed_at__lt=before)))
+    return jobs.delete_in_batches(OUTBOX.finished_before(FINISHED_KEPT_DAYS))

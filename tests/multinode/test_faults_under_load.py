@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from idp.accounts.models import Account
 from idp.audit.models import AuditEntry, Event
+from idp.core import outbox
 from idp.oidc import families, tokens
 from idp.oidc.models import Authorization, RefreshToken
 from idp.realname.models import Submission, SubmissionStatus
@@ -241,7 +242,7 @@ def test_the_platform_survives_redis_and_postgres_restarts_and_a_killed_node(pla
         # A notification the fault interrupted goes again after its retry delay (a failed attempt)
         # or its lease (a killed worker), at the next once-a-minute sweep: wait for the slowest.
         assert _until(lambda: LogoutDelivery.objects.filter(delivered_at__isnull=True).count() == 0,
-                      max(logout.RETRY_DELAYS[0], logout.lease_seconds(logout.BATCH, logout.TIMEOUT)) + 60 + 30)
+                      max(logout.RETRY_DELAYS[0], outbox.lease_seconds(logout.BATCH, logout.TIMEOUT)) + 60 + 30)
         sids = [post for path, post in receiver.posts]
         assert len(sids) == len(report), f"logout deliveries: {len(sids)} for {len(report)} sessions"
 
