@@ -162,6 +162,7 @@ class Receiver:
     def __init__(self):
         self.posts: list[tuple[str, dict]] = []
         self.bodies: list[bytes] = []  # every POST's body as it came (SOAP)
+        self.headers: list[dict] = []  # every POST's headers
         self.gets: list[str] = []
         self.status = 200
         self.reply = b""
@@ -177,6 +178,7 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
                 receiver.bodies.append(body)
+                receiver.headers.append(dict(self.headers))
                 form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
                 receiver.posts.append((self.path, form))
                 self.send_response(receiver.status)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "idp.cas",
     "idp.saml",
     "idp.federation",
+    "idp.provisioning",
     "idp.console",
 ]
 

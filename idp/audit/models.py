@@ -55,12 +55,14 @@ class Event(models.TextChoices):
     CLIENT_SECRET_ISSUED = "client.secret_issued", _("生成 client_secret")
     ADMIN_ROLE_CHANGED = "admin.role_changed", _("修改管理员角色")
     ADMIN_ACTION = "admin.action", _("系统管理操作")
+    WEBHOOK_REGISTERED = "webhook.registered", _("登记事件通知地址")
 
 
 # The administrators' own actions: in the console's audit log only the 审计管理员 reads them
 # (accounts/roles.py).
 ADMINISTRATION = frozenset({Event.STAFF_CHANGED, Event.ADMIN_ROLE_CHANGED, Event.ADMIN_ACTION,
-                            Event.FEDERATION_REGISTERED, Event.CLIENT_REGISTERED, Event.CLIENT_SECRET_ISSUED})
+                            Event.FEDERATION_REGISTERED, Event.CLIENT_REGISTERED, Event.CLIENT_SECRET_ISSUED,
+                            Event.WEBHOOK_REGISTERED})
 
 
 class AuditEntry(models.Model):

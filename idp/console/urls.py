@@ -15,6 +15,8 @@ urlpatterns = [
     path("appeal/<int:pk>/decide/", views.appeal_decide, name="console-appeal-decide"),
     path("appeal-files/<uuid:file_id>/", views.appeal_file, name="console-appeal-file"),
     path("audit/", views.audit, name="console-audit"),
+    path("webhooks/", views.webhooks, name="console-webhooks"),
+    path("webhooks/<int:pk>/retry/", views.webhook_retry, name="console-webhook-retry"),
     path("legacy/", views.legacy, name="console-legacy"),
     path("legacy/<int:pk>/", views.legacy_run, name="console-legacy-run"),
 ]

@@ -27,6 +27,7 @@ from idp.audit.models import Event
 from idp.core.http import client_ip
 from idp.core.permissions import staff_required
 from idp.legacy import selectors as legacy_selectors
+from idp.provisioning import webhooks as webhook_deliveries
 from idp.realname import selectors as realname_selectors
 from idp.realname import services, uploads
 from idp.recovery import selectors as recovery_selectors
@@ -167,6 +168,25 @@ def legacy(request):
     found = legacy_selectors.find_moved(query) if query else []
     return render(request, "console/legacy.html", {
         "runs": legacy_selectors.recent_runs(), "query": query, "found": found, "section": "legacy"})
+
+
+@staff_required
+def webhooks(request):
+    """Webhook deliveries given up (dead letters): which system, which event, why; 重新投递 offers one
+    again. The bodies are not shown (they name people)."""
+    page = Paginator(webhook_deliveries.dead_letters(), 50).get_page(request.GET.get("page"))
+    return render(request, "console/webhooks.html", {"page": page, "section": "webhooks",
+                                                     "counts": webhook_deliveries.undelivered()})
+
+
+@staff_required
+@require_POST
+def webhook_retry(request, pk):
+    if webhook_deliveries.retry(pk):
+        record(Event.ADMIN_ACTION, actor=request.user, ip=client_ip(request), action="webhook_retry",
+               object=f"provisioning.webhookdelivery:{pk}")
+        messages.success(request, _("已重新投递"))
+    return redirect("console-webhooks")
 
 
 @staff_required

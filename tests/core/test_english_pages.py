@@ -143,7 +143,7 @@ def test_every_page_of_the_console_is_english(client, data):
     assert untranslated(client, [
         "/console/", "/console/reviews/natural/", "/console/reviews/legal/",
         f"/console/review/{data['submission'].pk}/", "/console/appeals/natural/", "/console/appeals/legal/",
-        "/console/audit/", "/console/legacy/", "/console/ratings/", "/console/questions/"]) == {}
+        "/console/audit/", "/console/legacy/", "/console/ratings/", "/console/questions/", "/console/webhooks/"]) == {}
     assert untranslated(client, [f"/console/review/{data['submission'].pk}/decide/"], "post") == {}
 
 

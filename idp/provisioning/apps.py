@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProvisioningConfig(AppConfig):
+    name = "idp.provisioning"
+    label = "provisioning"
+    verbose_name = _("事件通知")
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from idp.audit.models import AuditEntry
+        from idp.core import jobs, metrics
+        from idp.provisioning import webhooks
+
+        post_save.connect(webhooks.on_audit_entry, sender=AuditEntry, dispatch_uid="webhooks-on-audit-entry")
+        jobs.register("idp.provisioning.webhooks.fan_out", "idp.provisioning.webhooks.deliver")
+        jobs.every(1, "idp.provisioning.webhooks.deliver_due")
+        jobs.every(60, "idp.provisioning.webhooks.purge_finished")
+        metrics.on_scrape("idp_webhook_deliveries", "Webhook deliveries not delivered: pending, or given up "
+                          "(dead letters, shown in the console)", webhooks.undelivered)
