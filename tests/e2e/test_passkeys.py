@@ -7,6 +7,7 @@ refuse IP addresses as relying-party IDs."""
 import pytest
 from playwright.sync_api import expect
 
+from idp.audit.models import AuditEntry, Event
 from tests import factories
 from tests.e2e.test_journeys import log_in
 
@@ -63,14 +64,17 @@ def test_enrol_a_passkey_then_log_in_with_it_and_no_name(new_page, relying_party
 
 
 def test_the_login_names_autofill_offers_the_passkey(new_page, relying_party):
-    factories.natural_account("passkey_autofill")
+    account = factories.natural_account("passkey_autofill")
     page = new_page()
     _authenticator(page)
     _enrol(page, "passkey_autofill", "笔记本")
     page.get_by_role("button", name="退出登录").click()
-    # Nothing typed, nothing pressed: the virtual authenticator answers the autofill's request.
-    page.goto("/login/")
+    # The logout lands on the login page. Nothing typed, nothing pressed: the virtual authenticator
+    # answers the autofill's request there, and the person is signed in again by the passkey.
     expect(page.locator(".user-box")).to_contain_text("退出登录", timeout=20000)
+    events = list(AuditEntry.objects.filter(account=account, event__in=[Event.LOGIN, Event.LOGOUT])
+                  .order_by("id").values_list("event", "detail__method"))
+    assert events[-2:] == [(Event.LOGOUT, None), (Event.LOGIN, "passkey")], events
 
 
 def test_a_removed_passkey_no_longer_logs_in(new_page, relying_party):
