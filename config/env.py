@@ -101,6 +101,26 @@ def get_list(name: str) -> list[str]:
     return [item.strip() for item in get(name).split(",") if item.strip()]
 
 
+def _hosts_and_ports(netloc_hosts: str) -> tuple[str, str]:
+    """`h1:5432,h2:5433` → ("h1,h2", "5432,5433"): libpq's lists, tried in turn (with
+    ?target_session_attrs=read-write it connects to whichever is the primary — a failover needs no
+    change here). One host gives plain values; "[::1]:5432" is an IPv6 address."""
+    hosts, ports = [], []
+    for entry in filter(None, netloc_hosts.split(",")):
+        if entry.startswith("["):
+            host, _, rest = entry[1:].partition("]")
+            port = rest.removeprefix(":")
+        else:
+            host, _, port = entry.partition(":")
+        if port and not port.isdigit():
+            raise ImproperlyConfigured(f"IDP_DATABASE_URL: {entry!r} has no valid port")
+        hosts.append(unquote(host))
+        ports.append(port)
+    if len(hosts) > 1 and any(ports) and not all(ports):
+        raise ImproperlyConfigured("IDP_DATABASE_URL: give every host its port, or none")
+    return ",".join(hosts), ",".join(ports) if any(ports) else ""
+
+
 @dataclass(frozen=True)
 class DatabaseUrl:
     url: str
@@ -126,13 +146,16 @@ class DatabaseUrl:
             # cannot keep prepared statements, pass ?prepare_threshold=none.
             threshold = options.get("prepare_threshold", "5").lower()
             options["prepare_threshold"] = None if threshold in {"", "none"} else int(threshold)
+            credentials, _, hosts = parsed.netloc.rpartition("@")
+            user, _, password = credentials.partition(":")
+            host, port = _hosts_and_ports(hosts)
             return {
                 "ENGINE": "django.db.backends.postgresql",
                 "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
-                "USER": unquote(parsed.username or ""),
-                "PASSWORD": unquote(parsed.password or ""),
-                "HOST": parsed.hostname or "",
-                "PORT": str(parsed.port or ""),
+                "USER": unquote(user),
+                "PASSWORD": unquote(password),
+                "HOST": host,
+                "PORT": port,
                 # Persistent connections: a login must not pay a TCP + auth handshake.
                 "CONN_MAX_AGE": 300,
                 "CONN_HEALTH_CHECKS": True,

@@ -134,6 +134,36 @@ def test_database_urls():
         env.DatabaseUrl("mysql://x/y").django()
 
 
+def test_a_database_url_may_name_the_primary_and_its_standbys():
+    """libpq's host lists: with target_session_attrs=read-write it connects to whichever is primary."""
+    pg = env.DatabaseUrl("postgresql://idp:p%40ss@h1:5432,h2:5433,[::1]:5434/idp?target_session_attrs=read-write").django()
+    assert (pg["HOST"], pg["PORT"], pg["USER"], pg["PASSWORD"]) == ("h1,h2,::1", "5432,5433,5434", "idp", "p@ss")
+    assert pg["OPTIONS"]["target_session_attrs"] == "read-write"
+    assert env.DatabaseUrl("postgresql://h1,h2/idp").django()["PORT"] == ""
+    for wrong in ("postgresql://h1:5432,h2/idp", "postgresql://h1:x/idp"):
+        with pytest.raises(ImproperlyConfigured):
+            env.DatabaseUrl(wrong).django()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_django_connects_to_whichever_listed_host_is_the_primary():
+    """A host that is down (a dead primary) is skipped; the one that accepts writes is used."""
+    from django.db import connection
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    here = connection.settings_dict
+    url = (f"postgresql://{here['USER']}@127.0.0.1:1,{here['HOST'] or '127.0.0.1'}:{here['PORT'] or 5432}/"
+           f"{here['NAME']}?target_session_attrs=read-write")
+    wrapper = DatabaseWrapper({**here, **env.DatabaseUrl(url).django(), "NAME": here["NAME"]}, alias="multi-host")
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT pg_is_in_recovery(), inet_server_port()")
+            assert cursor.fetchone() == (False, int(here["PORT"] or 5432))
+    finally:
+        wrapper.close()
+
+
 def test_argon2id_parameters():
     """Passwords hash with argon2id m=19 MiB, t=2, p=1."""
     from django.contrib.auth.hashers import make_password

@@ -109,7 +109,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "idp.core.cache.PlatformRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": [REDIS_URL],  # one server: a Sentinel URL's commas are not a list of servers
             "KEY_PREFIX": "idp",
         }
     }

@@ -26,6 +26,8 @@ from django.conf import settings
 from django.db import transaction
 from redis.client import PubSub
 
+from idp.core import redis_url
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "idp:changes"
@@ -33,7 +35,7 @@ CHANNEL = "idp:changes"
 
 @lru_cache(maxsize=2)
 def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
+    return redis_url.client(url)
 
 
 def redis_client() -> redis.Redis | None:

@@ -7,11 +7,20 @@ shared, so reusing the client objects changes nothing but the cost.
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+from idp.core import redis_url
+
 
 class _ReusingClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+
+    def _get_connection_pool(self, write):
+        """A plain URL's pool, or a Sentinel-managed one that follows the master (core/redis_url.py)."""
+        index = self._get_connection_pool_index(write)
+        if index not in self._pools:
+            self._pools[index] = redis_url.connection_pool(self._servers[index], **self._pool_options)
+        return self._pools[index]
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
+from idp.core import redis_url
 from idp.core.metrics import DEPENDENCY_ERRORS
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def _migrations() -> str:
 @functools.lru_cache(maxsize=2)
 def _client(url: str) -> redis.Redis:
     # Its own client, not sso.store's: a probe must answer within a second even while Redis hangs.
-    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    return redis_url.client(url, socket_connect_timeout=1, socket_timeout=1)
 
 
 def _redis() -> str:
