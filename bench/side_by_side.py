@@ -156,8 +156,8 @@ def report(passes: list[dict]) -> None:
                 return f"{ours / rps[anchor]:.2f}" if ours and rps[anchor] else "—"
 
             errors = " / ".join(str(measured.get((label, endpoint), {}).get("non2xx_or_err", "?")) for label in servers)
-            print(f"{NAMES[endpoint]:20} " + " ".join(f"{rps[label] or 0:{w}.0f}" for label, w in
-                                                       zip(servers, (9, 11, 9, 9), strict=True))
+            print(f"{NAMES[endpoint]:20} " + " ".join(f"{rps[label]:{w}.0f}" if rps[label] else f"{'—':>{w}}"
+                                                       for label, w in zip(servers, (9, 11, 9, 9), strict=True))
                   + f" {ratio(FAIR[endpoint]):>6} {ratio(FASTEST):>8}  {errors}")
         print("fair: against node doing the same work (JWT access tokens for client_credentials, Redis for "
               "introspection and the rotating refresh); fastest: against node in memory")
