@@ -72,6 +72,7 @@ def _hkdf(key: bytes, info: str, crypto_suite: str, length: int = 32) -> bytes:
     return HKDF(algorithm=algorithm, length=length, salt=None, info=info.encode()).derive(key)
 
 
+@lru_cache(maxsize=32)
 def _derive(master_b64: str, purpose: str, crypto_suite: str = INTERNATIONAL) -> bytes:
     """The subkey of IDP_DATA_KEY for `purpose` (info "idp <purpose>")."""
     return _hkdf(_master(master_b64), f"idp {purpose}", crypto_suite)

@@ -21,6 +21,8 @@ from django.db.models import Q
 from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
+from idp.core import jobs
+
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30  # a sweep claims no new batch after this, well within the job timeout
@@ -114,7 +116,7 @@ class Outbox:
                 break
         return delivered
 
-    def finished_before(self, days: int):
-        """Rows sent or given up more than `days` ago (for the periodic purge)."""
+    def purge_finished(self, days: int) -> int:
+        """Delete the rows sent or given up more than `days` ago (the periodic purge)."""
         before = timezone.now() - timedelta(days=days)
-        return self.model.objects.filter(Q(delivered_at__lt=before) | Q(failed_at__lt=before))
+        return jobs.delete_in_batches(self.model.objects.filter(Q(delivered_at__lt=before) | Q(failed_at__lt=before)))

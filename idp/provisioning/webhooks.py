@@ -173,7 +173,7 @@ def deliver_due(*, limit: int = BATCH, timeout: float = TIMEOUT) -> int:
 
 
 def purge_finished() -> int:
-    return jobs.delete_in_batches(OUTBOX.finished_before(FINISHED_KEPT_DAYS))
+    return OUTBOX.purge_finished(FINISHED_KEPT_DAYS)
 
 
 # --- operators ------------------------------------------------------------------------------------

@@ -119,4 +119,4 @@ def deliver_due(*, limit: int = BATCH, timeout: float = TIMEOUT) -> int:
 
 def purge_finished() -> int:
     """The periodic purge: deliveries sent or given up more than FINISHED_KEPT_DAYS ago."""
-    return jobs.delete_in_batches(OUTBOX.finished_before(FINISHED_KEPT_DAYS))
+    return OUTBOX.purge_finished(FINISHED_KEPT_DAYS)

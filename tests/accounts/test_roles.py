@@ -104,6 +104,13 @@ def test_the_command_gives_one_role_ends_superuser_and_is_audited():
                                                                               ("audit", "none", None)]
 
 
+def test_the_role_command_names_an_unknown_account():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="no account 'ghost'"):
+        call_command("admin_role", "ghost", "system")
+
+
 def test_a_staff_password_too_old_must_be_changed_first(settings):
     settings.IDP_STAFF_PASSWORD_MAX_DAYS = 90
     staff = factories.staff("old_password")

@@ -140,6 +140,18 @@ def test_verify_refuses_a_forgery_and_a_replay():
     assert not webhooks.verify("s3cret", {}, body)
 
 
+def test_the_command_names_what_is_wrong():
+    from django.core.management import CommandError
+
+    helpers.oidc_client("wh-bad")
+    for args, message in ((["--system", "nope", "--url", "https://x.example.cn/e"], "no business system 'nope'"),
+                          (["--system", "wh-bad", "--url", "ftp://x.example.cn/e"], "is not an http\\(s\\) URL"),
+                          (["--system", "wh-bad"], "--url is required")):
+        with pytest.raises(CommandError, match=message):
+            call_command("register_webhook", *args)
+    assert not WebhookEndpoint.objects.exists()
+
+
 def test_the_command_shows_the_secret_once_and_can_stop(receiver):
     helpers.oidc_client("wh-cmd")
     first, again, rotated = io.StringIO(), io.StringIO(), io.StringIO()
