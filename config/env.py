@@ -6,6 +6,7 @@ so secrets can come from mounted files rather than the process environment.
 """
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -21,6 +22,7 @@ DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktbmV2ZXItaW4tcHJvZCE="  # base64 of 32 by
 
 DEFAULTS = {
     "IDP_DATABASE_URL": f"sqlite:///{VAR_DIR / 'idp.sqlite3'}",
+    "IDP_DATABASE_REPLICA_URL": "",  # a streaming standby for lag-tolerant reads (idp/core/replica.py)
     "IDP_REDIS_URL": "",
     "IDP_ISSUER": "http://127.0.0.1:8000",
     "IDP_SMS_BACKEND": "outbox",
@@ -121,6 +123,16 @@ def _hosts_and_ports(netloc_hosts: str) -> tuple[str, str]:
     return ",".join(hosts), ",".join(ports) if any(ports) else ""
 
 
+def _pool_sizes(value: str) -> dict:
+    """psycopg_pool's sizes from "MIN-MAX" or "N"; a request waits at most 5 s for a free connection,
+    then fails as a database outage does (503 with Retry-After)."""
+    match = re.fullmatch(r"(\d+)(?:-(\d+))?", value)
+    low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
+    if not 1 <= low <= high:
+        raise ImproperlyConfigured(f"IDP_DATABASE_URL: pool={value!r} should be MIN-MAX or N, at least 1")
+    return {"min_size": low, "max_size": high, "timeout": 5}
+
+
 @dataclass(frozen=True)
 class DatabaseUrl:
     url: str
@@ -146,6 +158,10 @@ class DatabaseUrl:
             # cannot keep prepared statements, pass ?prepare_threshold=none.
             threshold = options.get("prepare_threshold", "5").lower()
             options["prepare_threshold"] = None if threshold in {"", "none"} else int(threshold)
+            # ?pool=MIN-MAX (or ?pool=N): Django's psycopg pool per process instead of one persistent
+            # connection per thread (docs/deploy.md, "Connections and pooling").
+            if pool := options.pop("pool", ""):
+                options["pool"] = _pool_sizes(pool)
             credentials, _, hosts = parsed.netloc.rpartition("@")
             user, _, password = credentials.partition(":")
             host, port = _hosts_and_ports(hosts)
@@ -156,8 +172,9 @@ class DatabaseUrl:
                 "PASSWORD": unquote(password),
                 "HOST": host,
                 "PORT": port,
-                # Persistent connections: a login must not pay a TCP + auth handshake.
-                "CONN_MAX_AGE": 300,
+                # Persistent connections: a login must not pay a TCP + auth handshake. (A pool keeps
+                # its connections itself; Django refuses both at once.)
+                "CONN_MAX_AGE": 0 if "pool" in options else 300,
                 "CONN_HEALTH_CHECKS": True,
                 "OPTIONS": options,
             }

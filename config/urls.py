@@ -10,6 +10,8 @@ from django.views.generic import RedirectView
 
 from idp.accounts import urls as accounts
 from idp.accounts import views as accounts_views
+from idp.api import urls as operator_urls
+from idp.api.views import api as operator_api
 from idp.console import urls as console
 from idp.delegation import urls as delegation
 from idp.entrance import urls as entrance
@@ -61,6 +63,9 @@ urlpatterns = [
     path("console/", include([*console.urlpatterns, *portal.console_urlpatterns,
                               *ratings.console_urlpatterns,
                               path("migration/", RedirectView.as_view(url="/console/legacy/", permanent=True))])),
+    # The operator API (CONTRACT.md) with its OpenAPI document, for operators' tools (bearer tokens).
+    path("api/admin/v1/", operator_api.urls),
+    path("scim/v2/", include(operator_urls.scim_urlpatterns)),
     # JSON APIs (CONTRACT.md): checks, SMS codes, the legacy account lookup.
     path("api/", include([*accounts.api_urlpatterns, *notify.api_urlpatterns, *legacy.api_urlpatterns])),
     path("captcha/", include("idp.core.captcha_urls")),

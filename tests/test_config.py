@@ -164,6 +164,59 @@ def test_django_connects_to_whichever_listed_host_is_the_primary():
         wrapper.close()
 
 
+def test_a_database_url_may_ask_for_a_connection_pool():
+    pooled = env.DatabaseUrl("postgresql://db.local/idp?pool=2-8&sslmode=require").django()
+    assert pooled["OPTIONS"] == {"sslmode": "require", "prepare_threshold": 5,
+                                 "pool": {"min_size": 2, "max_size": 8, "timeout": 5}}
+    assert pooled["CONN_MAX_AGE"] == 0  # the pool keeps the connections; Django refuses both
+    assert env.DatabaseUrl("postgresql://db.local/idp?pool=4").django()["OPTIONS"]["pool"]["max_size"] == 4
+    for wrong in ("0", "8-2", "x", "2-", "-2"):
+        with pytest.raises(ImproperlyConfigured, match="pool="):
+            env.DatabaseUrl(f"postgresql://db.local/idp?pool={wrong}").django()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_threads_share_a_pool_of_at_most_its_size():
+    """Twelve threads' queries through Django's psycopg pool of at most three connections: all answer,
+    and PostgreSQL never sees more than three connections from the pool."""
+    import threading
+
+    from django.db import connection
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    here = connection.settings_dict
+    tag = "idp_pool_test"
+    url = (f"postgresql://{here['USER']}@{here['HOST'] or '127.0.0.1'}:{here['PORT'] or 5432}/{here['NAME']}"
+           f"?pool=1-3&application_name={tag}")
+    settings_dict = {**here, **env.DatabaseUrl(url).django(), "NAME": here["NAME"]}
+    answers, peaks, errors = [], [], []
+
+    def query():
+        wrapper = DatabaseWrapper(settings_dict, alias="pooled")  # one per thread, as Django's handler makes
+        try:
+            with wrapper.cursor() as cursor:
+                cursor.execute("SELECT pg_sleep(0.2), count(*) FROM pg_stat_activity WHERE application_name = %s",
+                               [tag])
+                peaks.append(cursor.fetchone()[1])
+            answers.append(True)
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+        finally:
+            wrapper.close()  # back to the pool
+
+    threads = [threading.Thread(target=query) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert not errors and len(answers) == 12
+        assert 1 <= max(peaks) <= 3
+    finally:
+        DatabaseWrapper(settings_dict, alias="pooled").close_pool()
+
+
 def test_argon2id_parameters():
     """Passwords hash with argon2id m=19 MiB, t=2, p=1."""
     from django.contrib.auth.hashers import make_password

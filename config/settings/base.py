@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "idp.federation",
     "idp.provisioning",
     "idp.console",
+    "idp.api",
 ]
 
 # Two middleware lists, one entry point (config/entry.py). Pages people see and the protocol
@@ -102,6 +103,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.DatabaseUrl(env.get("IDP_DATABASE_URL")).django()}
+# A streaming standby for the pages that tolerate lag (idp/core/replica.py, docs/deploy.md).
+if env.get("IDP_DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = env.DatabaseUrl(env.get("IDP_DATABASE_REPLICA_URL")).django()
+DATABASE_ROUTERS = ["idp.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.get("IDP_REDIS_URL")
@@ -297,6 +302,9 @@ IDP_LEGACY_ORIGINS = env.get_list("IDP_LEGACY_ORIGINS")  # the legacy transfer p
 IDP_ACCESS_TOKEN_SECONDS = 600
 IDP_ID_TOKEN_SECONDS = 3600
 IDP_REFRESH_TOKEN_SECONDS = 8 * 3600
+# A refresh token whose rotation failed with an error (a failover's 503: it may have committed) and that
+# is presented again this soon, its successor unused, gets the rotation it missed (oidc/tokens.py).
+IDP_REFRESH_REPLAY_GRACE_SECONDS = 30
 IDP_KEY_PUBLISH_SECONDS = 600  # a rotated-in signing key is in the JWKS this long before it signs
 IDP_CAS_PROXY_VERIFY_TLS = True  # check the certificate of a CAS pgtUrl
 

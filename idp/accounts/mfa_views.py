@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from idp.accounts import devices, mfa, passkeys, services
+from idp.accounts import devices, hooks, mfa, passkeys, services
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.audit.models import Event
@@ -52,7 +52,9 @@ def _finish(request, account: Account, state: dict, response=None):
     request.session.pop(PENDING, None)
     services.log_in(request, account, backend=BACKEND, methods=(*state.get("methods", ["pwd"]), "otp"))
     permissions.mark_second_factor(request)
-    response = response or redirect(state["next"] or "online")
+    next_url = state["next"]
+    response = response or (next_url and hooks.answer_after_login(request, next_url)) or \
+        redirect(next_url or "online")
     devices.remember(request, response, account.login_name)
     return response
 

@@ -6,29 +6,33 @@ migration and tests all call these. What higher layers must do in consequence (s
 sign-on, real-name verification) they do on the events published here (accounts/events.py).
 """
 
+import re
 import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import login, logout, update_session_auth_hash
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from idp.accounts import devices, timeouts
+from idp.accounts import devices, mfa, passwords, timeouts
 from idp.accounts import events as account_events
 from idp.accounts.models import (
     AGENT_DOCUMENT,
     LR_DOCUMENT,
     OWN_DOCUMENT,
+    PASSING_STATUSES,
     Account,
     AccountKind,
     DocumentFields,
     NaturalPerson,
     Organisation,
     OrganisationChange,
+    Passkey,
     set_document,
 )
 from idp.audit.log import record
@@ -255,6 +259,80 @@ def set_active(*, account: Account, active: bool, actor: Account | None, ip: str
             events.publish(account_events.AccountDisabled(account=account))
 
 
+# --- accounts kept by operators' tools (the SCIM service, api/scim.py) -----------------------------
+
+OPERATOR_LOGIN_NAME = re.compile(r"[^\s\x00-\x1f\x7f]{1,64}")
+
+
+def create_by_operator(*, login_name: str, name: str, password: str | None, via: str, ip: str = "") -> Account:
+    """A natural person's account made by an operator's tool. Its login name follows the rule of
+    the accounts taken over from 火炬中心 (unique in any case, 1–64 characters, no spaces) rather
+    than the self-registration form's; it holds no identity document or phone, so it is 用户信息不全
+    and unverified until its holder completes 我的信息. Without a password it cannot log in until a
+    password is set (by the tool, or recovery)."""
+    if not OPERATOR_LOGIN_NAME.fullmatch(login_name or ""):
+        raise Refused(_("登录名须为 1–64 个字符,不含空白"), "login_name", code="invalid_login_name")
+    check_person_name(name)
+    account = Account(login_name=login_name, kind=AccountKind.NATURAL, phone="", language=settings.LANGUAGE_CODE)
+    if password is None:
+        account.set_unusable_password()
+    else:
+        check_password_rules(password, account, name)
+        account.set_password(password)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                account.save()
+        except IntegrityError:
+            raise LoginNameTaken() from None
+        NaturalPerson.objects.create(account=account, name=name)
+        record(Event.REGISTERED, account=account, actor=None, ip=ip, via=via)
+    return account
+
+
+def check_person_name(name: str) -> None:
+    if len(name) > NaturalPerson._meta.get_field("name").max_length:
+        raise Refused(_("姓名过长"), "name", code="name_too_long")
+
+
+def check_password_rules(password: str, account: Account, name: str = "") -> None:
+    """The password rule of the pages (passwords.py), as a refusal naming the field."""
+    try:
+        passwords.check_password_rule(password, personal=(account.login_name, name, account.phone, account.email))
+    except ValidationError as exc:
+        raise Refused(" ".join(exc.messages), "password", code=exc.code or "weak_password") from None
+
+
+def set_password_by_operator(*, account: Account, password: str, via: str, ip: str = "") -> None:
+    """An operator's tool sets a password: the account's sessions everywhere end, as after a reset."""
+    person = getattr(account, "person", None)
+    check_password_rules(password, account, person.name if person else "")
+    with transaction.atomic():
+        account.set_new_password(password)
+        account.save(update_fields=["password", "password_changed_at"])
+        record(Event.PASSWORD_CHANGED, account=account, actor=None, ip=ip, via=via)
+        events.publish(account_events.CredentialsReset(account=account))
+
+
+def delete_unused(*, account: Account, via: str, ip: str = "") -> None:
+    """Remove an account an operator's tool made by mistake. Only one nobody has used — never signed
+    in, never verified — may go; any other is disabled instead (its history stays)."""
+    if account.last_login is not None or account.realname_status in PASSING_STATUSES or account.is_staff:
+        raise Conflict(_("账号已使用过,只能停用,不能删除"), "account", code="account_in_use")
+    with transaction.atomic():
+        record(Event.ACCOUNT_DELETED, account=None, actor=None, ip=ip, via=via, login_name=account.login_name)
+        account.delete()
+
+
+def reset_second_factor(*, account: Account, actor: Account | None, ip: str = "", via: str = "") -> None:
+    """An operator removes a person's second factors — the authenticator app, its recovery codes and
+    the passkeys — for one who lost them; they sign in with the password and enrol again."""
+    with transaction.atomic():
+        mfa.remove(account)
+        removed = Passkey.objects.filter(account=account).delete()[0]
+        record(Event.MFA_REMOVED, account=account, actor=actor, ip=ip, via=via, passkeys=removed)
+
+
 def dormant(days: int):
     """Active accounts with no login for `days` days (none at all: registered that long ago)."""
     since = timezone.now() - timedelta(days=days)
@@ -291,10 +369,11 @@ LOGIN_METHODS = {"password": gettext_lazy("密码"), "totp": gettext_lazy("两�
 
 def login_history(account: Account, *, limit: int = 500) -> list[dict]:
     """The sign-ins and refused attempts at this account, newest first: those naming the account,
-    and those that typed its login name (a wrong password names no account in the log)."""
+    and those that typed its login name in any case (a wrong password names no account in the log)."""
     since = timezone.now() - timedelta(days=LOGINS_KEPT_DAYS)
-    entries = (AuditEntry.objects.filter(Q(account=account) | Q(account__isnull=True, login_name=account.login_name),
-                                         event__in=LOGIN_EVENTS, at__gte=since).order_by("-at")[:limit])
+    typed = Q(account__isnull=True, login_name__lower=account.login_name.lower())
+    entries = (AuditEntry.objects.filter(Q(account=account) | typed, event__in=LOGIN_EVENTS, at__gte=since)
+               .order_by("-at")[:limit])
     return [{"at": e.at, "ip": e.ip, "device": describe(e.detail.get("agent", "")) if e.detail.get("agent") else "",
              "method": LOGIN_METHODS.get(e.detail.get("method", "password"), e.detail.get("method")),
              "succeeded": e.event == Event.LOGIN,

@@ -141,7 +141,9 @@ def login_view(request):
                     if mfa.needs_second_factor(account):
                         return mfa_views.begin(request, account, next_url)
                     services.log_in(request, account)
-                    response = redirect(next_url or "online")
+                    # Back to the business system at once where `next` is its authorization request.
+                    answer = hooks.answer_after_login(request, next_url) if next_url else None
+                    response = answer or redirect(next_url or "online")
                     devices.remember(request, response, data["login_name"])
                     return response
     else:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,6 +48,7 @@ class Event(models.TextChoices):
     LEGACY_IMPORT = "migration.run", _("火炬中心用户转移")
     ACCOUNT_ENABLED = "account.enabled", _("启用账号")
     ACCOUNT_DISABLED = "account.disabled", _("停用账号")
+    ACCOUNT_DELETED = "account.deleted", _("删除未使用的账号")
     STAFF_CHANGED = "account.staff_changed", _("修改审核与管理权限")
     FEDERATION_LINKED = "federation.linked", _("关联外部身份")
     FEDERATION_UNLINKED = "federation.unlinked", _("解除外部身份关联")
@@ -56,13 +58,17 @@ class Event(models.TextChoices):
     ADMIN_ROLE_CHANGED = "admin.role_changed", _("修改管理员角色")
     ADMIN_ACTION = "admin.action", _("系统管理操作")
     WEBHOOK_REGISTERED = "webhook.registered", _("登记事件通知地址")
+    SCIM_REGISTERED = "scim.registered", _("登记 SCIM 推送地址")
+    API_TOKEN_CREATED = "api.token_created", _("生成运维接口令牌")
+    API_TOKEN_REVOKED = "api.token_revoked", _("吊销运维接口令牌")
 
 
 # The administrators' own actions: in the console's audit log only the 审计管理员 reads them
 # (accounts/roles.py).
 ADMINISTRATION = frozenset({Event.STAFF_CHANGED, Event.ADMIN_ROLE_CHANGED, Event.ADMIN_ACTION,
                             Event.FEDERATION_REGISTERED, Event.CLIENT_REGISTERED, Event.CLIENT_SECRET_ISSUED,
-                            Event.WEBHOOK_REGISTERED})
+                            Event.WEBHOOK_REGISTERED, Event.SCIM_REGISTERED,
+                            Event.API_TOKEN_CREATED, Event.API_TOKEN_REVOKED})
 
 
 class AuditEntry(models.Model):
@@ -75,7 +81,7 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人"))
     # The login name as typed, for events about names that may not exist (failed logins).
-    login_name = models.CharField(_("登录名"), max_length=64, blank=True, db_index=True)
+    login_name = models.CharField(_("登录名"), max_length=64, blank=True)  # indexed in lower case (Meta)
     ip = models.CharField("IP", max_length=45, blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
     # The tamper-evident chain (audit/chain.py): the account and actor as written (the foreign keys
@@ -89,7 +95,8 @@ class AuditEntry(models.Model):
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["account", "-at"])]
+        indexes = [models.Index(fields=["account", "-at"]),
+                   models.Index(Lower("login_name"), name="audit_login_name_lower")]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_event_display()} {self.login_name}"

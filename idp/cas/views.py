@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -145,11 +146,16 @@ def login(request):
                   "authenticationMethod": " ".join(account_services.login_methods(request))}
     ticket = tickets.issue_service_ticket(service=service, client=client, session=session, identity=identity,
                                           attributes=attributes, renewed=new_login)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # one commit; inside a login's own, no savepoint
         sessions.join(session, client, service=service, ticket=ticket, acting_for=acting_for)
         record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
                protocol="cas", acting_for=acting_for.login_name if acting_for else "")
     return redirect(tickets.with_ticket(service, ticket))
+
+
+def answer_after_login(request, next_url: str):
+    """A login interrupted a CAS login: the login answers it (steps.answer_after_login)."""
+    return steps.answer_after_login(request, next_url, reverse("cas-login"), login)
 
 
 def logout(request):

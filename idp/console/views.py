@@ -26,6 +26,7 @@ from idp.audit.log import record
 from idp.audit.models import Event
 from idp.core.http import client_ip
 from idp.core.permissions import staff_required
+from idp.core.replica import tolerates_lag
 from idp.legacy import selectors as legacy_selectors
 from idp.provisioning import webhooks as webhook_deliveries
 from idp.realname import selectors as realname_selectors
@@ -46,6 +47,7 @@ def _found(item):
 
 
 @staff_required
+@tolerates_lag
 def dashboard(request):
     counts = realname_selectors.pending_counts_by_kind()
     queues = [{"url": reverse("console-queue", args=[key]), "title": _("%(queue)s待审核") % {"queue": title},
@@ -58,6 +60,7 @@ def dashboard(request):
 
 
 @staff_required
+@tolerates_lag
 def queue(request, kind):
     if kind not in QUEUES:
         return redirect("console")
@@ -107,6 +110,7 @@ def decide(request, pk):
 
 
 @staff_required
+@tolerates_lag
 def appeals(request, kind):
     if kind not in APPEAL_QUEUES:
         return redirect("console")
@@ -162,6 +166,7 @@ def appeal_file(request, file_id):
 
 
 @staff_required
+@tolerates_lag
 def legacy(request):
     """Migration runs with their totals and errors, and a search by legacy id, USCC or phone."""
     query = request.GET.get("q", "").strip()[:64]
@@ -205,6 +210,7 @@ def _parse_date(value: str, end: bool):
 
 
 @staff_required
+@tolerates_lag
 def audit(request):
     """The audit log, searchable by account (login name), event type and time range."""
     query = {key: request.GET.get(key, "").strip() for key in ("account", "event", "since", "until")}

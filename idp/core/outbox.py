@@ -1,13 +1,14 @@
 """Messages to other systems that may fail — single-logout notices (sso/logout.py), webhooks
-(provisioning/webhooks.py) — kept as rows and sent by background jobs, so a slow or dead receiver
-never holds up the person whose action caused them.
+(provisioning/webhooks.py), SCIM changes (provisioning/scim.py) — kept as rows and sent by
+background jobs, so a slow or dead receiver never holds up the person whose action caused them.
 
-A row has `url`, `attempts`, `next_attempt_at`, `delivered_at`, `failed_at` and `last_error`. A job
-queued with the row makes the first attempt at once; failed attempts are retried with back-off by
-the periodic sweep, which also picks up any row whose job was lost. Both lease a row before sending
-it (`next_attempt_at` moved past the time the send can take, by compare-and-set), so a message is
-never sent twice, however many workers on however many nodes run; after the last delay, or at once
-when the receiver refuses the message for good, it is given up (`failed_at`).
+A row is an OutboxMessage (core/models.py: `url`, `attempts`, `next_attempt_at`, `delivered_at`,
+`failed_at`, `last_error`). A job queued with the row makes the first attempt at once; failed
+attempts are retried with back-off by the periodic sweep, which also picks up any row whose job was
+lost. Both lease a row before sending it (`next_attempt_at` moved past the time the send can take,
+by compare-and-set), so a message is never sent twice, however many workers on however many nodes
+run; after the last delay, or at once when the receiver refuses the message for good, it is given up
+(`failed_at`).
 """
 
 import logging

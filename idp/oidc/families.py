@@ -157,3 +157,29 @@ def rotate(*, spent_digest: str, successor_digest: str, client_pk: int) -> Famil
             return None
         _rows(_ADD_REFRESH, [successor_digest, rows[0]["authorization_id"], now, expires], fetch=False)
         return load(rows[0]["authorization_id"])
+
+
+def replay(*, spent_digest: str, successor_digest: str, client_pk: int, grace_seconds: int) -> Family | None:
+    """A refresh token spent less than `grace_seconds` ago whose answer was lost (tokens.rotation_answer),
+    presented again while the successor it was rotated into is still unused: the client never received
+    that successor and retries. The unused successor is spent in its place and a new one issued, so the
+    chain goes on unforked. None when this is not such a retry."""
+    now = timezone.now()
+    spent = (RefreshToken.objects.filter(digest=spent_digest, used_at__gt=now - timedelta(seconds=grace_seconds),
+                                         authorization__client_id=client_pk,
+                                         authorization__revoked_at__isnull=True)
+             .values_list("authorization_id", "used_at").first())
+    if spent is None:
+        return None
+    family_pk, spent_at = spent
+    # The new successor is dated after the moment the missed one is spent: a token a replay spent has
+    # no successor dated at its spending, so it can never be replayed itself — presenting it is reuse.
+    created = now + timedelta(microseconds=1)
+    expires = created + timedelta(seconds=settings.IDP_REFRESH_TOKEN_SECONDS)
+    with transaction.atomic():
+        missed = RefreshToken.objects.filter(authorization_id=family_pk, created_at=spent_at, used_at__isnull=True,
+                                             expires_at__gt=now).update(used_at=now)
+        if missed != 1:  # the chain went on: the successor was used
+            return None
+        _rows(_ADD_REFRESH, [successor_digest, family_pk, _db_time(created), _db_time(expires)], fetch=False)
+    return load(family_pk)

@@ -12,9 +12,11 @@ a used one presented again revokes its Authorization (the family) — RFC 9700 �
 Revocation is checked on every introspection and userinfo call (revocation.py).
 """
 
+import contextvars
 import hashlib
 import secrets
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
@@ -101,14 +103,44 @@ def new_refresh_token() -> tuple[str, str]:
     return token, digest(token)
 
 
+_rotating = contextvars.ContextVar("refresh_token_being_spent", default=None)
+ANSWER_LOST = "refresh-answer-lost:"
+
+
+@contextmanager
+def rotation_answer():
+    """Around one token request: should it fail (a database failover, a dropped connection) after it
+    began to spend a refresh token, the rotation may have committed while the client gets only a 503.
+    The spent token is then remembered for REFRESH_REPLAY_GRACE_SECONDS, and its retry gets the
+    rotation it missed (use_refresh_token) instead of being taken for reuse."""
+    before = _rotating.set(None)
+    try:
+        yield
+    except Exception:
+        if (spent_digest := _rotating.get()) is not None:
+            try:
+                store.put(ANSWER_LOST + spent_digest, {}, settings.IDP_REFRESH_REPLAY_GRACE_SECONDS)
+            except Exception:  # the store is down too: the retry is taken for reuse, as without this
+                pass
+        raise
+    finally:
+        _rotating.reset(before)
+
+
 def use_refresh_token(token: str, client_pk: int) -> tuple[families.Family, str] | None:
-    """Spend a refresh token: its family and its successor, or None. A token spent before —
-    or raced — also revokes its family."""
+    """Spend a refresh token: its family and its successor, or None. A token spent before also
+    revokes its family — unless its spending's answer was lost (answer_lost) and its successor was
+    never used: then this retry gets the rotation it missed (families.replay), and the chain goes on
+    unforked. An ordinary reuse, even a second after the rotation, is refused."""
     if not token or len(token) > 200:
         return None
     spent_digest = digest(token)
     successor, successor_digest = new_refresh_token()
+    _rotating.set(spent_digest)
     family = families.rotate(spent_digest=spent_digest, successor_digest=successor_digest, client_pk=client_pk)
+    if family is None and store.get(ANSWER_LOST + spent_digest) is not None:
+        family = families.replay(spent_digest=spent_digest, successor_digest=successor_digest, client_pk=client_pk,
+                                 grace_seconds=settings.IDP_REFRESH_REPLAY_GRACE_SECONDS)
     if family is None:
         spent_before = (RefreshToken.objects.filter(digest=spent_digest, used_at__isnull=False,
                                                     authorization__client_id=client_pk)

@@ -158,7 +158,8 @@ def token(request):
     if grant_type == "client_credentials":
         response = client_credentials.token_response(request)
     else:
-        response = server.create_token_response(request)
+        with tokens.rotation_answer():  # a rotation that fails may have committed: its retry is not reuse
+            response = server.create_token_response(request)
     if response.status_code == 200:
         TOKENS.labels(grant_type if grant_type in GRANT_TYPES else "other").inc()
     return response
@@ -342,12 +343,17 @@ def _issue_code(request, grant, account, acting_for, session, key):
     response = server.create_authorization_response(request, grant_user=principal, grant=grant)
     if response.status_code == 302 and "code=" in response.get("Location", ""):
         steps.spend_new_login(request, key)
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):  # one commit; inside a login's own, no savepoint
             sessions.join(session, grant.client.model, subject=claims.subject(acting_for or account),
                           acting_for=acting_for)
             record(Event.SSO_SIGN_ON, account=account, actor=account, ip=client_ip(request), system=system.code,
                    protocol="oidc", acting_for=acting_for.login_name if acting_for else "")
     return _with_iss(response)
+
+
+def answer_after_login(request, next_url: str):
+    """A login interrupted an authorization request: the login answers it (steps.answer_after_login)."""
+    return steps.answer_after_login(request, next_url, reverse("oidc-authorize"), _authorize)
 
 
 def _too_old(data, session) -> bool:

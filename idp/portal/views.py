@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from idp.catalogue.models import ServiceItem
 from idp.core import ratelimit
 from idp.core.permissions import staff_required
+from idp.core.replica import tolerates_lag
 from idp.portal import consulting
 from idp.portal.models import Attachment, HotService, Notice, Publication, Question
 from idp.portal.search import QUERY_LENGTH, site_search
@@ -15,17 +16,20 @@ from idp.portal.search import QUERY_LENGTH, site_search
 NOTICES_ON_HOME, NOTICES_PER_PAGE = 5, 10
 
 
+@tolerates_lag
 def home(request):
     """首页: 通知通告 (the latest, and 更多), 热点服务, and a way to every first step."""
     hot = HotService.objects.filter(item__is_active=True, item__system__is_active=True).select_related("item")
     return render(request, "portal/home.html", {"notices": Notice.public()[:NOTICES_ON_HOME], "hot_services": hot})
 
 
+@tolerates_lag
 def notices(request):
     page = Paginator(Notice.public(), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "portal/notices.html", {"page": page})
 
 
+@tolerates_lag
 def notice(request, pk):
     return render(request, "portal/notice.html", {"notice": get_object_or_404(Notice.public(), pk=pk)})
 
@@ -75,12 +79,14 @@ def console_questions(request):
                                                              "answered": answered})
 
 
+@tolerates_lag
 def results(request):
     """结果公示: the published result lists, newest first."""
     page = Paginator(Publication.public(), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "portal/results.html", {"page": page})
 
 
+@tolerates_lag
 def result(request, pk):
     publication = get_object_or_404(Publication.public(), pk=pk)
     return render(request, "portal/result.html", {"publication": publication,
@@ -96,6 +102,7 @@ def attachment(request, pk):
     return response
 
 
+@tolerates_lag
 def search(request):
     query = request.GET.get("q", "").strip()[:QUERY_LENGTH]
     if query and not ratelimit.search_allowed(request):

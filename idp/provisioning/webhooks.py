@@ -28,19 +28,18 @@ import uuid
 
 import requests
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.audit.models import AuditEntry, Event
-from idp.catalogue.models import BusinessSystem, SystemVisit
+from idp.catalogue.models import BusinessSystem
 from idp.core import jobs
 from idp.core.outbox import Outbox, Refused
 from idp.delegation.models import Grant
+from idp.provisioning.audience import systems_knowing
 from idp.provisioning.models import WebhookDelivery, WebhookEndpoint
 from idp.sso import claims
-from idp.sso.models import Participant
 
 TYPES = {
     Event.PROFILE_UPDATED: "account.updated",
@@ -81,15 +80,6 @@ def _grant_data(grant: Grant) -> dict:
     return {"id": grant.pk, "organisation": claims.subject(grant.organisation),
             "organisation_name": grant.organisation.display_name, "person": claims.subject(grant.person),
             "status": grant.status, "expires_on": grant.expires_on.isoformat() if grant.expires_on else None}
-
-
-def systems_knowing(account_id: int) -> set[int]:
-    """The systems an account has entered or holds a grant for (as the person or the organisation)."""
-    entered = set(SystemVisit.objects.filter(account_id=account_id).values_list("system_id", flat=True))
-    signed_on = Participant.objects.filter(session__account_id=account_id).values_list("client__system_id", flat=True)
-    granted = Grant.objects.filter(Q(person_id=account_id) | Q(organisation_id=account_id)).values_list(
-        "system_id", flat=True)
-    return entered | set(signed_on) | set(granted)
 
 
 def fan_out(entry_id: int) -> int:

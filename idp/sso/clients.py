@@ -118,6 +118,12 @@ def register(*, name: str, protocol: str, code: str = "", redirect_uris=(), serv
     for uri in [*redirect_uris, *post_logout_redirect_uris, *filter(None, [backchannel_logout_uri])]:
         check_uri(uri)
     check_service_pattern(service_pattern)
+    for value, model, field in ((backchannel_logout_uri, Client, "backchannel_logout_uri"),
+                                (service_pattern, Client, "service_pattern"), (name, BusinessSystem, "name")):
+        if len(value) > (most := model._meta.get_field(field).max_length):
+            raise RegistrationError(_("%(field)s 最多 %(most)s 个字符") % {"field": field, "most": most}, field)
+    if code and not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", code):
+        raise RegistrationError(_("代码只能包含字母、数字、下划线和连字符,最多 40 个字符"), "code")
     if protocol == Protocol.CAS and not service_pattern:
         raise RegistrationError(_("CAS 业务系统需要服务地址(--service)"))
     code = code or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or secrets.token_hex(4)

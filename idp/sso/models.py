@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from idp.catalogue.models import BusinessSystem
 from idp.core.fields import EncryptedTextField
+from idp.core.models import OutboxMessage
 
 
 class IdTokenAlg(models.TextChoices):
@@ -133,7 +134,7 @@ class Participant(models.Model):
         return f"{self.client_id} in {self.session_id}"
 
 
-class LogoutDelivery(models.Model):
+class LogoutDelivery(OutboxMessage):
     """One single-logout notification to send, retried with back-off by the worker."""
 
     class Kind(models.TextChoices):
@@ -143,15 +144,8 @@ class LogoutDelivery(models.Model):
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
-    url = models.CharField(max_length=500)
     form_field = models.CharField(max_length=32)  # logout_token / logoutRequest
     payload = models.TextField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(db_index=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("单点退出通知")

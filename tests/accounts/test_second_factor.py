@@ -66,6 +66,21 @@ def test_a_next_that_is_not_a_path_does_not_spend_the_code_for_nothing(staff):
     assert later.get("/console/").status_code == 200
 
 
+def test_the_second_factor_answers_the_authorization_request_the_login_interrupted(staff):
+    """Issue 33: with a second factor, the verify step's POST is the one that answers the
+    business system (the code at its redirect_uri), as the password POST does without one."""
+    from tests.sso import helpers
+
+    rp = helpers.oidc_client()
+    secret, _, used = enrol_at_first_login(Client())
+    later = Client()
+    _, challenge = helpers.pkce_pair()
+    next_url = helpers.query_of(helpers.authorize(later, rp, challenge=challenge)["Location"])["next"]
+    assert login(later, "mfa_staff", next=next_url).url == "/login/verify/"
+    answer = later.post("/login/verify/", {"code": pyotp.TOTP(secret).at(time.time() + 30)})
+    assert answer.status_code == 302 and answer["Location"].startswith(helpers.REDIRECT + "?code=")
+
+
 def test_a_recovery_code_works_once(staff):
     _, codes, _ = enrol_at_first_login(Client())
     one = Client()

@@ -4,65 +4,23 @@ of this test's own, on free ports (never the machine's Redis): the master is kil
 Sentinels promote the replica, and the cache and the change announcements carry on against it."""
 
 import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 import redis
 
 from idp.core import redis_url
 from idp.core.cache import PlatformRedisCache
+from tests.multinode.replication import SentinelRedis, until
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
-MASTER = "idpmaster"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _until(check, seconds: float):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if result := check():
-                return result
-        except redis.RedisError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"not within {seconds} s")
 
 
 @pytest.fixture
 def replicated(tmp_path):
-    """(sentinel URL, master port, replica port, the processes)."""
-    master, replica = free_port(), free_port()
-    sentinels = [free_port() for _ in range(3)]
-    common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
-    processes = {"master": subprocess.Popen(["redis-server", "--port", str(master), *common],
-                                            stdout=subprocess.DEVNULL),
-                 "replica": subprocess.Popen(["redis-server", "--port", str(replica), "--replicaof", "127.0.0.1",
-                                              str(master), *common], stdout=subprocess.DEVNULL)}
-    for n, port in enumerate(sentinels):
-        conf = tmp_path / f"sentinel{n}.conf"
-        conf.write_text(f"port {port}\nbind 127.0.0.1\ndir {tmp_path}\n"
-                        f"sentinel monitor {MASTER} 127.0.0.1 {master} 2\n"
-                        f"sentinel down-after-milliseconds {MASTER} 1000\n"
-                        f"sentinel failover-timeout {MASTER} 5000\n")
-        processes[f"sentinel{n}"] = subprocess.Popen(["redis-server", str(conf), "--sentinel"],
-                                                     stdout=subprocess.DEVNULL)
-    try:
-        _until(lambda: redis.Redis(port=replica).info("replication")["master_link_status"] == "up", 15)
-        _until(lambda: all(redis.Redis(port=p).sentinel_slaves(MASTER) for p in sentinels), 15)
-        url = "redis+sentinel://" + ",".join(f"127.0.0.1:{p}" for p in sentinels) + f"/{MASTER}/0"
-        yield url, master, replica, processes
-    finally:
-        for process in processes.values():
-            process.kill()
-            process.wait(5)
+    """(sentinel URL, master port, replica port, the Redis processes)."""
+    redises = SentinelRedis(tmp_path)
+    yield redises.url, redises.master, redises.replica, redises.processes
+    redises.close()
 
 
 def test_a_sentinel_url_is_read():
@@ -82,11 +40,10 @@ def test_the_cache_and_the_announcements_follow_a_failover(replicated):
     assert int(redis_url.client(url).connection_pool.get_master_address()[1]) == master
 
     processes["master"].kill()
-    promoted = _until(lambda: int(redis.Redis(port=replica).info("replication")["role"] == "master"), 30)
-    assert promoted
+    until(lambda: redis.Redis(port=replica).info("replication")["role"] == "master", 30)
 
     # The command in flight when the master died may fail (a 503); the next ones reach the new master.
-    _until(lambda: cache.set("after", "written", 300) is not False, 15)
+    until(lambda: cache.set("after", "written", 300) is not False, 15)
     assert cache.get("before") == "kept" and cache.get("after") == "written"
     assert redis.Redis(port=replica).exists(":1:".join(["failover", "after"])) == 1
 
@@ -94,6 +51,6 @@ def test_the_cache_and_the_announcements_follow_a_failover(replicated):
     subscriber = client.pubsub(ignore_subscribe_messages=True)
     subscriber.subscribe("idp:changes")
     client.publish("idp:changes", "hello")
-    message = _until(lambda: subscriber.get_message(timeout=1.0), 5)
+    message = until(lambda: subscriber.get_message(timeout=1.0), 5)
     assert message["data"] == b"hello"
     subscriber.close()

@@ -3,7 +3,6 @@ from the header and the left menu — signed out and signed in — are visited (
 `new_page` fixture, tests/e2e/accessibility.py)."""
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests import factories
@@ -162,15 +161,25 @@ def test_registering_with_the_keyboard_only(page, t, language):
 
 
 def open_file_chooser(page):
-    """Space opens a focused file input's chooser, and so does Enter; headless Chromium on a busy
-    machine has been seen to drop the first key, so each is tried in turn."""
-    for key in ("Space", "Enter", "Space"):
-        try:
-            with page.expect_file_chooser(timeout=5000) as chooser:
-                page.keyboard.press(key)
-            return chooser.value
-        except PlaywrightTimeout:
-            continue
+    """Space opens a focused file input's chooser, and so does Enter. Headless Chromium on a busy machine
+    has been seen to drop a key, and to announce a chooser only after a short wait had given up on it:
+    Chromium then holds that chooser open and ignores every later key. So one listener stays for the whole
+    attempt, catching a late chooser too, and the next key is tried only after a long quiet wait."""
+    choosers = []
+
+    def caught(chooser):
+        choosers.append(chooser)
+
+    page.on("filechooser", caught)
+    try:
+        for key in ("Space", "Enter"):
+            page.keyboard.press(key)
+            for _ in range(150):  # up to 15 s
+                if choosers:
+                    return choosers[0]
+                page.wait_for_timeout(100)
+    finally:
+        page.remove_listener("filechooser", caught)
     raise AssertionError("the file chooser did not open from the keyboard")
 
 

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.interop.servers import database_url, free_port
+from tests.interop.servers import database_url as test_database_url
+from tests.interop.servers import free_port
+from tests.sso.browserless import form_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS_TOKEN = "metrics-token-of-the-multinode-test"
@@ -190,7 +192,9 @@ defaults
     timeout client 60s
     timeout server 60s
     retries 2
-    option redispatch
+    option redispatch 1
+    # a request in flight on a node that dies is sent again to the other (docs/operators.md)
+    retry-on conn-failure empty-response
 frontend platform
     bind 127.0.0.1:{self.port} ssl crt {pem}
     option forwardfor
@@ -215,6 +219,20 @@ backend alive
         self.process.wait(timeout=10)
 
 
+def form_login(session, base: str, login_name: str, password: str, captcha_answer) -> tuple[object, bool]:
+    """A person's password login through the page, as the load generators make it: the form, its
+    captcha answered by `captcha_answer(hashkey)` (a test's privilege), the POST. (last response, ok)"""
+    page = session.get(f"{base}/login/?tab=natural", timeout=10)
+    if page.status_code != 200:
+        return page, False
+    form = form_inputs(page.text)
+    form.update(kind="natural", login_name=login_name, password=password,
+                captcha_1=captcha_answer(form["captcha_0"]))
+    page = session.post(f"{base}/login/", data=form, allow_redirects=False, headers={"Referer": page.url},
+                        timeout=10)
+    return page, page.status_code == 302 and page.headers["Location"].startswith("/online/")
+
+
 def _self_signed_pem() -> bytes:
     import datetime
 
@@ -234,10 +252,13 @@ def _self_signed_pem() -> bytes:
 
 
 class Platform:
-    """Redis, the SMS gateway, two nodes and the proxy, started in that order."""
+    """Redis, the SMS gateway, two nodes and the proxy, started in that order; on the test database,
+    or on `database_url` and `redis_url` (replicated ones: tests/multinode/test_failover.py); `extra`:
+    more settings."""
 
-    def __init__(self, tmp: Path):
-        self.redis = PrivateRedis(tmp)
+    def __init__(self, tmp: Path, database_url: str | None = None, extra: dict | None = None,
+                 redis_url: str | None = None):
+        self.redis = None if redis_url else PrivateRedis(tmp)
         self.sms = SmsGateway()
         env = {key: value for key, value in os.environ.items() if not key.startswith(("IDP_", "DJANGO_"))}
         self.proxy_port = free_port()
@@ -246,14 +267,15 @@ class Platform:
             "IDP_ISSUER": f"https://127.0.0.1:{self.proxy_port}",
             "IDP_SECRET_KEY": SECRET_KEY,
             "IDP_DATA_KEY": DATA_KEY,
-            "IDP_DATABASE_URL": database_url(),
-            "IDP_REDIS_URL": self.redis.url,
+            "IDP_DATABASE_URL": database_url or test_database_url(),
+            "IDP_REDIS_URL": redis_url or self.redis.url,
             "IDP_REALNAME_VERIFIER": "http", "IDP_REALNAME_HTTP_URL": "http://127.0.0.1:9/",
             "IDP_REALNAME_HTTP_TIMEOUT": "0.5", "IDP_REALNAME_HTTP_RETRIES": "0",
             "IDP_SMS_BACKEND": "http", "IDP_SMS_HTTP_URL": self.sms.url,
             "IDP_TRUSTED_PROXIES": "127.0.0.1",
             "IDP_METRICS_TOKEN": METRICS_TOKEN,
             "IDP_WORKERS": "1", "IDP_THREADS": "4", "IDP_QUEUE_WORKERS": "1",
+            **(extra or {}),
         })
         self.env = env
         self.nodes = [Node("a", env, tmp), Node("b", env, tmp)]
@@ -272,5 +294,6 @@ class Platform:
             if node.process.poll() is None:
                 node.stop()
         self.sms.close()
-        self.redis.stop()
+        if self.redis:
+            self.redis.stop()
 

@@ -27,9 +27,9 @@ from idp.sso import logout
 from idp.sso import sessions as sso_sessions
 from idp.sso.models import LogoutDelivery, SsoSession
 from tests import factories
+from tests.multinode.cluster import form_login
 from tests.oidc.test_revocation import _until
 from tests.sso import helpers
-from tests.sso.browserless import form_inputs
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")]  # self-signed proxy
@@ -104,15 +104,8 @@ class Load:
             started, user = time.monotonic(), self._session()
             n += 2
             try:
-                page = user.get(f"{self.base}/login/?tab=natural", timeout=10)
-                ok = page.status_code == 200
-                if ok:
-                    form = form_inputs(page.text)
-                    form.update(kind="natural", login_name=self.login_names[n % len(self.login_names)],
-                                password=factories.PASSWORD, captcha_1=_captcha_answer(form["captcha_0"]))
-                    page = user.post(f"{self.base}/login/", data=form, allow_redirects=False,
-                                     headers={"Referer": page.url}, timeout=10)
-                    ok = page.status_code == 302 and page.headers["Location"].startswith("/online/")
+                page, ok = form_login(user, self.base, self.login_names[n % len(self.login_names)],
+                                      factories.PASSWORD, _captcha_answer)
                 self._record("login", page, ok)
             except (requests.RequestException, KeyError) as error:
                 self._record("login", error=error)

@@ -6,8 +6,12 @@ import json
 import time
 
 import pytest
+from django.conf import settings
+from django.db.utils import OperationalError
+from django.test import Client
 from joserfc import jwt
 
+from idp.oidc import server
 from idp.oidc.models import Authorization, RefreshToken
 from idp.sso import claims, keys
 from tests import factories
@@ -177,6 +181,32 @@ def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(client, r
     assert Authorization.objects.get().revoke_reason == "refresh_reuse"
 
 
+def test_a_refresh_retried_after_a_failed_answer_gets_the_rotation_it_missed(client, rp, person, monkeypatch):
+    """The rotation committed, then the request failed (a failover's 503): the client retries with the
+    same token and gets a rotation; the successor it never saw is spent — one chain, not two."""
+    first = _tokens(client, rp)
+    refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    real, failing = server._principal_for, [True]
+
+    def fails_once(*args):
+        if failing and failing.pop():
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(*args)
+
+    monkeypatch.setattr(server, "_principal_for", fails_once)
+    failed = Client(raise_request_exception=False).post("/oidc/token", refresh, HTTP_AUTHORIZATION=helpers.basic(rp))
+    assert failed.status_code == 503 and failed["Retry-After"]
+    lost = RefreshToken.objects.filter(used_at__isnull=True).get()  # committed: the answer carried it not
+    retried = client.post("/oidc/token", refresh, HTTP_AUTHORIZATION=helpers.basic(rp))
+    assert retried.status_code == 200, retried.content
+    assert Authorization.objects.get().revoked_at is None
+    lost.refresh_from_db()
+    assert lost.used_at is not None
+    again = client.post("/oidc/token", refresh, HTTP_AUTHORIZATION=helpers.basic(rp))  # a second retry is reuse
+    assert again.json()["error"] == "invalid_grant"
+    assert Authorization.objects.get().revoke_reason == "refresh_reuse"
+
+
 def test_client_credentials_for_back_ends(client, rp):
     response = client.post("/oidc/token", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=helpers.basic(rp))
     body = response.json()
@@ -267,6 +297,65 @@ def test_not_logged_in_goes_to_the_login_page_and_back(client, rp):
     assert "%2Foidc%2Fauthorize%3F" in response["Location"]
 
 
+def test_the_login_answers_the_authorization_request_it_interrupted(client, rp):
+    """Issue 33: the login POST whose `next` is an authorization request redirects straight to the
+    business system with the code — the browser's extra round trip through authorize saved — and
+    the code is as good as one authorize gives (exchanged here, for this person, with the login's
+    time and method)."""
+    from tests.accounts.test_login import login
+
+    person = factories.natural_account(name="王五")
+    verifier, challenge = helpers.pkce_pair()
+    to_login = helpers.authorize(client, rp, challenge=challenge)
+    next_url = helpers.query_of(to_login["Location"])["next"]
+    typed_at = int(time.time())
+    answer = login(client, person.login_name, next=next_url)
+    assert answer.status_code == 302 and answer["Location"].startswith(helpers.REDIRECT + "?")
+    query = helpers.query_of(answer["Location"])
+    assert query["state"] == "s-1" and query["iss"] == settings.IDP_ISSUER
+    body = _exchange(client, rp, query["code"], verifier).json()
+    id_token = jwt.decode(body["id_token"], keys.public_keys(), algorithms=["RS256"]).claims
+    assert id_token["sub"] == claims.subject(person) and id_token["nonce"] == "n-1"
+    assert id_token["auth_time"] >= typed_at and id_token["amr"] == ["pwd"]
+    assert client.get("/online/").status_code == 200  # and the platform session began as with any login
+
+
+@pytest.mark.parametrize("kind", ["consent", "choice"])
+def test_a_page_the_authorization_request_shows_is_shown_at_its_own_address_after_the_login(client, kind):
+    """What authorize shows a person (consent to a third party, whom to act for) is not answered
+    by the login: the login sends the browser to authorize, which shows it at its address (the
+    page's form posts back there)."""
+    from idp.delegation.services import create_grants
+    from tests.accounts.test_login import login
+
+    person = factories.verified(factories.natural_account())
+    if kind == "consent":
+        rp = helpers.oidc_client("rp-third", first_party=False)
+    else:
+        rp = helpers.oidc_client("rp-org", allow_natural=True, delegable=True)
+        org = factories.verified(factories.legal_account())
+        create_grants(organisation=org, person=person, systems=[rp.system], expires_on=None, actor=org)
+    _, challenge = helpers.pkce_pair()
+    next_url = helpers.query_of(helpers.authorize(client, rp, challenge=challenge)["Location"])["next"]
+    answer = login(client, person.login_name, next=next_url)
+    assert answer.status_code == 302 and answer["Location"] == next_url
+    page = client.get(next_url)
+    assert page.status_code == 200 and ("请求使用您的身份信息" if kind == "consent" else "acting_for") in \
+        page.content.decode()
+
+
+def test_a_login_whose_next_is_a_bad_authorization_request_goes_there_as_before(client, rp):
+    """An authorization request authorize refuses on a page (an unknown client) is not answered by
+    the login either: the browser is sent to it and sees authorize's error page."""
+    from tests.accounts.test_login import login
+
+    person = factories.natural_account()
+    next_url = "/oidc/authorize?response_type=code&client_id=nobody&scope=openid"
+    answer = login(client, person.login_name, next=next_url)
+    assert answer.status_code == 302 and answer["Location"] == next_url
+    assert client.get(next_url).status_code == 400
+
+
 def _auth_time(client, rp, location, verifier) -> int:
     code = helpers.query_of(location)["code"]
     id_token = _exchange(client, rp, code, verifier).json()["id_token"]
@@ -288,10 +377,8 @@ def test_a_new_login_asked_for_cannot_be_skipped_by_opening_the_login_pages_link
     opened = client.get(next_url)
     assert opened["Location"].startswith("/login/?")  # the link alone: asked again, no code
     typed_at = int(time.time())
-    answer = login(client, person.login_name, next=next_url)
-    assert answer.url == next_url
-    back = client.get(next_url)
-    assert _auth_time(client, rp, back["Location"], verifier) >= typed_at
+    answer = login(client, person.login_name, next=next_url)  # the login answers the request itself
+    assert _auth_time(client, rp, answer["Location"], verifier) >= typed_at
     if "prompt" in asked:  # one code per password typed: the same request asks again
         assert client.get(next_url)["Location"].startswith("/login/?")
 

@@ -49,6 +49,8 @@ def _follow(session, url, stop_prefix, *, login_name, password, choose):
             posted = session.post(urljoin(url, "/login/"), data=data, allow_redirects=False)
             assert posted.status_code == 302, posted.text[:500]
             url = urljoin(url, posted.headers["Location"])
+            if url.startswith(stop_prefix):  # the login answered the protocol request itself
+                return url
         elif "acting_for" in fields:
             posted = session.post(url, data={**fields, "acting_for": choose or "self"}, allow_redirects=False)
             url = urljoin(url, posted.headers["Location"])

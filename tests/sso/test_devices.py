@@ -98,6 +98,13 @@ def test_the_login_record_shows_sign_ins_and_refused_attempts_and_the_last_login
     assert "上次登录" in profile
 
 
+def test_the_login_record_shows_a_refused_attempt_that_typed_the_name_in_another_case(person):
+    """Login names are case-insensitive, so an attempt at DEVICE_USER was an attempt at this account."""
+    login(Client(HTTP_USER_AGENT=PHONE_UA), "DEVICE_USER", password="wrong-password-1")
+    page = _signed_in(DESKTOP_UA).get("/online/profile/logins/").content.decode()
+    assert "登录失败" in page and "Safari · iOS" in page
+
+
 def test_a_login_from_a_new_browser_is_told_by_sms_once(person, django_capture_on_commit_callbacks):
     def notices():
         return [m for m in factories.outbox_messages() if m["purpose"] == "new_device"]

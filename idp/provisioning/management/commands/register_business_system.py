@@ -1,8 +1,12 @@
-"""CONTRACT.md: register a business system (relying party) and print its client id/secret."""
+"""CONTRACT.md: register a business system (relying party) and print its client id/secret.
+
+It lives with provisioning, the top of what it configures: the sign-on client (sso/clients.py)
+and, with --scim-url, the system's SCIM target (scim.py); registration.py checks the options."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from idp.sso import clients
+from idp.provisioning.registration import SystemOptions, register_system
+from idp.sso.clients import RegistrationError
 
 
 class Command(BaseCommand):
@@ -40,45 +44,40 @@ class Command(BaseCommand):
         parser.add_argument("--no-realname", action="store_true", help="不要求实名认证(默认要求)")
         parser.add_argument("--kinds", default=None, help="可进入的用户类型:natural,legal(默认两者)")
         parser.add_argument("--delegable", action="store_true", help="法人可授权自然人代办")
+        parser.add_argument("--scim-url", default=None, help="SCIM 2.0 推送:业务系统的 SCIM 服务地址(…/scim/v2)")
+        parser.add_argument("--scim-token", default=None, help="SCIM 推送:访问该服务的 Bearer 令牌")
+        parser.add_argument("--scim-dry-run", action="store_true", help="SCIM 推送试运行:只记录将发送的内容")
 
     def handle(self, *args, **opts):
-        settings = {}
+        kinds = None
         if opts["kinds"] is not None:
             kinds = {k.strip() for k in opts["kinds"].split(",") if k.strip()}
-            if not kinds or not kinds <= {"natural", "legal"}:
-                raise CommandError("--kinds 只能是 natural、legal 或两者")
-            settings.update(allow_natural="natural" in kinds, allow_legal="legal" in kinds)
-        if opts["entrance_url"] is not None:
-            settings["entrance_url"] = opts["entrance_url"]
-        if opts["no_realname"]:
-            settings["requires_realname"] = False
-        if opts["delegable"]:
-            settings["delegable"] = True
-        protocol_options = {}
-        if opts["protocol"] == "saml":
-            if opts["metadata"] is not None:
-                try:
-                    with open(opts["metadata"], "rb") as file:
-                        protocol_options["metadata"] = file.read()
-                except OSError as exc:
-                    raise CommandError(f"--metadata: {exc}") from None
-            protocol_options.update({key: opts[name] for key, name in (
-                ("sign", "saml_sign"), ("encryption", "saml_encryption"), ("relay_state", "relay_state"))
-                if opts[name] is not None})
-        if opts["signing_alg"] and opts["id_token_alg"]:
-            raise CommandError("--signing-alg SM2 signs every token of the system: leave out --id-token-alg")
-        signing_alg = opts["signing_alg"] or opts["id_token_alg"] or "RS256"
+        metadata = None
+        if opts["protocol"] == "saml" and opts["metadata"] is not None:
+            try:
+                with open(opts["metadata"], "rb") as file:
+                    metadata = file.read()
+            except OSError as exc:
+                raise CommandError(f"--metadata: {exc}") from None
+        options = SystemOptions(
+            name=opts["name"], protocol=opts["protocol"], code=opts["code"], redirect_uris=opts["redirect_uris"],
+            post_logout_redirect_uris=opts["post_logout_redirect_uris"],
+            backchannel_logout_uri=opts["backchannel_logout_uri"], service_pattern=opts["service_pattern"],
+            proxy_targets=opts["proxy_targets"], metadata=metadata, saml_sign=opts["saml_sign"],
+            saml_encryption=opts["saml_encryption"], relay_state=opts["relay_state"], public=opts["public"],
+            id_token_alg=opts["id_token_alg"], signing_alg=opts["signing_alg"], third_party=opts["third_party"],
+            entrance_url=opts["entrance_url"], requires_realname=False if opts["no_realname"] else None,
+            kinds=kinds, delegable=True if opts["delegable"] else None, scim_url=opts["scim_url"],
+            scim_token=opts["scim_token"], scim_dry_run=opts["scim_dry_run"])
         try:
-            registration = clients.register(
-                name=opts["name"], protocol=opts["protocol"], code=opts["code"],
-                redirect_uris=opts["redirect_uris"], post_logout_redirect_uris=opts["post_logout_redirect_uris"],
-                backchannel_logout_uri=opts["backchannel_logout_uri"], service_pattern=opts["service_pattern"],
-                public=opts["public"], id_token_alg=signing_alg, proxy_targets=opts["proxy_targets"],
-                first_party=False if opts["third_party"] else None, protocol_options=protocol_options, **settings)
-        except clients.RegistrationError as exc:
-            raise CommandError(str(exc)) from None
+            registration = register_system(options)
+        except RegistrationError as exc:
+            option = f"--{exc.field.replace('_', '-')}: " if exc.field else ""
+            raise CommandError(f"{option}{exc}") from None
         self.stdout.write(f"business_system: {registration.system.name} ({registration.system.code})")
         self.stdout.write(f"protocol: {registration.system.protocol}")
         self.stdout.write(f"client_id: {registration.client.client_id}")
         if registration.secret:
             self.stdout.write(f"client_secret: {registration.secret}")
+        if options.scim_url:
+            self.stdout.write(f"scim: {options.scim_url}" + (" (dry run)" if options.scim_dry_run else ""))
