@@ -21,6 +21,10 @@ with 2 threads × 16 connections, and prints requests/s, p50 and p99:
   password login → SAML response           GET /saml/sso (a Redirect-bound AuthnRequest), POST /login/,
                                            then the signed, encrypted Response (the same connections;
                                            logins/s), compared with the OIDC login
+  passkey login                            POST /login/passkey/ with a synced passkey's signed answer
+                                           (ES256, counter 0) to a challenge kept in a fresh session:
+                                           ceremonies prepared before the run as the options request
+                                           leaves them (that request is rate-limited per address)
 
 Single-use credentials (codes, tickets, refresh tokens) are created before each run in the
 platform's own formats; tickets and codes get a longer lifetime than in production only so
@@ -118,9 +122,23 @@ def fixtures() -> dict:
         [Account(login_name=f"bench{i:03d}", kind=AccountKind.NATURAL, password=template.password,
                  phone=f"1390000{i:04d}") for i in range(100)])
     NaturalPerson.objects.bulk_create([NaturalPerson(account=a, name=f"压测用户{a.pk}") for a in accounts])
+    authenticators = passkeys(accounts)
     basic = base64.b64encode(f"bench:{oidc.secret}".encode()).decode()
     basic_sm2 = base64.b64encode(f"bench-sm2:{sm2.secret}".encode()).decode()
-    return {"basic": basic, "basic_sm2": basic_sm2, "accounts": accounts}
+    return {"basic": basic, "basic_sm2": basic_sm2, "accounts": accounts, "authenticators": authenticators}
+
+
+def passkeys(accounts) -> list:
+    """One synced passkey per account (its counter stays 0, so answers may arrive in any order)."""
+    from idp.accounts.models import Passkey
+    from tests.accounts.authenticator import Authenticator
+
+    keys = [Authenticator(counting=False) for _ in accounts]
+    Passkey.objects.bulk_create([Passkey(account=a, name="压测", credential_id=k.credential_id,
+                                         public_key=k.cose_key()) for a, k in zip(accounts, keys, strict=True)])
+    for account, key in zip(accounts, keys, strict=True):
+        key.user_handle = str(account.pk).encode()
+    return keys
 
 
 def saml_metadata() -> bytes:
@@ -249,6 +267,28 @@ def captcha_keys(n) -> list[str]:
             for _ in range(n)]
     CaptchaStore.objects.bulk_create(rows)
     return [r.hashkey for r in rows]
+
+
+def passkey_ceremonies(authenticators, n) -> list[str]:
+    """n sessions holding a login challenge, as POST /login/passkey/options leaves them, each with
+    an authenticator's answer: "<session key> <JSON body>"."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from idp.accounts import passkeys as ceremony
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    rp, origin = ceremony.rp_id(), ceremony.origin()
+    lines = []
+    for i in range(n):
+        challenge = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+        session = store()
+        session[ceremony.CHALLENGE_KEY] = {"purpose": "login", "challenge": challenge, "account": None}
+        session.create()
+        answer = authenticators[i % len(authenticators)].get({"challenge": challenge, "rpId": rp}, origin)
+        lines.append(f"{session.session_key} {json.dumps({'credential': answer}, separators=(',', ':'))}")
+    return lines
 
 
 # --- wrk ---
@@ -524,6 +564,16 @@ end
         saml = run_wrk("password login → SAML response", "/saml/sso", saml_login_lua(cookie, token, saml_sso_path()),
                        [files[-1], "once"], connections=LOGIN_CONNECTIONS, threads=LOGIN_CONNECTIONS)
         results.append(saml)
+
+        files.append(pool_file(passkey_ceremonies(data["authenticators"], 6000)))
+        results.append(run_wrk("passkey login", "/login/passkey/", lua(200, '"redirect"', f"""
+function request()
+  local item = next_item()
+  local space = string.find(item, " ", 1, true)
+  return wrk.format("POST", "/login/passkey/", {{["Content-Type"] = "application/json", ["X-CSRFToken"] = "{token}",
+    ["Cookie"] = "csrftoken={cookie}; sessionid=" .. string.sub(item, 1, space - 1)}}, string.sub(item, space + 1))
+end
+"""), [files[-1], "once"]))
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -586,6 +636,9 @@ def report(results) -> None:
     if rates.get("password login → code"):
         print(f"password login → code: {rates['password login → code']:.1f} logins/s = "
               f"{rates['password login → code'] / ceiling:.0%} of that ceiling (target ≥ 75 %)")
+    if rates.get("passkey login") and rates.get("password login → code"):
+        print(f"passkey login: {rates['passkey login']:.0f} logins/s, {rates['passkey login'] / ceiling:.1f}× that "
+              f"ceiling (an ECDSA P-256 verification, no password hash)")
 
 
 if __name__ == "__main__":

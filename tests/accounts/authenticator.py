@@ -23,19 +23,24 @@ def unb64url(text: str) -> bytes:
 
 
 class Authenticator:
-    def __init__(self, *, user_verification: bool = True):
+    """`counting=False`: a synced passkey (iCloud Keychain, Google Password Manager), whose
+    signature counter stays 0."""
+
+    def __init__(self, *, user_verification: bool = True, counting: bool = True):
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.credential_id = os.urandom(16)
         self.sign_count = 0
+        self.counting = counting
         self.user_handle = b""
         self.user_verification = user_verification
 
-    def _cose_key(self) -> bytes:
+    def cose_key(self) -> bytes:
+        """The public key as the server stores it (COSE)."""
         numbers = self.key.public_key().public_numbers()
         return cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
 
     def _auth_data(self, rp_id: str, flags: int) -> bytes:
-        self.sign_count += 1
+        self.sign_count += 1 if self.counting else 0
         return hashlib.sha256(rp_id.encode()).digest() + bytes([flags]) + self.sign_count.to_bytes(4, "big")
 
     def _flags(self) -> int:
@@ -49,7 +54,7 @@ class Authenticator:
         """navigator.credentials.create() for the server's options (JSON, as sent)."""
         self.user_handle = unb64url(options["user"]["id"])
         client_data = self._client_data("webauthn.create", options["challenge"], origin)
-        attested = bytes(16) + len(self.credential_id).to_bytes(2, "big") + self.credential_id + self._cose_key()
+        attested = bytes(16) + len(self.credential_id).to_bytes(2, "big") + self.credential_id + self.cose_key()
         auth_data = self._auth_data(options["rp"]["id"], self._flags() | AT) + attested
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         return {"id": b64url(self.credential_id), "rawId": b64url(self.credential_id), "type": "public-key",
