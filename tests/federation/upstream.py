@@ -50,7 +50,7 @@ def require_node() -> None:
 
 class Upstream:
     def __init__(self, tmp: Path, *, platform: str, code: str = "nation", client_id: str = "idp-platform",
-                 backchannel: str | None = None):
+                 backchannel: str | None = None, keep_all: bool = False):
         require_node()
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
@@ -64,12 +64,14 @@ class Upstream:
             client.update(backchannel_logout_uri=backchannel, backchannel_logout_session_required=True)
         self.clients = [client]
         self.key = new_key("upstream-1")
+        self.keep_all = keep_all  # a store without the quick-start one's bound (server.mjs)
         self.process = None
         self.start()
 
     def start(self) -> None:
         self.config.write_text(json.dumps({"port": self.port, "issuer": self.issuer, "key": self.key,
-                                           "clients": self.clients, "accounts": PERSONS}))
+                                           "clients": self.clients, "accounts": PERSONS,
+                                           "keep_all": self.keep_all}))
         # Its warnings and errors go to a log beside the configuration; "ready" comes on stdout.
         self.log = self.config.with_suffix(".log")
         with open(self.log, "a") as log:
