@@ -107,13 +107,13 @@ def test_a_counter_that_goes_back_is_a_cloned_authenticator(client, person):
     assert log_in(Client(), key).status_code == 400
 
 
-
 def test_a_synced_passkey_whose_counter_stays_zero_signs_in_again_and_again(client, person):
     key = Authenticator(counting=False)  # iCloud Keychain and Google Password Manager report 0
     enrol(client, key)
     for _ in range(3):
         assert log_in(Client(), key).status_code == 200
     assert Passkey.objects.get().sign_count == 0
+
 
 def test_two_passkeys_and_the_same_one_not_twice(client, person):
     phone, laptop = Authenticator(), Authenticator()
