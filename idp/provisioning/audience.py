@@ -20,9 +20,10 @@ def systems_knowing(account_id: int) -> set[int]:
 
 
 def accounts_of(system: BusinessSystem):
-    """The other way round: the accounts a system knows (grants only while in force)."""
+    """The other way round: the accounts a system knows (grants only while in force), chosen in the
+    database — a system's audience may be millions, too many to pass back as a list of ids."""
     granted = grants_in_force().filter(system=system)
-    ids = (set(SystemVisit.objects.filter(system=system).values_list("account_id", flat=True))
-           | set(Participant.objects.filter(client__system=system).values_list("session__account_id", flat=True))
-           | set(granted.values_list("person_id", flat=True)) | set(granted.values_list("organisation_id", flat=True)))
-    return Account.objects.filter(pk__in=ids).select_related("person", "organisation").order_by("pk")
+    known = (Q(pk__in=SystemVisit.objects.filter(system=system).values("account_id"))
+             | Q(pk__in=Participant.objects.filter(client__system=system).values("session__account_id"))
+             | Q(pk__in=granted.values("person_id")) | Q(pk__in=granted.values("organisation_id")))
+    return Account.objects.filter(known).select_related("person", "organisation").order_by("pk")

@@ -25,6 +25,7 @@ a target restarted empty is refilled. A dry run (`ScimTarget.dry_run`) logs what
 import hashlib
 import json
 import logging
+from collections import Counter
 
 import httpx2
 from django.db import transaction
@@ -384,16 +385,18 @@ def fan_out(entry_id: int) -> int:
 def reconcile(target: ScimTarget, *, timeout: float = TIMEOUT) -> dict:
     """Make the target hold what it should: every account the system knows, as it is now, the
     groups with exactly their delegates. Returns counts for the operator."""
-    accounts = list(accounts_of(target.system))
+    accounts = accounts_of(target.system).iterator(chunk_size=1000)  # read as sent: an audience may be millions
     if target.dry_run:
-        plans = [_plan(target, account) for account in accounts]
-        return {operation: plans.count(operation) for operation in ("create", "update", "unchanged")}
+        plans = Counter(_plan(target, account) for account in accounts)
+        return {operation: plans[operation] for operation in ("create", "update", "unchanged")}
     conversation = Target(target, timeout)
+    sent = Counter()
     try:
         target.patch_supported = None  # ask again: the target may have changed
         conversation.patch_supported()
         users, groups = conversation.listing(User), conversation.listing(Group)
         for account in accounts:
+            sent["groups" if account.is_legal else "users"] += 1
             try:
                 push(conversation, account, **({"known": groups, "known_users": users} if account.is_legal
                                                else {"known_users": users}))
@@ -406,7 +409,7 @@ def reconcile(target: ScimTarget, *, timeout: float = TIMEOUT) -> dict:
     finally:
         conversation.close()
     ScimTarget.objects.filter(pk=target.pk).update(reconciled_at=timezone.now())
-    return {"users": sum(1 for a in accounts if not a.is_legal), "groups": sum(1 for a in accounts if a.is_legal)}
+    return {"users": sent["users"], "groups": sent["groups"]}
 
 
 def reconcile_all() -> int:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from idp.accounts.models import Account, AdminRole
 from idp.api.models import ScimLink
@@ -212,6 +214,29 @@ def test_organisations_and_their_delegates_are_read():
     assert refused.status_code == 405 and refused.json()["status"] == "405"
     types = reader.get(f"{BASE}/ResourceTypes").json()
     assert [t["id"] for t in types["Resources"]] == ["User"]  # announced: what a tool may write
+
+
+@pytestmark_db
+def test_a_page_of_groups_reads_its_members_at_once():
+    systems = [helpers.oidc_client(f"scim-page-{n}", delegable=True).client.system for n in range(2)]
+    reader = tool(token("--read-only"))
+
+    def listing_queries():
+        with CaptureQueriesContext(connection) as queries:
+            listing = reader.get(f"{BASE}/Groups").json()
+        return listing, len(queries)
+
+    listing_queries()  # the token's first use is written down (then once a minute)
+    for n in range(3):
+        organisation, person = factories.legal_account(name=f"示例单位{n}"), factories.natural_account()
+        delegation.create_grants(organisation=organisation, person=person, systems=systems, expires_on=None,
+                                 actor=organisation)
+        listing, queries = listing_queries()
+        if n == 0:
+            first = queries
+    assert queries == first  # three groups cost what one did
+    assert listing["totalResults"] == 3
+    assert all(len(group["members"]) == 1 for group in listing["Resources"])  # granted twice, one member
 
 
 PATCH = '{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [%s]}'

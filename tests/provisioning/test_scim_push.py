@@ -301,6 +301,11 @@ def test_a_refusal_is_not_retried_and_a_dry_run_sends_nothing(server):
                  "--scim-url", server.url, "--scim-token", TOKEN, "--scim-dry-run", stdout=io.StringIO())
     enter(factories.natural_account(), dry)
     assert server.all("Users") == [] and not ScimResource.objects.exists()
+    out = io.StringIO()
+    call_command("scim_reconcile", "--system", "scim-dry", stdout=out)  # what it would send, counted
+    assert json.loads(out.getvalue()) == {"system": "scim-dry", "dry_run": True, "create": 1, "update": 0,
+                                          "unchanged": 0}
+    assert server.all("Users") == []
 
 
 def test_the_registration_options_are_checked(server):
