@@ -15,6 +15,7 @@ audit log, where the actor is the token (`via: api:<name>`).
 
 from datetime import datetime
 
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, NinjaAPI, Query, Schema, Status
@@ -24,7 +25,7 @@ from ninja.security import HttpBearer
 
 from idp.accounts import mfa
 from idp.accounts import services as accounts
-from idp.accounts.models import Account, AccountKind, Passkey
+from idp.accounts.models import Account, AccountKind, TotpDevice
 from idp.api import tokens
 from idp.api.models import ApiToken, Scope
 from idp.audit import selectors as audit_selectors
@@ -233,14 +234,17 @@ class AccountOut(Schema):
 
     @staticmethod
     def resolve_second_factor(account):
-        return mfa.enrolled(account)
+        return mfa.enrolled(account)  # read with the account (ACCOUNTS' has_totp)
 
     @staticmethod
     def resolve_passkeys(account):
-        return Passkey.objects.filter(account=account).count()
+        return account.passkey_count
 
 
-ACCOUNTS = Account.objects.select_related("person", "organisation").order_by("pk")
+# A page of accounts in one query: the second factor and the passkeys counted with them.
+ACCOUNTS = (Account.objects.select_related("person", "organisation")
+            .annotate(has_totp=Exists(TotpDevice.objects.filter(account=OuterRef("pk"))),
+                      passkey_count=Count("passkeys")).order_by("pk"))
 
 
 class AccountFilter(Schema):
@@ -294,7 +298,7 @@ def reset_second_factor(request, pk: int):
     need(request, Scope.ACCOUNTS_WRITE)
     account = _managed(request, pk)
     accounts.reset_second_factor(account=account, actor=None, ip=client_ip(request), via=via(request))
-    return account
+    return get_object_or_404(ACCOUNTS, pk=pk)  # as it is now: none left
 
 
 # --- review queues and the audit log ---------------------------------------------------------------

@@ -10,12 +10,14 @@ from pathlib import Path
 import pyotp
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openapi_spec_validator import validate
 
 from idp.accounts import mfa, services
-from idp.accounts.models import AdminRole
+from idp.accounts.models import AdminRole, Passkey
 from idp.api import tokens
 from idp.api.models import ApiToken
 from idp.audit.models import AuditEntry, Event
@@ -165,6 +167,29 @@ def test_accounts_read_masked_and_changed_as_the_security_administrator_may():
     assert writer.delete(f"{BASE}/accounts/{administrator.pk}/second-factor").status_code == 403
     assert writer.get(f"{BASE}/accounts/999999").status_code == 404
 
+
+
+def test_a_page_of_accounts_is_read_in_one_go():
+    reader = caller(token("accounts:read"))
+    reader.get(f"{BASE}/accounts")  # the token's first use is written down (then once a minute)
+
+    def page():
+        with CaptureQueriesContext(connection) as queries:
+            items = reader.get(f"{BASE}/accounts", {"kind": "natural"}).json()["items"]
+        return items, len(queries)
+
+    first = factories.natural_account()
+    _, one = page()
+    for n in range(3):
+        person = factories.natural_account()
+        Passkey.objects.create(account=person, name=f"键{n}", credential_id=bytes([n]) * 16, public_key=b"k")
+        secret = mfa.new_secret()
+        mfa.enrol(person, secret, pyotp.TOTP(secret).now())
+    items, four = page()
+    assert four == one  # the second factor and the passkeys counted with the accounts, not per account
+    shown = {item["id"]: item for item in items}
+    assert (shown[first.pk]["second_factor"], shown[first.pk]["passkeys"]) == (False, 0)
+    assert [(i["second_factor"], i["passkeys"]) for i in items if i["id"] != first.pk] == [(True, 1)] * 3
 
 def test_the_review_queues_and_the_audit_log_read_only():
     person = factories.natural_account()
