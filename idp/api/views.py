@@ -314,7 +314,8 @@ class QueueItem(Schema):
 @api.get("/reviews", response=list[QueueItem], tags=["reviews"])
 @paginate(Page)
 def review_queues(request):
-    """What waits for a reviewer: real-name submissions and appeals, oldest first."""
+    """What waits for a reviewer: real-name submissions and appeals, oldest first — the oldest 1,000
+    of each of the four queues (the console shows whole queues)."""
     need(request, Scope.REVIEWS_READ)
     items = [QueueItem(queue="realname", id=s.pk, account_id=s.account_id, kind=s.account.kind,
                        submitted_at=s.submitted_at) for kind in AccountKind.values
