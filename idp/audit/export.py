@@ -31,11 +31,12 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core import checks
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from idp.audit import chain
 from idp.audit.models import AuditEntry, AuditExport, ChainHead
+from idp.core import partitions
 from idp.core.metrics import AUDIT_EXPORT_FAILURES
 
 log = logging.getLogger(__name__)
@@ -160,10 +161,19 @@ def export_job() -> int:
 
 def purge(*, now=None, chunk: int = 10_000) -> int:
     """Delete the entries older than the retention period that the sink has taken — the oldest
-    run of them, in chunks of one transaction each — and move the chain's purge mark. Returns how many."""
+    run of them — and move the chain's purge mark. Returns how many. On PostgreSQL the log is
+    partitioned by month (core/partitions.py) and whole months are dropped; elsewhere the rows are
+    deleted in chunks of one transaction each."""
+    now = now or timezone.now()
+    table = AuditEntry._meta.db_table
+    partitioned = partitions.is_partitioned(table)
+    if partitioned:
+        partitions.ensure(table, now=now)
     if not settings.IDP_AUDIT_SINK:
         return 0
-    before = (now or timezone.now()) - timedelta(days=settings.IDP_AUDIT_RETENTION_DAYS)
+    before = now - timedelta(days=settings.IDP_AUDIT_RETENTION_DAYS)
+    if partitioned:
+        return _drop_months(table, before)
     deleted = 0
     while True:
         with transaction.atomic():
@@ -181,6 +191,35 @@ def purge(*, now=None, chunk: int = 10_000) -> int:
             deleted += AuditEntry.objects.filter(chain_seq__gt=head.purged_seq, chain_seq__lte=last).delete()[0]
             head.purged_seq, head.purged_tag = last, tag
             head.save(update_fields=["purged_seq", "purged_tag"])
+
+
+def _drop_months(table: str, before) -> int:
+    """Drop the months wholly older than `before`, oldest first, while every entry of the month is
+    sealed and sent. An entry of the next month may stand before the month's last one in the chain
+    (written in the same instant across the month's end): it is deleted with the month if it is old
+    too — else the month waits, so the chain's purged part stays one run from its start."""
+    q = connection.ops.quote_name
+    deleted = 0
+    for name in partitions.partitions_before(table, before):
+        with transaction.atomic():
+            head = ChainHead.objects.select_for_update().filter(pk=1).first()
+            sent = AuditExport.objects.filter(pk=1).values_list("sent_seq", flat=True).first() or 0
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT max(chain_seq), count(*) - count(chain_seq) FROM {q(name)}")
+                last, unsealed = cursor.fetchone()
+            if head is None or unsealed or (last is not None and last > sent):
+                return deleted
+            if last is not None and last > head.purged_seq:
+                rest = AuditEntry.objects.filter(chain_seq__gt=head.purged_seq, chain_seq__lte=last)
+                if rest.filter(at__gte=before).exists():
+                    return deleted
+                tag = AuditEntry.objects.filter(chain_seq=last).values_list("tag", flat=True).get()
+                deleted += partitions.drop(name) + rest.delete()[0]
+                head.purged_seq, head.purged_tag = last, tag
+                head.save(update_fields=["purged_seq", "purged_tag"])
+            else:
+                deleted += partitions.drop(name)
+    return deleted
 
 
 def purge_job() -> int:

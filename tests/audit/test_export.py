@@ -17,6 +17,7 @@ from django.utils import timezone
 from idp.audit import chain, export
 from idp.audit.log import record
 from idp.audit.models import AuditEntry, AuditExport, Event
+from idp.core import partitions
 from idp.core.metrics import AUDIT_EXPORT_FAILURES
 from tests import factories
 from tests.concurrency import run_together
@@ -153,17 +154,20 @@ def test_json_lines_over_http_after_an_error_status(settings):
 
 
 def test_retention_purges_only_what_was_exported_and_the_chain_still_verifies(settings, tmp_path):
+    """The entries of now are purged once IDP_AUDIT_RETENTION_DAYS and the rest of their month have
+    passed (PostgreSQL drops whole months: core/partitions.py); entries written later are kept."""
     old = events(5)
-    AuditEntry.objects.filter(pk__in=[e.pk for e in old]).update(at=timezone.now() - timedelta(days=200))
     young = events(2)
+    AuditEntry.objects.filter(pk__in=[e.pk for e in young]).update(at=timezone.now() + timedelta(days=100))
     chain.seal()
+    later = timezone.now() + timedelta(days=settings.IDP_AUDIT_RETENTION_DAYS + 65)
     settings.IDP_AUDIT_SINK = ""
-    assert export.purge() == 0  # no sink: nothing is ever purged
+    assert export.purge(now=later) == 0  # no sink: nothing is ever purged
     settings.IDP_AUDIT_SINK = f"file://{tmp_path / 'audit.jsonl'}"
-    assert export.purge() == 0  # not exported yet
+    assert export.purge(now=later) == 0  # not exported yet
     export.export_job()
     first_young = AuditEntry.objects.filter(pk__in=[e.pk for e in young]).order_by("chain_seq").first().chain_seq
-    purged = export.purge(chunk=2)
+    purged = export.purge(now=later, chunk=2)
     assert purged == first_young - 1  # the oldest run, up to the first entry still young
     assert not AuditEntry.objects.filter(pk__in=[e.pk for e in old]).exists()
     assert AuditEntry.objects.filter(pk__in=[e.pk for e in young]).count() == 2
@@ -171,6 +175,27 @@ def test_retention_purges_only_what_was_exported_and_the_chain_still_verifies(se
     assert verdict.intact and verdict.checked == AuditEntry.objects.count()
     AuditEntry.objects.filter(pk=young[0].pk).update(ip="10.9.9.9")
     assert chain.verify().entry_id == young[0].pk  # what is left is still checked
+
+
+@pytest.mark.postgres
+def test_a_month_is_dropped_only_with_the_entries_before_its_last_in_the_chain(settings, tmp_path):
+    """An entry written in the next month's first instant may stand before the month's last in the
+    chain; the month waits until that entry is old too, then both go and the rest still verifies."""
+    settings.IDP_AUDIT_SINK = f"file://{tmp_path / 'audit.jsonl'}"
+    first, across, last = events(3)
+    boundary = partitions.bounds(AuditEntry._meta.db_table)["audit_auditentry_before"]  # where their partition ends
+    AuditEntry.objects.filter(pk=across.pk).update(at=boundary + timedelta(days=1))
+    young = events(1)[0]
+    AuditEntry.objects.filter(pk=young.pk).update(at=boundary + timedelta(days=20))
+    export.export_job()
+    retention = timedelta(days=settings.IDP_AUDIT_RETENTION_DAYS)
+    assert AuditEntry.objects.get(pk=across.pk).chain_seq < AuditEntry.objects.get(pk=last.pk).chain_seq
+
+    assert export.purge(now=boundary + retention + timedelta(hours=1)) == 0  # `across` is not old yet
+    kept = AuditEntry.objects.count()
+    assert export.purge(now=boundary + retention + timedelta(days=2)) == kept - 1
+    assert list(AuditEntry.objects.values_list("pk", flat=True)) == [young.pk] != [first.pk]
+    assert chain.verify().intact
 
 
 @pytest.mark.postgres

@@ -79,13 +79,6 @@ def test_the_purges_delete_what_expired_and_keep_the_rest(settings):
     Ephemeral.objects.create(key="cas:ST-new", value={}, expires_at=now + timedelta(minutes=1))
 
     rp = helpers.oidc_client("rp-purge").client
-    person = factories.natural_account()
-    dead, live = (Authorization.objects.create(client=rp, account=person, scope="openid", auth_time=now)
-                  for _ in range(2))
-    RefreshToken.objects.create(digest="dead-1", authorization=dead, expires_at=recent, used_at=old)
-    RefreshToken.objects.create(digest="dead-2", authorization=dead, expires_at=recent)
-    RefreshToken.objects.create(digest="spent-of-live", authorization=live, expires_at=recent, used_at=old)
-    RefreshToken.objects.create(digest="live", authorization=live, expires_at=now + timedelta(days=1))
     RevokedAccessToken.objects.create(jti="gone", expires_at=recent)
     RevokedAccessToken.objects.create(jti="kept", expires_at=now + timedelta(minutes=5))
     delivered = LogoutDelivery.objects.create(kind=LogoutDelivery.Kind.BACKCHANNEL, client=rp, url="https://rp.example.test/bc",
@@ -104,17 +97,47 @@ def test_the_purges_delete_what_expired_and_keep_the_rest(settings):
     assert notify_tasks.purge() == 1
     assert store.purge_expired() == 1
     assert logout.purge_finished() == 1
-    assert oidc_tasks.purge() == {"refresh_tokens": 2, "revoked_access_tokens": 1}
+    assert oidc_tasks.purge() == {"refresh_tokens": 0, "revoked_access_tokens": 1}
 
     assert list(CaptchaStore.objects.values_list("hashkey", flat=True)) == ["new"]
     assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]
     assert OneTimeCode.objects.get().created_at == recent
     assert list(Ephemeral.objects.values_list("key", flat=True)) == ["cas:ST-new"]
-    assert set(RefreshToken.objects.values_list("digest", flat=True)) == {"spent-of-live", "live"}
     assert list(RevokedAccessToken.objects.values_list("jti", flat=True)) == ["kept"]
     assert list(LogoutDelivery.objects.values_list("pk", flat=True)) == [pending.pk] != [delivered.pk]
-    # a spent token of a live family is still detected as reuse
-    assert tokens.use_refresh_token("not-the-token", rp.pk) is None
+
+
+@pytest.mark.django_db
+def test_refresh_tokens_are_kept_for_reuse_detection_then_purged(monkeypatch):
+    """A spent token's row outlives the token (reuse detection) for REFRESH_TOKENS_KEPT_DAYS; then the
+    purge takes it — on PostgreSQL by dropping the month partitions (core/partitions.py) it lies in."""
+    from idp.oidc import tasks as oidc_tasks
+
+    rp = helpers.oidc_client("rp-purge").client
+    person = factories.natural_account()
+    now = timezone.now()
+    family = Authorization.objects.create(client=rp, account=person, scope="openid", auth_time=now)
+    spent = tokens.new_refresh_token()
+    RefreshToken.objects.create(digest=spent[1], authorization=family, expires_at=now, used_at=now)
+    RefreshToken.objects.create(digest="live", authorization=family, expires_at=now + timedelta(hours=8))
+
+    assert oidc_tasks.purge()["refresh_tokens"] == 0
+    assert RefreshToken.objects.count() == 2
+
+    # Past the kept days, and past the end of the month that holds them (PostgreSQL drops whole months).
+    later = now + timedelta(days=oidc_tasks.REFRESH_TOKENS_KEPT_DAYS + 93)
+    monkeypatch.setattr(oidc_tasks.timezone, "now", lambda: later)
+    assert oidc_tasks.purge()["refresh_tokens"] == 2
+    assert not RefreshToken.objects.exists()
+    monkeypatch.undo()
+
+    # Within the kept days, the spent token presented again is reuse: its family is revoked.
+    family = Authorization.objects.create(client=rp, account=person, scope="openid", auth_time=now)
+    RefreshToken.objects.create(digest=spent[1], authorization=family, expires_at=now, used_at=now)
+    assert oidc_tasks.purge()["refresh_tokens"] == 0
+    assert tokens.use_refresh_token(spent[0], rp.pk) is None
+    family.refresh_from_db()
+    assert family.revoke_reason == "refresh_reuse"
 
 
 def test_delete_in_batches_deletes_everything_selected(db):

@@ -150,7 +150,8 @@ class SentinelRedis:
 
         self.master, self.replica = free_port(), free_port()
         self.sentinels = [free_port() for _ in range(3)]
-        common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
+        # --dir: a replica's full sync writes an RDB file, which belongs in the test's directory, not the cwd
+        common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", str(tmp)]
         self.processes = {
             "master": subprocess.Popen(["redis-server", "--port", str(self.master), *common],
                                        stdout=subprocess.DEVNULL),
