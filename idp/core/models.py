@@ -16,3 +16,8 @@ class OutboxMessage(models.Model):
 
     class Meta:
         abstract = True
+        # The purge of what was sent or given up days ago (outbox.py) reads these, not the whole table.
+        indexes = [models.Index(fields=["delivered_at"], name="%(class)s_sent",
+                                condition=models.Q(delivered_at__isnull=False)),
+                   models.Index(fields=["failed_at"], name="%(class)s_ended",
+                                condition=models.Q(failed_at__isnull=False))]

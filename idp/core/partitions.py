@@ -4,7 +4,7 @@ Such a table is range-partitioned by a timestamp column, one partition per calen
 so that expiry is dropping a month's partition — no purge scans or deletes millions of rows — and
 the searches by time read only the months they ask for. `convert` (run by a migration) turns an
 existing table into the partitioned one without copying it: the table as it was becomes the
-partition of everything before next month (`<table>_before`). `ensure` keeps the coming months'
+partition of everything up to the month after next (`<table>_before`). `ensure` keeps the coming months'
 partitions made ahead of need (each table's periodic purge calls it) and a DEFAULT partition
 catches a row no month holds yet, so an insert never fails for want of a partition. `drop_before`
 is the purge.
@@ -22,6 +22,9 @@ from datetime import UTC, datetime
 from django.db import connection, transaction
 
 MONTHS_AHEAD = 3
+# Dropping a partition locks its table for a moment; behind a long query it gives up and the next purge tries again,
+# rather than queueing every request behind it.
+LOCK_TIMEOUT = "5s"
 _TO = re.compile(r"TO \('([^']+)'\)")
 
 
@@ -141,6 +144,7 @@ def ensure(table: str, *, now: datetime | None = None, using=None) -> list[str]:
     until = month_start(now or datetime.now(UTC), MONTHS_AHEAD + 1)
     made = []
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [table])  # one maker at a time (two nodes' purges)
         cursor.execute("SELECT partattrs[0] FROM pg_partitioned_table WHERE partrelid = to_regclass(%s)", [table])
         row = cursor.fetchone()
         if row is None:  # not (yet) partitioned
@@ -169,6 +173,7 @@ def drop(name: str) -> int:
     q = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a table with pending checks cannot be dropped
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         cursor.execute(f"SELECT count(*) FROM {q(name)}")
         rows = cursor.fetchone()[0]
         cursor.execute(f"DROP TABLE {q(name)}")

@@ -19,6 +19,7 @@ class OneTimeCode(models.Model):
         indexes = [
             models.Index(fields=["phone", "purpose", "-created_at"]),
             models.Index(fields=["requested_ip", "created_at"]),
+            models.Index(fields=["created_at"], name="code_created"),  # the purge of old codes (tasks.py)
         ]
 
     def __str__(self):

@@ -34,7 +34,7 @@ class WebhookDelivery(OutboxMessage):
     event_type = models.CharField(max_length=32)
     payload = models.TextField()  # the JSON body, exactly as signed and sent
 
-    class Meta:
+    class Meta(OutboxMessage.Meta):
         constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhook_event_once")]
 
     def __str__(self):

@@ -147,10 +147,10 @@ class LogoutDelivery(OutboxMessage):
     form_field = models.CharField(max_length=32)  # logout_token / logoutRequest
     payload = models.TextField()
 
-    class Meta:
+    class Meta(OutboxMessage.Meta):
         verbose_name = _("单点退出通知")
         verbose_name_plural = _("单点退出通知")
-        indexes = [models.Index(fields=["next_attempt_at"], name="logout_due",
+        indexes = [*OutboxMessage.Meta.indexes, models.Index(fields=["next_attempt_at"], name="logout_due",
                                 condition=models.Q(delivered_at__isnull=True, failed_at__isnull=True))]
 
     def __str__(self):

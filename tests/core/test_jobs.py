@@ -239,3 +239,35 @@ def test_only_registered_jobs_can_be_queued():
         jobs.enqueue("shutil.rmtree", "/")
     with pytest.raises(jobs.UnknownJob):
         jobs.run("os.system", "true")
+
+
+@pytest.mark.postgres
+def test_every_purge_reads_an_index_not_the_whole_table(db):
+    """What each periodic purge selects (a batch at a time, core/jobs.py::delete_in_batches) can be read
+    through an index, so a purge costs what it deletes, not the size of the table (the refresh tokens
+    and the audit log drop whole months instead: core/partitions.py)."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.db.models import Q
+    from django_q.models import Task
+
+    from idp.provisioning.models import ScimChange, WebhookDelivery
+
+    now = timezone.now()
+    finished = Q(delivered_at__lt=now) | Q(failed_at__lt=now)
+    purges = {
+        "captchas": CaptchaStore.objects.filter(expiration__lte=now),
+        "queue history": Task.objects.filter(stopped__lt=now),
+        "sessions": Session.objects.filter(expire_date__lte=now),
+        "one-time codes": OneTimeCode.objects.filter(created_at__lt=now),
+        "short-lived items": Ephemeral.objects.filter(expires_at__lte=now),
+        "revoked access tokens": RevokedAccessToken.objects.filter(expires_at__lt=now),
+        "logout deliveries": LogoutDelivery.objects.filter(finished),
+        "webhook deliveries": WebhookDelivery.objects.filter(finished),
+        "SCIM changes": ScimChange.objects.filter(finished),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # an empty table would be scanned anyway
+    plans = {name: query.values_list("pk", flat=True)[:1000].explain() for name, query in purges.items()}
+    # Read by a condition on an index: not the table, nor a whole index filtered row by row.
+    assert {name: plan for name, plan in plans.items() if "Seq Scan" in plan or "Index Cond" not in plan} == {}

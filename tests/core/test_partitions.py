@@ -121,3 +121,15 @@ def test_the_audit_log_is_partitioned_by_the_month_of_its_entries(db):
     AuditEntry.objects.filter(pk=entry.pk).update(at=month + timedelta(hours=1))
     assert sql(f"SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [entry.pk]) == [
         (f"{table}_p{month:%Y%m}",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_nodes_making_the_same_months_at_once_make_each_once():
+    from tests.concurrency import run_together
+
+    table = RefreshToken._meta.db_table
+    later = timezone.now() + timedelta(days=200)
+    made = run_together(*[lambda: partitions.ensure(table, now=later)] * 3)
+    assert not [m for m in made if isinstance(m, Exception)], made
+    assert sorted(sum(made, [])) == sorted(set(sum(made, []))) and len(sum(made, [])) >= 6
+    assert partitions.ensure(table, now=later) == []

@@ -4,25 +4,7 @@ import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
-
-class AddIndexOnline(migrations.AddIndex):
-    """On PostgreSQL CREATE INDEX CONCURRENTLY: the audit table of a running platform holds
-    millions of rows, and a plain CREATE INDEX would stop every audited write (each login's)
-    while it builds. Elsewhere the plain AddIndex."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor != "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.add_index(model, self.index, concurrently=True)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor != "postgresql":
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.remove_index(model, self.index, concurrently=True)
+from idp.core.migration_ops import AddIndexOnline
 
 
 class Migration(migrations.Migration):
