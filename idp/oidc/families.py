@@ -41,10 +41,13 @@ LEFT JOIN {_O} fo ON fo.account_id = f.id"""
 
 _LOAD = f"SELECT {_COLUMNS} FROM {_A} a {_JOINS} WHERE a.id = %s"
 
-# Spends a refresh token of this client's live family, once (compare-and-set on used_at).
+# Spends a refresh token of this client's live family, once (compare-and-set on used_at). The family is
+# checked by a subquery per token found, so the token is always found first, by its digest: the table is
+# partitioned by month on PostgreSQL (core/partitions.py), the digest is unique only with the month, and a
+# generic plan that joined the families first read every family of the client (5 refreshes/s in make bench).
 _SPEND = f"""UPDATE {_R} SET used_at = %s
 WHERE digest = %s AND used_at IS NULL AND expires_at > %s
-  AND authorization_id IN (SELECT id FROM {_A} WHERE client_id = %s AND revoked_at IS NULL)
+  AND (SELECT client_id = %s AND revoked_at IS NULL FROM {_A} WHERE id = {_R}.authorization_id)
 RETURNING authorization_id"""
 _ADD_REFRESH = f"INSERT INTO {_R} (digest, authorization_id, created_at, expires_at) VALUES (%s, %s, %s, %s)"
 _CREATE = f"""INSERT INTO {_A} (client_id, account_id, acting_for_id, session_id, scope, auth_time, created_at,
