@@ -88,6 +88,7 @@ class AuditEntry(models.Model):
     # above become NULL if an account is deleted), the entry's place in the chain and its tag.
     account_ref = models.BigIntegerField(null=True, blank=True)
     actor_ref = models.BigIntegerField(null=True, blank=True)
+    # Unique; on PostgreSQL with the month too, the log being partitioned by month (migration 0015).
     chain_seq = models.BigIntegerField(null=True, blank=True, unique=True)
     tag = models.CharField(max_length=64, blank=True)
 

@@ -36,7 +36,8 @@ class RefreshToken(models.Model):
 
     class Meta:
         # A constraint, not unique=True: on PostgreSQL that would add a second (pattern-ops)
-        # index to every insert, and digests are only ever compared for equality.
+        # index to every insert, and digests are only ever compared for equality. There the table is
+        # partitioned by month (migration 0003, core/partitions.py) and the constraint holds the month too.
         constraints = [models.UniqueConstraint(fields=["digest"], name="refresh_token_digest_unique")]
 
     def __str__(self):
