@@ -38,17 +38,20 @@ def _counted(login_name: str, device: str | None) -> tuple[str, str]:
     return ("device", device) if device else ("name", _name_key(login_name))
 
 
-def check_not_locked(*, login_name: str, ip: str, device: str | None = None) -> None:
-    """Raise LoginRefused while the name (or trusted device) or the IP is locked or cooling down."""
+def check_not_locked(*, login_name: str, ip: str, device: str | None = None) -> bool:
+    """Raise LoginRefused while the name (or trusted device) or the IP is locked or cooling down;
+    else whether failures are being counted against it (read in the same round trip)."""
     scope, ident = _counted(login_name, device)
-    lock, ip_lock, cooldown = ratelimit.remaining_many(
-        [(f"login-{scope}-lock", ident), ("login-ip-lock", ip), (f"login-{scope}-cooldown", ident)])
+    lock, ip_lock, cooldown, failures = ratelimit.remaining_many(
+        [(f"login-{scope}-lock", ident), ("login-ip-lock", ip), (f"login-{scope}-cooldown", ident)],
+        counts=[(f"login-{scope}-fail", ident)])
     if wait := max(lock, ip_lock):
         minutes = (wait + 59) // 60
         raise LoginRefused(gettext("登录失败次数过多,已暂时锁定,请 %(minutes)s 分钟后再试,或通过“忘记密码”重置密码")
                            % {"minutes": minutes}, locked=True)
     if cooldown:
         raise LoginRefused(gettext("登录尝试过于频繁,请 %(seconds)s 秒后再试") % {"seconds": cooldown})
+    return failures > 0
 
 
 def lift_lock(login_name: str) -> None:
@@ -91,7 +94,7 @@ def authenticate_at_tab(request, *, kind: str, login_name: str, password: str, i
     """The account, if the name and password match an active account of the tab's kind.
     `device`: accounts.devices.trusted_device() for this name, if the browser has one."""
     try:
-        check_not_locked(login_name=login_name, ip=ip, device=device)
+        failures_counted = check_not_locked(login_name=login_name, ip=ip, device=device)
     except LoginRefused as refused:
         record(Event.LOGIN_FAILED, ip=ip, login_name=login_name, tab=kind, reason="locked", agent=_agent(request))
         raise refused
@@ -105,7 +108,8 @@ def authenticate_at_tab(request, *, kind: str, login_name: str, password: str, i
         if record_failure(login_name=login_name, ip=ip, device=device):
             record(Event.LOGIN_LOCKED, ip=ip, login_name=login_name)
         raise LoginRefused(GENERIC_ERROR)
-    scope, ident = _counted(login_name, device)
-    ratelimit.reset(f"login-{scope}-fail", ident)
+    if failures_counted:
+        scope, ident = _counted(login_name, device)
+        ratelimit.reset(f"login-{scope}-fail", ident)
     record(Event.LOGIN, account=account, actor=account, ip=ip, tab=kind, method="password", agent=_agent(request))
     return account

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -38,11 +37,19 @@ class RealNameStatus(models.TextChoices):
     REVIEW_REJECTED = "review_rejected", gettext_lazy("审核未通过")
 
 
+# LOWER(login_name): the expression of the unique constraint's index (Account.Meta).
+_BY_LOGIN_NAME = ("SELECT a.*, EXISTS (SELECT 1 FROM accounts_totpdevice d WHERE d.account_id = a.id) AS has_totp "
+                  "FROM accounts_account a WHERE LOWER(a.login_name) = %s")
+
+
 class AccountManager(BaseUserManager):
     def get_by_natural_key(self, login_name):
-        # The login needs to know whether a second factor is enrolled (mfa.enrolled): one query.
-        return self.annotate(has_totp=Exists(TotpDevice.objects.filter(account=OuterRef("pk")))).get(
-            login_name__lower=login_name.lower())
+        # The login needs to know whether a second factor is enrolled (mfa.enrolled): one query,
+        # written out because the ORM took longer to build it (annotate + Exists) than to run it.
+        found = list(self.raw(_BY_LOGIN_NAME, [login_name.lower()]))
+        if not found:
+            raise self.model.DoesNotExist
+        return found[0]
 
     def create_user(self, login_name, password=None, **fields):
         account = self.model(login_name=login_name, **fields)

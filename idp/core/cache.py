@@ -1,4 +1,6 @@
-"""Django's Redis cache, keeping one client object per connection pool.
+"""Django's Redis cache, keeping one client object per connection pool, with the two writes
+Django's API lacks and the platform makes on every login: a counter in one round trip
+(core/ratelimit.py) and a write only where the key exists (core/sessions.py).
 
 Django's backend builds a new redis.Redis object (and its table of ~170 response callbacks)
 for every cache call; a login makes about ten calls. The connection pools were already
@@ -30,7 +32,33 @@ class _ReusingClient(RedisCacheClient):
         return client
 
 
+# INCR, and the window's expiry when the count starts: an INCR alone on a key that expired between
+# two commands would make a counter that never expires.
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 or redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
 class PlatformRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = _ReusingClient
+        self._hit_scripts = {}
+
+    def hit(self, key: str, window: int) -> int:
+        """Count one event at `key` in a window of `window` seconds that starts with the first: the count."""
+        key = self.make_and_validate_key(key)
+        client = self._cache.get_client(key, write=True)
+        script = self._hit_scripts.get(id(client))
+        if script is None:
+            script = self._hit_scripts[id(client)] = client.register_script(_HIT)
+        return int(script(keys=[key], args=[window]))
+
+    def set_existing(self, key: str, value, timeout: int) -> bool:
+        """Write `key` only if it exists (SET XX); whether it did."""
+        key = self.make_and_validate_key(key)
+        client = self._cache.get_client(key, write=True)
+        return bool(client.set(key, self._cache._serializer.dumps(value), xx=True,
+                               ex=self.get_backend_timeout(timeout)))

@@ -12,6 +12,8 @@ def _key(scope: str, ident: str) -> str:
 def hit(scope: str, ident: str, *, window: int) -> int:
     """Count one event for `ident` in `scope`; returns the count in the current window."""
     key = _key(scope, ident)
+    if hasattr(cache, "hit"):  # Redis: one round trip (core/cache.py)
+        return cache.hit(key, window)
     if cache.add(key, 1, timeout=window):
         return 1
     try:
@@ -55,12 +57,15 @@ def remaining(scope: str, ident: str) -> int:
     return max(0, int(until - time.time() + 0.999)) if until else 0
 
 
-def remaining_many(pairs: list[tuple[str, str]]) -> list[int]:
-    """remaining() for several (scope, ident) pairs in one cache round trip."""
+def remaining_many(pairs: list[tuple[str, str]], counts: list[tuple[str, str]] = ()) -> list[int]:
+    """remaining() for several (scope, ident) pairs, followed by count() for those in `counts`,
+    in one cache round trip."""
     keys = [_key(scope, ident) for scope, ident in pairs]
-    found = cache.get_many(keys)
+    counted = [_key(scope, ident) for scope, ident in counts]
+    found = cache.get_many(keys + counted)
     now = time.time()
-    return [max(0, int(found[k] - now + 0.999)) if found.get(k) else 0 for k in keys]
+    return [max(0, int(found[k] - now + 0.999)) if found.get(k) else 0 for k in keys] + \
+        [found.get(k) or 0 for k in counted]
 
 
 def search_allowed(request) -> bool:

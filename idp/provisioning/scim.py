@@ -54,7 +54,7 @@ from idp.delegation.models import Grant
 from idp.delegation.selectors import grants_in_force
 from idp.provisioning.audience import accounts_of, systems_knowing
 from idp.provisioning.models import ScimChange, ScimResource, ScimTarget
-from idp.sso import claims
+from idp.sso import claims, clients
 
 log = logging.getLogger(__name__)
 
@@ -335,9 +335,14 @@ def purge_finished() -> int:
 
 def on_audit_entry(sender, instance: AuditEntry, created: bool, **kwargs) -> None:
     """post_save of an audit entry: a change a SCIM target should hear of goes out once committed."""
-    if created and (instance.event in CHANGES or instance.event in ENTRIES) and \
-            ScimTarget.objects.filter(is_active=True).exists():
+    if created and (instance.event in CHANGES or instance.event in ENTRIES) and any_target():
         jobs.enqueue("idp.provisioning.scim.fan_out", instance.pk)
+
+
+def any_target() -> bool:
+    """Whether a SCIM target is active: asked on every sign-on, so kept with the registered
+    clients' process copy (sso/clients.py), which a target's change empties everywhere."""
+    return clients.cached(("scim-targets",), lambda: ScimTarget.objects.filter(is_active=True).exists())
 
 
 def _concerned(entry: AuditEntry) -> list[tuple[ScimTarget, int]]:

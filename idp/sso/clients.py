@@ -160,7 +160,8 @@ CACHE_ENTRIES = 2048  # registered clients are few; the cap bounds memory whatev
 
 
 def cached(key, load):
-    """A found client (or a protocol's registration of one: a SAML provider), kept CACHE_SECONDS.
+    """A found client (or a protocol's registration of one: a SAML provider; or whether a SCIM
+    target is active, provisioning/scim.py), kept CACHE_SECONDS.
     Misses are not kept: random client_ids must not grow the cache, and a client registered a
     moment ago is found at once. While this process may have missed a change, every look-up
     reads the database."""

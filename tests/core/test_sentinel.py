@@ -36,6 +36,7 @@ def test_the_cache_and_the_announcements_follow_a_failover(replicated):
     url, master, replica, processes = replicated
     cache = PlatformRedisCache([url], {"KEY_PREFIX": "failover"})
     cache.set("before", "kept", 300)
+    assert cache.hit("counted", 300) == 1  # a counter: a script the new master has not seen yet
     assert redis.Redis(port=master).wait(1, 2000) == 1  # on the replica too
     assert int(redis_url.client(url).connection_pool.get_master_address()[1]) == master
 
@@ -45,6 +46,7 @@ def test_the_cache_and_the_announcements_follow_a_failover(replicated):
     # The command in flight when the master died may fail (a 503); the next ones reach the new master.
     until(lambda: cache.set("after", "written", 300) is not False, 15)
     assert cache.get("before") == "kept" and cache.get("after") == "written"
+    assert cache.hit("counted", 300) == 2
     assert redis.Redis(port=replica).exists(":1:".join(["failover", "after"])) == 1
 
     client = redis_url.client(url)
