@@ -3,7 +3,7 @@ Django's API lacks and the platform makes on every login: a counter in one round
 (core/ratelimit.py) and a write only where the key exists (core/sessions.py).
 
 Django's backend builds a new redis.Redis object (and its table of ~170 response callbacks)
-for every cache call; a login makes about ten calls. The connection pools were already
+for every cache call, and a request may make several. The connection pools were already
 shared, so reusing the client objects changes nothing but the cost.
 """
 
@@ -45,16 +45,15 @@ class PlatformRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = _ReusingClient
-        self._hit_scripts = {}
+        self._hit_script = None
 
     def hit(self, key: str, window: int) -> int:
         """Count one event at `key` in a window of `window` seconds that starts with the first: the count."""
         key = self.make_and_validate_key(key)
         client = self._cache.get_client(key, write=True)
-        script = self._hit_scripts.get(id(client))
-        if script is None:
-            script = self._hit_scripts[id(client)] = client.register_script(_HIT)
-        return int(script(keys=[key], args=[window]))
+        if self._hit_script is None:
+            self._hit_script = client.register_script(_HIT)
+        return int(self._hit_script(keys=[key], args=[window], client=client))
 
     def set_existing(self, key: str, value, timeout: int) -> bool:
         """Write `key` only if it exists (SET XX); whether it did."""
